@@ -1,0 +1,16 @@
+//! The accounts part: parsed identity values (email, username, phone), profile field
+//! rules, the password policy and user-agent parsing, and session/device statuses.
+
+pub mod email;
+pub mod password_policy;
+pub mod profile;
+pub mod status;
+pub mod user_agent;
+pub mod username;
+
+pub use email::EmailAddress;
+pub use password_policy::{PasswordPolicy, PasswordRejection};
+pub use profile::{parse_language, parse_time_zone, PhoneNumber};
+pub use status::{RevocationReason, SessionStatus};
+pub use user_agent::{parse_user_agent, ParsedUserAgent};
+pub use username::Username;

@@ -1,0 +1,41 @@
+//! Risk levels shared by audit rows and (later) the risk engine: a 0-100 score maps to
+//! low / medium / high / critical.
+
+use crate::string_enum;
+
+string_enum!(
+    /// The seed's four risk levels.
+    RiskLevel {
+        Low => "low",
+        Medium => "medium",
+        High => "high",
+        Critical => "critical",
+    }
+);
+
+impl RiskLevel {
+    /// Map a 0-100 score to its level (0-24 low, 25-49 medium, 50-74 high, 75+ critical).
+    pub fn from_score(score: u8) -> Self {
+        match score {
+            0..=24 => RiskLevel::Low,
+            25..=49 => RiskLevel::Medium,
+            50..=74 => RiskLevel::High,
+            _ => RiskLevel::Critical,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn score_bands() {
+        assert_eq!(RiskLevel::from_score(0), RiskLevel::Low);
+        assert_eq!(RiskLevel::from_score(24), RiskLevel::Low);
+        assert_eq!(RiskLevel::from_score(25), RiskLevel::Medium);
+        assert_eq!(RiskLevel::from_score(50), RiskLevel::High);
+        assert_eq!(RiskLevel::from_score(75), RiskLevel::Critical);
+        assert_eq!(RiskLevel::from_score(100), RiskLevel::Critical);
+    }
+}

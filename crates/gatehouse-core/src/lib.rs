@@ -1,1 +1,18 @@
-//! gatehouse-core
+//! gatehouse-core: the use cases. Each one opens one transaction, makes its change, writes
+//! its audit rows in that same transaction and commits once. Core owns the clock, the
+//! token signer, the password hasher and the keyed hashes; the HTTP layer only maps
+//! requests to these calls and results to responses.
+
+pub mod accounts;
+pub mod clock;
+pub mod config;
+pub mod keys;
+pub mod password;
+pub mod state;
+pub mod throttle;
+pub mod tokens;
+
+pub use accounts::AccountsError;
+pub use clock::{Clock, FakeClock, SystemClock};
+pub use config::CoreConfig;
+pub use state::{ClientInfo, Core};

@@ -2,8 +2,6 @@
 //! 19 session actions, 20 device actions and 18 MFA actions; the strings are the values
 //! stored in the `action` columns.
 
-use crate::string_enum;
-
 string_enum!(
     /// `session_audit_log.action`.
     SessionAction {

@@ -1,8 +1,6 @@
 //! Risk levels shared by audit rows and (later) the risk engine: a 0-100 score maps to
 //! low / medium / high / critical.
 
-use crate::string_enum;
-
 string_enum!(
     /// The seed's four risk levels.
     RiskLevel {

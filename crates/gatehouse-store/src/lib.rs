@@ -1,1 +1,24 @@
-//! gatehouse-store
+//! gatehouse-store: persistence on SQLite and PostgreSQL through one query code path.
+//!
+//! Every query is written once, in the SQL both databases speak (`$1` placeholders,
+//! `RETURNING`, `ON CONFLICT`, values always bound from Rust — never `now()`), and run by
+//! the [`fetch_optional!`]-family macros on whichever backend the [`Db`] holds. Rows decode
+//! into the same structs on both (`sqlx::FromRow`); the few types the two databases store
+//! differently (`inet`, `text[]`) have a wrapper in [`types`].
+//!
+//! Modules follow the seed's parts: [`accounts`], [`audit`], plus [`throttle`] (shared
+//! failed-login counters) and [`migrate`].
+
+#[macro_use]
+mod macros;
+
+pub mod accounts;
+pub mod audit;
+pub mod db;
+pub mod error;
+pub mod migrate;
+pub mod throttle;
+pub mod types;
+
+pub use db::{Backend, Conn, Db, DbOptions, Exec, Executor, Tx};
+pub use error::StoreError;

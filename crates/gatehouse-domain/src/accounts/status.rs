@@ -1,8 +1,6 @@
 //! Session lifecycle values, stored as text in `sessions.status` and
 //! `refresh_tokens.revocation_reason`.
 
-use crate::string_enum;
-
 string_enum!(
     /// Where a session is in its life. Only `Active` sessions authenticate requests.
     SessionStatus {

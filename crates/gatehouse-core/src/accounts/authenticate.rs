@@ -1,0 +1,38 @@
+//! The check behind every authenticated request: a valid access token whose session is
+//! still active and unexpired (so revoking a session stops its tokens at once).
+
+use super::{AccountsError, AccountsResult};
+use crate::state::Core;
+use crate::tokens;
+use gatehouse_store::accounts::sessions;
+use gatehouse_store::Executor;
+use uuid::Uuid;
+
+/// Who an authenticated request acts for.
+#[derive(Debug, Clone)]
+pub struct AuthContext {
+    pub user_id: Uuid,
+    pub session_id: Uuid,
+    pub token_id: Uuid,
+    pub amr: Vec<String>,
+}
+
+/// Verify an access token and its session.
+pub async fn authenticate(core: &Core, access_token: &str) -> AccountsResult<AuthContext> {
+    let now = core.clock.now();
+    let claims = tokens::verify(&core.keys.signing, &core.config.issuer, access_token, now)
+        .map_err(|_| AccountsError::Unauthenticated)?;
+    let mut conn = core.db.reader().await?;
+    let session = sessions::find_auth(conn.exec(), claims.sid)
+        .await?
+        .ok_or(AccountsError::Unauthenticated)?;
+    if session.status != "active" || session.expires_at <= now || session.user_id != claims.sub {
+        return Err(AccountsError::Unauthenticated);
+    }
+    Ok(AuthContext {
+        user_id: claims.sub,
+        session_id: claims.sid,
+        token_id: claims.jti,
+        amr: claims.amr,
+    })
+}

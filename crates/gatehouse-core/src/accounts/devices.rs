@@ -1,0 +1,148 @@
+//! Devices: recorded at each login from the client's fingerprint (keyed-hashed per
+//! user) and parsed user agent; listed to their owner without the fingerprint; removable,
+//! which ends every session on them.
+
+use super::sessions::{end_sessions_audited, Page};
+use super::{inet, AccountsError, AccountsResult};
+use crate::state::{ClientInfo, Core};
+use chrono::{DateTime, Utc};
+use gatehouse_domain::accounts::parse_user_agent;
+use gatehouse_domain::audit::DeviceAction;
+use gatehouse_domain::ids::{AuditId, DeviceId};
+use gatehouse_domain::accounts::RevocationReason;
+use gatehouse_store::accounts::devices::{self, DeviceRow, DeviceSighting};
+use gatehouse_store::accounts::sessions;
+use gatehouse_store::audit::{self, DeviceAuditEntry};
+use gatehouse_store::{Executor, Tx};
+use uuid::Uuid;
+
+/// What the client says about its device at login.
+#[derive(Debug, Clone)]
+pub struct DeviceHint {
+    /// A stable client-side identifier (e.g. a browser fingerprint); never stored raw.
+    pub fingerprint: String,
+    pub name: Option<String>,
+}
+
+impl DeviceHint {
+    pub fn validate(&self) -> AccountsResult<()> {
+        let fp = self.fingerprint.trim();
+        if fp.is_empty() || fp.len() > 512 {
+            return Err(AccountsError::field("device.fingerprint", "invalid_fingerprint", "fingerprint must be 1 to 512 characters"));
+        }
+        if self.name.as_deref().is_some_and(|n| n.trim().is_empty() || n.chars().count() > 255) {
+            return Err(AccountsError::field("device.name", "invalid_device_name", "device name must be 1 to 255 characters"));
+        }
+        Ok(())
+    }
+}
+
+/// Find or create the login's device, refresh what it tells about itself, and write the
+/// device audit row. Without a fingerprint the user agent identifies the device.
+pub(crate) async fn record_login_device(
+    core: &Core,
+    tx: &mut Tx,
+    user_id: Uuid,
+    session_id: Uuid,
+    hint: Option<&DeviceHint>,
+    client: &ClientInfo,
+    now: DateTime<Utc>,
+) -> AccountsResult<Uuid> {
+    let user_agent = client.user_agent.as_deref().map(|ua| truncate(ua, 1024));
+    let source = match hint {
+        Some(h) => format!("fp:{}", h.fingerprint.trim()),
+        None => format!("ua:{}", user_agent.unwrap_or("")),
+    };
+    let mut material = user_id.as_bytes().to_vec();
+    material.extend_from_slice(source.as_bytes());
+    let fingerprint_hash = core.keys.keyed_hash("device-fingerprint", &material);
+    let parsed = parse_user_agent(user_agent.unwrap_or(""));
+    let sighting = DeviceSighting {
+        device_name: hint.and_then(|h| h.name.as_deref()).map(str::trim),
+        device_type: parsed.device_type,
+        os: parsed.os.as_deref(),
+        browser: parsed.browser.as_deref(),
+        browser_version: parsed.browser_version.as_deref(),
+        ip_address: inet(client.ip),
+        user_agent,
+    };
+
+    let existing = devices::find_by_fingerprint(tx.exec(), user_id, &fingerprint_hash).await?;
+    let (device_id, action, previous_ip) = match existing {
+        Some(d) => {
+            devices::record_sighting(tx.exec(), d.id, &sighting, now).await?;
+            let action = if d.removed_at.is_some() {
+                DeviceAction::Restored
+            } else {
+                DeviceAction::SeenAgain
+            };
+            (d.id, action, d.ip_address)
+        }
+        None => {
+            let id = DeviceId::new().as_uuid();
+            devices::insert(tx.exec(), id, user_id, &fingerprint_hash, &sighting, now).await?;
+            (id, DeviceAction::Registered, None)
+        }
+    };
+    let entry = DeviceAuditEntry {
+        user_id,
+        device_id,
+        session_id: Some(session_id),
+        action: action.as_str(),
+        device_type: Some(parsed.device_type.to_owned()),
+        browser: parsed.browser.clone(),
+        os: parsed.os.clone(),
+        ip_address: inet(client.ip),
+        previous_ip,
+        ..Default::default()
+    };
+    audit::insert_device(tx.exec(), AuditId::new().as_uuid(), &entry, now).await?;
+    Ok(device_id)
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// A page of the user's devices, newest first.
+pub async fn list_devices(core: &Core, user_id: Uuid, page: Page) -> AccountsResult<Vec<DeviceRow>> {
+    let mut conn = core.db.reader().await?;
+    Ok(devices::list_for_user(conn.exec(), user_id, page.before, page.limit).await?)
+}
+
+/// Remove a device: soft-delete it, withdraw its trust, end its sessions (with their
+/// refresh tokens) and audit each step, in one transaction.
+#[tracing::instrument(skip_all, fields(user_id = %user_id))]
+pub async fn remove_device(core: &Core, user_id: Uuid, device_id: Uuid, client: &ClientInfo) -> AccountsResult<()> {
+    let now = core.clock.now();
+    let mut tx = core.db.begin().await?;
+    let device = devices::find_for_user(tx.exec(), user_id, device_id)
+        .await?
+        .ok_or(AccountsError::NotFound("device"))?;
+    devices::mark_removed(tx.exec(), device.id, now).await?;
+    devices::revoke_trust(tx.exec(), device.id, now).await?;
+    let ended = sessions::end_all_for_device(tx.exec(), device.id, RevocationReason::DeviceRemoved.as_str(), now).await?;
+    end_sessions_audited(&mut tx, user_id, &ended, RevocationReason::DeviceRemoved, client, now).await?;
+    let entry = DeviceAuditEntry {
+        user_id,
+        device_id: device.id,
+        action: DeviceAction::Removed.as_str(),
+        device_type: device.device_type.clone(),
+        browser: device.browser.clone(),
+        os: device.os.clone(),
+        risk_score: device.risk_score,
+        ip_address: inet(client.ip),
+        trust_state_change: device.is_trusted.then_some("trusted->removed"),
+        ..Default::default()
+    };
+    audit::insert_device(tx.exec(), AuditId::new().as_uuid(), &entry, now).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,51 @@
+//! Everything an accounts use case can refuse, as one enum the HTTP edge maps
+//! exhaustively to status codes.
+
+use crate::password::HashError;
+use gatehouse_domain::FieldError;
+use gatehouse_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountsError {
+    /// One or more inputs are invalid; each names its field.
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("an account with this email already exists")]
+    EmailTaken,
+    #[error("this username is taken")]
+    UsernameTaken,
+    /// Wrong login or password — deliberately the same for unknown accounts.
+    #[error("invalid login or password")]
+    InvalidCredentials,
+    #[error("the current password is wrong")]
+    WrongCurrentPassword,
+    #[error("the account is disabled")]
+    AccountDisabled,
+    /// Too many failed attempts for this account or address.
+    #[error("too many failed attempts")]
+    TooManyAttempts { retry_after_secs: u64 },
+    /// The access token is missing, malformed, expired or its session has ended.
+    #[error("not authenticated")]
+    Unauthenticated,
+    #[error("the refresh token is invalid or expired")]
+    InvalidRefreshToken,
+    /// A rotated refresh token was presented again: the family and session are revoked.
+    #[error("the refresh token was already used")]
+    RefreshTokenReused,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("internal error")]
+    Store(#[from] StoreError),
+    #[error("internal error")]
+    Hash(#[from] HashError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AccountsError {
+    pub fn field(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
+        AccountsError::Validation(vec![FieldError::new(field, code, message)])
+    }
+}
+
+pub type AccountsResult<T> = Result<T, AccountsError>;

@@ -1,0 +1,31 @@
+//! Accounts use cases: sign-up, login, token refresh, logout, the signed-in person's
+//! profile, password, sessions and devices.
+
+mod authenticate;
+mod devices;
+mod error;
+mod login;
+mod logout;
+mod password_change;
+mod profile;
+mod refresh;
+mod register;
+mod sessions;
+
+pub use authenticate::{authenticate, AuthContext};
+pub use devices::{list_devices, remove_device, DeviceHint};
+pub use error::{AccountsError, AccountsResult};
+pub use login::{login, LoginInput, TokenPair};
+pub use logout::{logout, logout_all};
+pub use password_change::{change_password, PasswordChange};
+pub use profile::{get_me, update_profile, Patch, ProfilePatch};
+pub use refresh::refresh;
+pub use register::{register, RegisterInput};
+pub use sessions::{list_sessions, revoke_session, Page};
+
+use gatehouse_store::types::Inet;
+use std::net::IpAddr;
+
+fn inet(ip: Option<IpAddr>) -> Option<Inet> {
+    ip.map(Inet)
+}

@@ -1,0 +1,101 @@
+//! Password change: prove the current password (counted like a login attempt, so a
+//! stolen session cannot brute-force it), refuse the last N passwords, store the new
+//! hash and history, optionally end the other sessions — one transaction.
+
+use super::authenticate::AuthContext;
+use super::sessions::end_sessions_audited;
+use super::{inet, AccountsError, AccountsResult};
+use crate::state::{ClientInfo, Core};
+use crate::throttle::{self, AttemptKeys, Verdict};
+use gatehouse_domain::accounts::RevocationReason;
+use gatehouse_domain::audit::SessionAction;
+use gatehouse_domain::ids::AuditId;
+use gatehouse_domain::risk::RiskLevel;
+use gatehouse_domain::FieldError;
+use gatehouse_store::accounts::{password_history, sessions, users};
+use gatehouse_store::audit::{self, SessionAuditEntry};
+use gatehouse_store::Executor;
+use secrecy::{ExposeSecret, SecretString};
+use uuid::Uuid;
+
+/// What a password change asks for.
+pub struct PasswordChange {
+    pub current_password: SecretString,
+    pub new_password: SecretString,
+    /// End every other session of the account (default true).
+    pub sign_out_other_sessions: bool,
+}
+
+#[tracing::instrument(skip_all, fields(user_id = %auth.user_id))]
+pub async fn change_password(
+    core: &Core,
+    auth: &AuthContext,
+    change: PasswordChange,
+    client: &ClientInfo,
+) -> AccountsResult<()> {
+    let user = {
+        let mut conn = core.db.reader().await?;
+        users::find_by_id(conn.exec(), auth.user_id)
+            .await?
+            .ok_or(AccountsError::Unauthenticated)?
+    };
+    let mut identifiers = vec![user.email.as_str()];
+    if let Some(u) = user.username.as_deref() {
+        identifiers.push(u);
+    }
+    if let Err(rejection) = core
+        .config
+        .password_policy
+        .check(change.new_password.expose_secret(), &identifiers)
+    {
+        return Err(AccountsError::Validation(vec![rejection.to_field_error("new_password")]));
+    }
+
+    let keys = AttemptKeys::new(&user.id.to_string(), client.ip);
+    if let Verdict::Locked { until, .. } = throttle::check_attempt(core, &keys).await? {
+        let retry_after_secs = (until - core.clock.now()).num_seconds().max(1) as u64;
+        return Err(AccountsError::TooManyAttempts { retry_after_secs });
+    }
+    if !core.hasher.verify(change.current_password, Some(&user.password_hash)).await? {
+        return Err(AccountsError::WrongCurrentPassword);
+    }
+    throttle::record_success(core, &keys).await?;
+
+    let depth = i64::from(core.config.password_history.max(1));
+    let recent = {
+        let mut conn = core.db.reader().await?;
+        password_history::recent(conn.exec(), user.id, depth).await?
+    };
+    if core.hasher.matches_any(&change.new_password, recent).await? {
+        return Err(AccountsError::Validation(vec![FieldError::new(
+            "new_password",
+            "password_reused",
+            format!("must differ from your last {depth} passwords"),
+        )]));
+    }
+    let new_hash = core.hasher.hash(change.new_password).await?;
+
+    let now = core.clock.now();
+    let mut tx = core.db.begin().await?;
+    users::set_password_hash(tx.exec(), user.id, &new_hash, now).await?;
+    password_history::insert(tx.exec(), Uuid::now_v7(), user.id, &new_hash, "change", now).await?;
+    password_history::prune(tx.exec(), user.id, depth).await?;
+    let entry = SessionAuditEntry {
+        user_id: user.id,
+        session_id: Some(auth.session_id),
+        action: SessionAction::PasswordChanged.as_str(),
+        ip_address: inet(client.ip),
+        risk_level: RiskLevel::Medium.as_str(),
+        metadata: Some(serde_json::json!({ "signed_out_other_sessions": change.sign_out_other_sessions })),
+        ..Default::default()
+    };
+    audit::insert_session(tx.exec(), AuditId::new().as_uuid(), &entry, now).await?;
+    if change.sign_out_other_sessions {
+        let reason = RevocationReason::PasswordChanged;
+        let ended =
+            sessions::end_all_for_user(tx.exec(), user.id, Some(auth.session_id), "revoked", reason.as_str(), now).await?;
+        end_sessions_audited(&mut tx, user.id, &ended, reason, client, now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,89 @@
+//! Sign-up: validate, hash off the async threads, then insert the user, profile, first
+//! password-history entry and the audit row in one transaction.
+
+use super::{inet, AccountsError, AccountsResult};
+use crate::state::{ClientInfo, Core};
+use gatehouse_domain::accounts::{EmailAddress, Username};
+use gatehouse_domain::ids::{AuditId, UserId};
+use gatehouse_domain::FieldError;
+use gatehouse_store::accounts::{password_history, users};
+use gatehouse_store::{audit, Executor};
+use secrecy::{ExposeSecret, SecretString};
+use uuid::Uuid;
+
+/// What a sign-up asks for.
+pub struct RegisterInput {
+    pub email: String,
+    pub password: SecretString,
+    pub username: Option<String>,
+}
+
+/// Create an account. Email (and username) are unique case-insensitively.
+#[tracing::instrument(skip_all)]
+pub async fn register(core: &Core, input: RegisterInput, client: &ClientInfo) -> AccountsResult<users::UserRow> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    let email = EmailAddress::parse(&input.email).map_err(|e| errors.push(e)).ok();
+    let username = match input.username.as_deref() {
+        Some(raw) => Username::parse(raw).map_err(|e| errors.push(e)).ok(),
+        None => None,
+    };
+    let mut identifiers: Vec<&str> = Vec::new();
+    if let Some(e) = &email {
+        identifiers.push(e.as_str());
+    }
+    if let Some(u) = &username {
+        identifiers.push(u.as_str());
+    }
+    if let Err(rejection) = core
+        .config
+        .password_policy
+        .check(input.password.expose_secret(), &identifiers)
+    {
+        errors.push(rejection.to_field_error("password"));
+    }
+    let (Some(email), true) = (email, errors.is_empty()) else {
+        return Err(AccountsError::Validation(errors));
+    };
+
+    let password_hash = core.hasher.hash(input.password).await?;
+    let now = core.clock.now();
+    let user = users::UserRow {
+        id: UserId::new().as_uuid(),
+        email: email.into_string(),
+        username: username.map(Username::into_string),
+        password_hash,
+        is_active: true,
+        is_staff: false,
+        is_superuser: false,
+        last_login_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+
+    let mut tx = core.db.begin().await?;
+    users::insert_with_profile(tx.exec(), &user, Uuid::now_v7())
+        .await
+        .map_err(|e| {
+            if e.is_unique_violation_on("email") {
+                AccountsError::EmailTaken
+            } else if e.is_unique_violation_on("username") {
+                AccountsError::UsernameTaken
+            } else {
+                e.into()
+            }
+        })?;
+    password_history::insert(tx.exec(), Uuid::now_v7(), user.id, &user.password_hash, "registration", now).await?;
+    audit::insert_account(
+        tx.exec(),
+        AuditId::new().as_uuid(),
+        Some(user.id),
+        "registered",
+        Some(serde_json::json!({ "username_set": user.username.is_some() })),
+        inet(client.ip),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(user_id = %user.id, "account registered");
+    Ok(user)
+}

@@ -1,0 +1,40 @@
+//! [`Core`]: everything a use case needs — database, clock, keys, hasher, settings —
+//! passed explicitly (no globals), cheap to clone.
+
+use crate::clock::Clock;
+use crate::config::CoreConfig;
+use crate::keys::Keys;
+use crate::password::{HashError, PasswordHasher};
+use gatehouse_store::Db;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+/// Shared state of the use cases.
+#[derive(Clone)]
+pub struct Core {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub keys: Arc<Keys>,
+    pub hasher: PasswordHasher,
+    pub config: Arc<CoreConfig>,
+}
+
+impl Core {
+    pub fn new(db: Db, clock: Arc<dyn Clock>, keys: Keys, config: CoreConfig) -> Result<Self, HashError> {
+        let hasher = PasswordHasher::new(config.argon2, config.hash_concurrency)?;
+        Ok(Self {
+            db,
+            clock,
+            keys: Arc::new(keys),
+            hasher,
+            config: Arc::new(config),
+        })
+    }
+}
+
+/// Who is calling, as far as the request tells: the peer address and user agent.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+}

@@ -1,0 +1,103 @@
+//! Failed-login limits per account and per client address (DESIGN §5, NIST 800-63B
+//! 5.2.2), on the shared counters in `gatehouse_store::throttle`.
+
+use crate::state::Core;
+use chrono::{DateTime, Duration, Utc};
+use gatehouse_store::{throttle, Executor, StoreError};
+use std::net::IpAddr;
+
+/// The counter keys of one login attempt.
+#[derive(Debug, Clone)]
+pub struct AttemptKeys {
+    pub account: String,
+    pub ip: String,
+}
+
+impl AttemptKeys {
+    /// `account_id` is the user id when the login names an existing account, otherwise
+    /// a keyed hash of the login text (unknown accounts lock the same way, so lockouts
+    /// do not reveal which accounts exist). IPv6 clients are grouped by /64.
+    pub fn new(account_id: &str, ip: Option<IpAddr>) -> Self {
+        let ip = match ip {
+            Some(IpAddr::V6(v6)) => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+            Some(IpAddr::V4(v4)) => v4.to_string(),
+            None => "unknown".to_owned(),
+        };
+        Self {
+            account: format!("acct:{account_id}"),
+            ip: format!("ip:{ip}"),
+        }
+    }
+}
+
+/// The verdict on an attempt before the password is checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Allowed,
+    /// Locked until the given time. `newly_locked_account` is true when this attempt
+    /// tripped the account lock (audit and notify once).
+    Locked {
+        until: DateTime<Utc>,
+        newly_locked_account: bool,
+        newly_locked_ip: bool,
+    },
+}
+
+/// Count an attempt (before verifying the password) and decide whether it may proceed.
+pub async fn check_attempt(core: &Core, keys: &AttemptKeys) -> Result<Verdict, StoreError> {
+    let limits = core.config.throttle;
+    let now = core.clock.now();
+    let window = |d: std::time::Duration| now - Duration::from_std(d).unwrap_or(Duration::hours(1));
+    let mut conn = core.db.writer().await?;
+    let states = throttle::record_attempt(
+        conn.exec(),
+        &keys.account,
+        &keys.ip,
+        now,
+        window(limits.account_window),
+        window(limits.ip_window),
+    )
+    .await?;
+    let lockout = Duration::from_std(limits.lockout).unwrap_or(Duration::minutes(15));
+    let mut locked_until: Option<DateTime<Utc>> = None;
+    let (mut newly_account, mut newly_ip) = (false, false);
+    for state in states {
+        let is_account = state.key == keys.account;
+        if let Some(until) = state.locked_until.filter(|u| *u > now) {
+            locked_until = Some(locked_until.map_or(until, |u| u.max(until)));
+            continue;
+        }
+        let limit = if is_account {
+            limits.account_max_failures
+        } else {
+            limits.ip_max_failures
+        };
+        if state.failures > limit as i32 {
+            let until = now + lockout;
+            let newly = throttle::lock(conn.exec(), &state.key, until, now).await?;
+            if is_account {
+                newly_account |= newly;
+            } else {
+                newly_ip |= newly;
+            }
+            locked_until = Some(locked_until.map_or(until, |u| u.max(until)));
+        }
+    }
+    Ok(match locked_until {
+        Some(until) => Verdict::Locked {
+            until,
+            newly_locked_account: newly_account,
+            newly_locked_ip: newly_ip,
+        },
+        None => Verdict::Allowed,
+    })
+}
+
+/// After a successful login.
+pub async fn record_success(core: &Core, keys: &AttemptKeys) -> Result<(), StoreError> {
+    let mut conn = core.db.writer().await?;
+    throttle::record_success(conn.exec(), &keys.account, &keys.ip, core.clock.now()).await
+}

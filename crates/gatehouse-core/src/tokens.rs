@@ -1,0 +1,149 @@
+//! Access tokens (JWT, EdDSA, RFC 7519/8037) and opaque refresh tokens.
+//!
+//! Access tokens carry `sub`, `sid`, `jti` and `amr`; expiry is checked against the
+//! injected clock (not the library's wall clock) so tests can move time. Refresh tokens
+//! are 256 random bits, base64url; only their keyed hash is ever stored.
+
+use crate::keys::{Keys, SigningKeyPair};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use jsonwebtoken::{Algorithm, Header, Validation};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The claims of an access token.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AccessClaims {
+    pub iss: String,
+    pub sub: Uuid,
+    pub sid: Uuid,
+    pub jti: Uuid,
+    /// Authentication methods used (RFC 8176), e.g. `["pwd"]`.
+    pub amr: Vec<String>,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+/// Why an access token was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("the access token is malformed or its signature does not verify")]
+    Invalid,
+    #[error("the access token has expired")]
+    Expired,
+}
+
+/// Sign claims with the server key.
+pub fn sign(key: &SigningKeyPair, claims: &AccessClaims) -> Result<String, jsonwebtoken::errors::Error> {
+    let mut header = Header::new(Algorithm::EdDSA);
+    header.kid = Some(key.kid.clone());
+    jsonwebtoken::encode(&header, claims, &key.encoding)
+}
+
+/// Verify signature, algorithm and issuer, then expiry against `now`.
+pub fn verify(
+    key: &SigningKeyPair,
+    issuer: &str,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<AccessClaims, TokenError> {
+    let mut validation = Validation::new(Algorithm::EdDSA);
+    validation.set_issuer(&[issuer]);
+    validation.validate_exp = false;
+    validation.set_required_spec_claims(&["exp", "sub", "iss"]);
+    let data = jsonwebtoken::decode::<AccessClaims>(token, &key.decoding, &validation)
+        .map_err(|_| TokenError::Invalid)?;
+    if data.claims.exp <= now.timestamp() {
+        return Err(TokenError::Expired);
+    }
+    Ok(data.claims)
+}
+
+/// The public JWK set (`/.well-known/jwks.json`).
+pub fn jwks(key: &SigningKeyPair) -> serde_json::Value {
+    serde_json::json!({
+        "keys": [{
+            "kty": "OKP",
+            "crv": "Ed25519",
+            "alg": "EdDSA",
+            "use": "sig",
+            "kid": key.kid,
+            "x": key.public_x,
+        }]
+    })
+}
+
+/// A new opaque refresh token (256 random bits, base64url, 43 characters).
+pub fn new_refresh_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The stored form of a refresh token.
+pub fn refresh_token_hash(keys: &Keys, token: &str) -> String {
+    keys.keyed_hash("refresh-token", token.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    fn claims(now: DateTime<Utc>) -> AccessClaims {
+        AccessClaims {
+            iss: "gatehouse".into(),
+            sub: Uuid::now_v7(),
+            sid: Uuid::now_v7(),
+            jti: Uuid::now_v7(),
+            amr: vec!["pwd".into()],
+            iat: now.timestamp(),
+            exp: (now + Duration::minutes(15)).timestamp(),
+        }
+    }
+
+    #[test]
+    fn signed_token_verifies_until_it_expires() {
+        let keys = Keys::ephemeral().unwrap();
+        let now = Utc::now();
+        let c = claims(now);
+        let token = sign(&keys.signing, &c).unwrap();
+        assert_eq!(verify(&keys.signing, "gatehouse", &token, now).unwrap(), c);
+        assert_eq!(
+            verify(&keys.signing, "gatehouse", &token, now + Duration::minutes(16)),
+            Err(TokenError::Expired)
+        );
+    }
+
+    #[test]
+    fn foreign_key_wrong_issuer_and_tampering_are_refused() {
+        let keys = Keys::ephemeral().unwrap();
+        let other = Keys::ephemeral().unwrap();
+        let now = Utc::now();
+        let token = sign(&keys.signing, &claims(now)).unwrap();
+        assert_eq!(verify(&other.signing, "gatehouse", &token, now), Err(TokenError::Invalid));
+        assert_eq!(verify(&keys.signing, "someone-else", &token, now), Err(TokenError::Invalid));
+        let mut tampered = token.clone();
+        tampered.pop();
+        tampered.push(if token.ends_with('A') { 'B' } else { 'A' });
+        assert_eq!(verify(&keys.signing, "gatehouse", &tampered, now), Err(TokenError::Invalid));
+        // alg=none is never accepted.
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+        let body = token.split('.').nth(1).unwrap();
+        let none = format!("{header}.{body}.");
+        assert_eq!(verify(&keys.signing, "gatehouse", &none, now), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn refresh_tokens_are_random_and_hashed() {
+        let keys = Keys::ephemeral().unwrap();
+        let a = new_refresh_token();
+        let b = new_refresh_token();
+        assert_eq!(a.len(), 43);
+        assert_ne!(a, b);
+        assert_ne!(refresh_token_hash(&keys, &a), a);
+        assert_eq!(refresh_token_hash(&keys, &a), refresh_token_hash(&keys, &a));
+    }
+}

@@ -1,0 +1,215 @@
+//! `users` and `profiles` rows.
+
+use crate::db::Exec;
+use crate::error::StoreResult;
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+
+/// A `users` row.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: Uuid,
+    pub email: String,
+    pub username: Option<String>,
+    pub password_hash: String,
+    pub is_active: bool,
+    pub is_staff: bool,
+    pub is_superuser: bool,
+    pub last_login_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A `profiles` row (the seed's profile fields).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ProfileRow {
+    pub user_id: Uuid,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub date_of_birth: Option<NaiveDate>,
+    pub phone_number: Option<String>,
+    pub address: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub country: Option<String>,
+    pub postal_code: Option<String>,
+    pub timezone: String,
+    pub language: String,
+    pub preferred_mfa_method: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A user joined with their profile, for `GET /v1/me`.
+#[derive(Debug, Clone)]
+pub struct UserWithProfile {
+    pub user: UserRow,
+    pub profile: ProfileRow,
+}
+
+/// Insert a user and their default profile row.
+pub async fn insert_with_profile(
+    mut ex: Exec<'_>,
+    user: &UserRow,
+    profile_id: Uuid,
+) -> StoreResult<()> {
+    execute!(
+        ex.reborrow(),
+        "INSERT INTO users (id, email, username, password_hash, is_active, is_staff, is_superuser, last_login_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        user.id,
+        &user.email,
+        &user.username,
+        &user.password_hash,
+        user.is_active,
+        user.is_staff,
+        user.is_superuser,
+        user.last_login_at,
+        user.created_at,
+        user.updated_at,
+    )?;
+    execute!(
+        ex,
+        "INSERT INTO profiles (id, user_id, timezone, language, created_at, updated_at)
+         VALUES ($1, $2, 'UTC', 'en', $3, $3)",
+        profile_id,
+        user.id,
+        user.created_at,
+    )?;
+    Ok(())
+}
+
+pub async fn find_by_id(ex: Exec<'_>, id: Uuid) -> StoreResult<Option<UserRow>> {
+    Ok(fetch_optional!(
+        ex,
+        UserRow,
+        "SELECT id, email, username, password_hash, is_active, is_staff, is_superuser, last_login_at, created_at, updated_at FROM users WHERE id = $1",
+        id
+    )?)
+}
+
+/// Find by the lower-cased email.
+pub async fn find_by_email(ex: Exec<'_>, email: &str) -> StoreResult<Option<UserRow>> {
+    Ok(fetch_optional!(
+        ex,
+        UserRow,
+        "SELECT id, email, username, password_hash, is_active, is_staff, is_superuser, last_login_at, created_at, updated_at FROM users WHERE email = $1",
+        email
+    )?)
+}
+
+/// Find by the lower-cased username.
+pub async fn find_by_username(ex: Exec<'_>, username: &str) -> StoreResult<Option<UserRow>> {
+    Ok(fetch_optional!(
+        ex,
+        UserRow,
+        "SELECT id, email, username, password_hash, is_active, is_staff, is_superuser, last_login_at, created_at, updated_at FROM users WHERE username = $1",
+        username
+    )?)
+}
+
+pub async fn set_password_hash(
+    ex: Exec<'_>,
+    id: Uuid,
+    password_hash: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    execute!(
+        ex,
+        "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1",
+        id,
+        password_hash,
+        now
+    )?;
+    Ok(())
+}
+
+pub async fn touch_last_login(ex: Exec<'_>, id: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
+    execute!(
+        ex,
+        "UPDATE users SET last_login_at = $2 WHERE id = $1",
+        id,
+        now
+    )?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct UserProfileJoin {
+    #[sqlx(flatten)]
+    user: UserRow,
+    user_id: Uuid,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    date_of_birth: Option<NaiveDate>,
+    phone_number: Option<String>,
+    address: Option<String>,
+    city: Option<String>,
+    state: Option<String>,
+    country: Option<String>,
+    postal_code: Option<String>,
+    timezone: String,
+    language: String,
+    preferred_mfa_method: Option<String>,
+    profile_updated_at: DateTime<Utc>,
+}
+
+/// The user and profile in one query.
+pub async fn find_with_profile(ex: Exec<'_>, id: Uuid) -> StoreResult<Option<UserWithProfile>> {
+    let row = fetch_optional!(
+        ex,
+        UserProfileJoin,
+        "SELECT u.id, u.email, u.username, u.password_hash, u.is_active, u.is_staff, u.is_superuser,
+                u.last_login_at, u.created_at, u.updated_at,
+                p.user_id, p.first_name, p.last_name, p.date_of_birth, p.phone_number, p.address,
+                p.city, p.state, p.country, p.postal_code, p.timezone, p.language,
+                p.preferred_mfa_method, p.updated_at AS profile_updated_at
+         FROM users u JOIN profiles p ON p.user_id = u.id
+         WHERE u.id = $1",
+        id
+    )?;
+    Ok(row.map(|r| UserWithProfile {
+        user: r.user,
+        profile: ProfileRow {
+            user_id: r.user_id,
+            first_name: r.first_name,
+            last_name: r.last_name,
+            date_of_birth: r.date_of_birth,
+            phone_number: r.phone_number,
+            address: r.address,
+            city: r.city,
+            state: r.state,
+            country: r.country,
+            postal_code: r.postal_code,
+            timezone: r.timezone,
+            language: r.language,
+            preferred_mfa_method: r.preferred_mfa_method,
+            updated_at: r.profile_updated_at,
+        },
+    }))
+}
+
+/// Write every profile field (the caller merged the change into the current row).
+pub async fn update_profile(ex: Exec<'_>, p: &ProfileRow) -> StoreResult<()> {
+    execute!(
+        ex,
+        "UPDATE profiles SET first_name = $2, last_name = $3, date_of_birth = $4, phone_number = $5,
+            address = $6, city = $7, state = $8, country = $9, postal_code = $10, timezone = $11,
+            language = $12, preferred_mfa_method = $13, updated_at = $14
+         WHERE user_id = $1",
+        p.user_id,
+        &p.first_name,
+        &p.last_name,
+        p.date_of_birth,
+        &p.phone_number,
+        &p.address,
+        &p.city,
+        &p.state,
+        &p.country,
+        &p.postal_code,
+        &p.timezone,
+        &p.language,
+        &p.preferred_mfa_method,
+        p.updated_at,
+    )?;
+    Ok(())
+}

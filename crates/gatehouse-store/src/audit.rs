@@ -1,0 +1,215 @@
+//! Inserts into the audit logs. Use cases call these inside the same transaction as the
+//! change they record, so a change and its audit row commit (or vanish) together.
+
+use crate::db::Exec;
+use crate::error::StoreResult;
+use crate::types::{Inet, TextList};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::types::Json;
+use uuid::Uuid;
+
+/// A `session_audit_log` row.
+#[derive(Debug, Clone, Default)]
+pub struct SessionAuditEntry {
+    pub user_id: Uuid,
+    pub session_id: Option<Uuid>,
+    pub device_id: Option<Uuid>,
+    pub action: &'static str,
+    pub session_type: Option<&'static str>,
+    pub mfa_verified: Option<bool>,
+    pub ip_address: Option<Inet>,
+    pub risk_level: &'static str,
+    pub is_anomalous: bool,
+    pub anomaly_reasons: Vec<String>,
+    pub session_duration_seconds: Option<i32>,
+    pub requires_review: bool,
+    pub old_value: Option<Value>,
+    pub new_value: Option<Value>,
+    pub metadata: Option<Value>,
+    pub error_message: Option<String>,
+}
+
+pub async fn insert_session(
+    ex: Exec<'_>,
+    id: Uuid,
+    e: &SessionAuditEntry,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    execute!(
+        ex,
+        "INSERT INTO session_audit_log (id, user_id, session_id, device_id, action, session_type,
+            mfa_verified, ip_address, risk_level, is_anomalous, anomaly_reasons,
+            session_duration_seconds, requires_review, review_status, old_value, new_value,
+            metadata, error_message, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+        id,
+        e.user_id,
+        e.session_id,
+        e.device_id,
+        e.action,
+        e.session_type,
+        e.mfa_verified,
+        e.ip_address,
+        e.risk_level,
+        e.is_anomalous,
+        TextList(e.anomaly_reasons.clone()),
+        e.session_duration_seconds,
+        e.requires_review,
+        e.requires_review.then_some("pending"),
+        e.old_value.clone().map(Json),
+        e.new_value.clone().map(Json),
+        e.metadata.clone().map(Json),
+        e.error_message.as_deref(),
+        now,
+    )?;
+    Ok(())
+}
+
+/// A `device_audit_log` row.
+#[derive(Debug, Clone, Default)]
+pub struct DeviceAuditEntry {
+    pub user_id: Uuid,
+    pub device_id: Uuid,
+    pub session_id: Option<Uuid>,
+    pub action: &'static str,
+    pub device_type: Option<String>,
+    pub browser: Option<String>,
+    pub os: Option<String>,
+    pub risk_score: i32,
+    pub ip_address: Option<Inet>,
+    pub previous_ip: Option<Inet>,
+    pub trust_state_change: Option<&'static str>,
+    pub metadata: Option<Value>,
+}
+
+pub async fn insert_device(
+    ex: Exec<'_>,
+    id: Uuid,
+    e: &DeviceAuditEntry,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    execute!(
+        ex,
+        "INSERT INTO device_audit_log (id, user_id, device_id, session_id, action, device_type,
+            browser, os, risk_score, ip_address, previous_ip, trust_state_change, metadata, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        id,
+        e.user_id,
+        e.device_id,
+        e.session_id,
+        e.action,
+        e.device_type.as_deref(),
+        e.browser.as_deref(),
+        e.os.as_deref(),
+        e.risk_score,
+        e.ip_address,
+        e.previous_ip,
+        e.trust_state_change,
+        e.metadata.clone().map(Json),
+        now,
+    )?;
+    Ok(())
+}
+
+/// A `session_device_link_audit_log` row.
+#[derive(Debug, Clone, Default)]
+pub struct LinkAuditEntry {
+    pub user_id: Uuid,
+    pub session_id: Uuid,
+    pub device_id: Uuid,
+    pub link_action: &'static str,
+    pub previous_device_id: Option<Uuid>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub link_duration_seconds: Option<i32>,
+    pub context: Option<Value>,
+}
+
+pub async fn insert_link(
+    ex: Exec<'_>,
+    id: Uuid,
+    e: &LinkAuditEntry,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    execute!(
+        ex,
+        "INSERT INTO session_device_link_audit_log (id, user_id, session_id, device_id, link_action,
+            previous_device_id, revoked_at, link_duration_seconds, context, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        id,
+        e.user_id,
+        e.session_id,
+        e.device_id,
+        e.link_action,
+        e.previous_device_id,
+        e.revoked_at,
+        e.link_duration_seconds,
+        e.context.clone().map(Json),
+        now,
+    )?;
+    Ok(())
+}
+
+/// An `account_audit_log` row (account-level events: registration, profile changes).
+pub async fn insert_account(
+    ex: Exec<'_>,
+    id: Uuid,
+    user_id: Option<Uuid>,
+    action: &str,
+    details: Option<Value>,
+    ip_address: Option<Inet>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    execute!(
+        ex,
+        "INSERT INTO account_audit_log (id, user_id, action, details, ip_address, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        id,
+        user_id,
+        action,
+        details.map(Json),
+        ip_address,
+        now,
+    )?;
+    Ok(())
+}
+
+/// How many rows of each audit table mention a user (used by tests and reports).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditCounts {
+    pub session: i64,
+    pub device: i64,
+    pub link: i64,
+    pub account: i64,
+}
+
+pub async fn count_for_user(mut ex: Exec<'_>, user_id: Uuid) -> StoreResult<AuditCounts> {
+    #[derive(sqlx::FromRow)]
+    struct N {
+        n: i64,
+    }
+    let session = fetch_one!(ex.reborrow(), N, "SELECT COUNT(*) AS n FROM session_audit_log WHERE user_id = $1", user_id)?.n;
+    let device = fetch_one!(ex.reborrow(), N, "SELECT COUNT(*) AS n FROM device_audit_log WHERE user_id = $1", user_id)?.n;
+    let link = fetch_one!(ex.reborrow(), N, "SELECT COUNT(*) AS n FROM session_device_link_audit_log WHERE user_id = $1", user_id)?.n;
+    let account = fetch_one!(ex, N, "SELECT COUNT(*) AS n FROM account_audit_log WHERE user_id = $1", user_id)?.n;
+    Ok(AuditCounts { session, device, link, account })
+}
+
+/// The actions recorded in `session_audit_log` for a user, oldest first, with their
+/// risk level and review flag.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionAuditSummary {
+    pub action: String,
+    pub risk_level: String,
+    pub requires_review: bool,
+}
+
+pub async fn session_actions_for_user(ex: Exec<'_>, user_id: Uuid) -> StoreResult<Vec<SessionAuditSummary>> {
+    Ok(fetch_all!(
+        ex,
+        SessionAuditSummary,
+        "SELECT action, risk_level, requires_review FROM session_audit_log
+         WHERE user_id = $1 ORDER BY created_at, id",
+        user_id
+    )?)
+}

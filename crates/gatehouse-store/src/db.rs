@@ -1,0 +1,197 @@
+//! Connection pools for both backends and the executor handles the query macros take.
+//!
+//! SQLite allows one writer at a time, so it gets two pools over the same file: a
+//! single-connection writer pool for transactions (writes queue in-process instead of
+//! failing with SQLITE_BUSY) and a reader pool for plain reads (WAL lets them run beside
+//! the writer). PostgreSQL uses one pool for both.
+
+use crate::error::StoreResult;
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Which database a [`Db`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Pool sizing and timeouts.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    /// Maximum PostgreSQL connections (or SQLite reader connections).
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The database: cheap to clone (pools are reference-counted).
+#[derive(Clone, Debug)]
+pub enum Db {
+    Postgres(PgPool),
+    Sqlite {
+        writer: SqlitePool,
+        reader: SqlitePool,
+    },
+}
+
+impl Db {
+    /// Connect to `url` (`postgres://…` or `sqlite:…`). SQLite files are created if missing.
+    pub async fn connect(url: &str, options: &DbOptions) -> StoreResult<Db> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let connect = PgConnectOptions::from_str(url)?.application_name("gatehouse");
+            let pool = PgPoolOptions::new()
+                .max_connections(options.max_connections)
+                .acquire_timeout(options.acquire_timeout)
+                .connect_with(connect)
+                .await?;
+            return Ok(Db::Postgres(pool));
+        }
+        let connect = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(options.acquire_timeout)
+            .connect_with(connect.clone())
+            .await?;
+        // An in-memory database exists once per connection: share the writer.
+        let reader = if in_memory {
+            writer.clone()
+        } else {
+            SqlitePoolOptions::new()
+                .max_connections(options.max_connections.clamp(1, 8))
+                .acquire_timeout(options.acquire_timeout)
+                .connect_with(connect.read_only(true))
+                .await?
+        };
+        Ok(Db::Sqlite { writer, reader })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Postgres(_) => Backend::Postgres,
+            Db::Sqlite { .. } => Backend::Sqlite,
+        }
+    }
+
+    /// Begin a read-write transaction.
+    pub async fn begin(&self) -> StoreResult<Tx> {
+        Ok(match self {
+            Db::Postgres(pool) => Tx::Pg(pool.begin().await?),
+            Db::Sqlite { writer, .. } => Tx::Sqlite(writer.begin().await?),
+        })
+    }
+
+    /// A connection for single statements that read (autocommit).
+    pub async fn reader(&self) -> StoreResult<Conn> {
+        Ok(match self {
+            Db::Postgres(pool) => Conn::Pg(pool.acquire().await?),
+            Db::Sqlite { reader, .. } => Conn::Sqlite(reader.acquire().await?),
+        })
+    }
+
+    /// A connection for single statements that write (autocommit).
+    pub async fn writer(&self) -> StoreResult<Conn> {
+        Ok(match self {
+            Db::Postgres(pool) => Conn::Pg(pool.acquire().await?),
+            Db::Sqlite { writer, .. } => Conn::Sqlite(writer.acquire().await?),
+        })
+    }
+
+    /// Is the database reachable? (`SELECT 1`)
+    pub async fn ping(&self) -> StoreResult<()> {
+        let mut conn = self.reader().await?;
+        execute!(conn.exec(), "SELECT 1")?;
+        Ok(())
+    }
+
+    /// Close every pool, waiting for connections to be returned.
+    pub async fn close(&self) {
+        match self {
+            Db::Postgres(pool) => pool.close().await,
+            Db::Sqlite { writer, reader } => {
+                reader.close().await;
+                writer.close().await;
+            }
+        }
+    }
+}
+
+/// A pooled connection outside any explicit transaction.
+pub enum Conn {
+    Pg(PoolConnection<Postgres>),
+    Sqlite(PoolConnection<Sqlite>),
+}
+
+/// An open transaction; dropped without [`Tx::commit`] it rolls back.
+pub enum Tx {
+    Pg(Transaction<'static, Postgres>),
+    Sqlite(Transaction<'static, Sqlite>),
+}
+
+impl Tx {
+    pub async fn commit(self) -> StoreResult<()> {
+        match self {
+            Tx::Pg(tx) => tx.commit().await?,
+            Tx::Sqlite(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// A borrowed connection on one backend: what store functions take. Get one from
+/// [`Executor::exec`] for each call.
+pub enum Exec<'c> {
+    Pg(&'c mut PgConnection),
+    Sqlite(&'c mut SqliteConnection),
+}
+
+impl Exec<'_> {
+    /// Borrow again, so one function can run several statements on one executor.
+    pub fn reborrow(&mut self) -> Exec<'_> {
+        match self {
+            Exec::Pg(c) => Exec::Pg(c),
+            Exec::Sqlite(c) => Exec::Sqlite(c),
+        }
+    }
+}
+
+/// Anything store functions can run on: a [`Tx`] or a [`Conn`].
+pub trait Executor {
+    fn exec(&mut self) -> Exec<'_>;
+}
+
+impl Executor for Tx {
+    fn exec(&mut self) -> Exec<'_> {
+        match self {
+            Tx::Pg(tx) => Exec::Pg(&mut **tx),
+            Tx::Sqlite(tx) => Exec::Sqlite(&mut **tx),
+        }
+    }
+}
+
+impl Executor for Conn {
+    fn exec(&mut self) -> Exec<'_> {
+        match self {
+            Conn::Pg(c) => Exec::Pg(&mut **c),
+            Conn::Sqlite(c) => Exec::Sqlite(&mut **c),
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! Embedded, reversible migrations for both backends (`migrations/postgres`,
+//! `migrations/sqlite`, kept in lockstep by `tests/migrations.rs`).
+
+use crate::db::Db;
+use crate::error::StoreResult;
+use sqlx::migrate::Migrator;
+
+static POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");
+static SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
+
+/// One migration and whether it is applied.
+#[derive(Debug, Clone)]
+pub struct MigrationStatus {
+    pub version: i64,
+    pub description: String,
+    pub applied: bool,
+}
+
+fn migrator(db: &Db) -> &'static Migrator {
+    match db {
+        Db::Postgres(_) => &POSTGRES,
+        Db::Sqlite { .. } => &SQLITE,
+    }
+}
+
+/// Apply every pending migration.
+pub async fn up(db: &Db) -> StoreResult<()> {
+    match db {
+        Db::Postgres(pool) => POSTGRES.run(pool).await?,
+        Db::Sqlite { writer, .. } => SQLITE.run(writer).await?,
+    }
+    Ok(())
+}
+
+/// Revert applied migrations down to (and keeping) version `target`; 0 reverts all.
+pub async fn down_to(db: &Db, target: i64) -> StoreResult<()> {
+    match db {
+        Db::Postgres(pool) => POSTGRES.undo(pool, target).await?,
+        Db::Sqlite { writer, .. } => SQLITE.undo(writer, target).await?,
+    }
+    Ok(())
+}
+
+/// Every known migration with its applied state.
+pub async fn status(db: &Db) -> StoreResult<Vec<MigrationStatus>> {
+    let applied = applied_versions(db).await?;
+    Ok(migrator(db)
+        .iter()
+        .filter(|m| m.migration_type.is_up_migration())
+        .map(|m| MigrationStatus {
+            version: m.version,
+            description: m.description.to_string(),
+            applied: applied.contains(&m.version),
+        })
+        .collect())
+}
+
+/// True when every embedded migration is applied (for `/readyz`).
+pub async fn is_current(db: &Db) -> StoreResult<bool> {
+    Ok(status(db).await?.iter().all(|m| m.applied))
+}
+
+async fn applied_versions(db: &Db) -> StoreResult<Vec<i64>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        version: i64,
+    }
+    let mut conn = db.reader().await?;
+    use crate::db::Executor;
+    // The table only exists once a migration ran; treat "no table" as "nothing applied".
+    let exists = match db {
+        Db::Postgres(_) => {
+            fetch_optional!(
+                conn.exec(),
+                Row,
+                "SELECT 1::bigint AS version FROM information_schema.tables WHERE table_name = '_sqlx_migrations'"
+            )?
+        }
+        Db::Sqlite { .. } => {
+            fetch_optional!(
+                conn.exec(),
+                Row,
+                "SELECT 1 AS version FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'"
+            )?
+        }
+    };
+    if exists.is_none() {
+        return Ok(Vec::new());
+    }
+    let rows = fetch_all!(
+        conn.exec(),
+        Row,
+        "SELECT version FROM _sqlx_migrations WHERE success = TRUE ORDER BY version"
+    )?;
+    Ok(rows.into_iter().map(|r| r.version).collect())
+}

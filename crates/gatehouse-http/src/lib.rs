@@ -1,1 +1,74 @@
-//! gatehouse-http
+//! gatehouse-http: the axum router. Handlers extract, call one use case, map the result;
+//! errors leave as RFC 9457 problem+json. The OpenAPI document is generated from the
+//! handler annotations and served with a browsable page.
+
+mod docs_page;
+pub mod error;
+pub mod extract;
+mod metrics;
+mod middleware;
+mod openapi;
+mod routes;
+mod wire;
+
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+use gatehouse_core::Core;
+use std::sync::Arc;
+
+pub use error::ApiError;
+pub use metrics::Metrics;
+pub use openapi::ApiDoc;
+
+/// HTTP-level settings.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 16 * 1024,
+        }
+    }
+}
+
+/// What every handler can reach through `State`.
+#[derive(Clone)]
+pub struct AppState {
+    pub core: Core,
+    pub metrics: Arc<Metrics>,
+    openapi_json: Arc<str>,
+    docs_html: Arc<str>,
+}
+
+impl AppState {
+    pub fn new(core: Core) -> Self {
+        let doc = openapi::document();
+        let openapi_json = serde_json::to_string(&doc).unwrap_or_else(|_| "{}".to_owned());
+        let docs_html = docs_page::render(&doc);
+        Self {
+            core,
+            metrics: Arc::new(Metrics::default()),
+            openapi_json: openapi_json.into(),
+            docs_html: docs_html.into(),
+        }
+    }
+}
+
+/// The whole API.
+pub fn router(state: AppState, config: &HttpConfig) -> Router {
+    Router::new()
+        .merge(routes::auth::router())
+        .merge(routes::me::router())
+        .merge(routes::sessions::router())
+        .merge(routes::system::router())
+        .fallback(routes::system::not_found)
+        .method_not_allowed_fallback(routes::system::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::observe))
+        .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .layer(axum::middleware::from_fn(middleware::request_id))
+        .with_state(state)
+}

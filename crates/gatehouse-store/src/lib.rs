@@ -16,6 +16,7 @@ pub mod accounts;
 pub mod audit;
 pub mod db;
 pub mod error;
+pub mod maintenance;
 pub mod migrate;
 pub mod throttle;
 pub mod types;

@@ -1,1 +1,50 @@
-fn main() {}
+//! The `gatehouse` binary: `serve`, `migrate` (`up`, `down --to N`, `status`) and
+//! `version`. Configuration comes from a TOML file, `GATEHOUSE_*` variables and
+//! `GATEHOUSE_*_FILE` secrets; a bad setting stops start-up with one line naming it and
+//! exit code 2.
+
+mod cli;
+mod keys;
+mod logging;
+mod serve;
+mod settings;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    if let cli::Command::Version = cli.command {
+        println!("gatehouse {}", env!("CARGO_PKG_VERSION"));
+        return ExitCode::SUCCESS;
+    }
+    let settings = match settings::Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("gatehouse: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    logging::init(&settings);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("gatehouse: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            cli::Command::Serve => serve::run(settings).await,
+            cli::Command::Migrate { action } => cli::migrate(&settings, action).await,
+            cli::Command::Version => Ok(()),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("gatehouse: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

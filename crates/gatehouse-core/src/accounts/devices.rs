@@ -37,8 +37,10 @@ impl DeviceHint {
     }
 }
 
-/// Find or create the login's device, refresh what it tells about itself, and write the
-/// device audit row. Without a fingerprint the user agent identifies the device.
+/// Find or create the login's device and refresh what it tells about itself. Returns the
+/// device id and its audit row, which the caller writes once the session row exists
+/// (the audit row references it). Without a fingerprint the user agent identifies the
+/// device.
 pub(crate) async fn record_login_device(
     core: &Core,
     tx: &mut Tx,
@@ -47,7 +49,7 @@ pub(crate) async fn record_login_device(
     hint: Option<&DeviceHint>,
     client: &ClientInfo,
     now: DateTime<Utc>,
-) -> AccountsResult<Uuid> {
+) -> AccountsResult<(Uuid, DeviceAuditEntry)> {
     let user_agent = client.user_agent.as_deref().map(|ua| truncate(ua, 1024));
     let source = match hint {
         Some(h) => format!("fp:{}", h.fingerprint.trim()),
@@ -96,8 +98,7 @@ pub(crate) async fn record_login_device(
         previous_ip,
         ..Default::default()
     };
-    audit::insert_device(tx.exec(), AuditId::new().as_uuid(), &entry, now).await?;
-    Ok(device_id)
+    Ok((device_id, entry))
 }
 
 fn truncate(s: &str, max: usize) -> &str {

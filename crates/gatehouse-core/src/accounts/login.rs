@@ -179,7 +179,7 @@ pub(crate) async fn start_session(
     let refresh_expires = (now + std_duration(core.config.refresh_token_ttl)).min(session_expires);
 
     let mut tx = core.db.begin().await?;
-    let device_id = record_login_device(core, &mut tx, user.id, session_id, device, client, now).await?;
+    let (device_id, device_audit) = record_login_device(core, &mut tx, user.id, session_id, device, client, now).await?;
     sessions::insert(
         tx.exec(),
         &sessions::NewSession {
@@ -210,6 +210,7 @@ pub(crate) async fn start_session(
         },
     )
     .await?;
+    audit::insert_device(tx.exec(), AuditId::new().as_uuid(), &device_audit, now).await?;
     audit_login(&mut tx, user.id, session_id, device_id, client, now).await?;
     users::touch_last_login(tx.exec(), user.id, now).await?;
     tx.commit().await?;

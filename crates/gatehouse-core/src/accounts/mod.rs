@@ -29,3 +29,11 @@ use std::net::IpAddr;
 fn inet(ip: Option<IpAddr>) -> Option<Inet> {
     ip.map(Inet)
 }
+
+/// Rows the use cases return, re-exported so callers need not depend on the store.
+pub mod rows {
+    pub use gatehouse_store::accounts::devices::DeviceRow;
+    pub use gatehouse_store::accounts::sessions::SessionRow;
+    pub use gatehouse_store::accounts::users::{ProfileRow, UserRow, UserWithProfile};
+    pub use gatehouse_store::types::Inet;
+}

@@ -1,0 +1,162 @@
+//! RFC 9457 problem details. Every error leaves as `application/problem+json` with a
+//! stable `code`, a human `detail` and the request id; internal errors are logged with
+//! their cause chain and answered with a generic 500.
+
+use crate::middleware::current_request_id;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use gatehouse_core::AccountsError;
+use gatehouse_domain::FieldError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A problem+json body.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// Always `about:blank`: the `code` member identifies the problem.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub title: String,
+    pub status: u16,
+    /// Stable machine-readable code, e.g. `invalid_credentials`.
+    pub code: &'static str,
+    pub detail: String,
+    pub request_id: String,
+    /// For validation problems: what is wrong with which field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldProblem>,
+}
+
+/// One invalid field.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldProblem {
+    pub field: &'static str,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl From<FieldError> for FieldProblem {
+    fn from(e: FieldError) -> Self {
+        Self {
+            field: e.field,
+            code: e.code,
+            message: e.message,
+        }
+    }
+}
+
+/// An error on its way to becoming a problem response.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub detail: String,
+    pub errors: Vec<FieldProblem>,
+    pub retry_after: Option<u64>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+            retry_after: None,
+        }
+    }
+
+    pub fn internal(cause: &(dyn std::error::Error + 'static)) -> Self {
+        let mut chain = cause.to_string();
+        let mut source = cause.source();
+        while let Some(s) = source {
+            chain.push_str(": ");
+            chain.push_str(&s.to_string());
+            source = s.source();
+        }
+        tracing::error!(error = %chain, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "an internal error occurred; quote the request id when reporting it",
+        )
+    }
+}
+
+impl From<AccountsError> for ApiError {
+    fn from(err: AccountsError) -> Self {
+        use AccountsError as E;
+        match err {
+            E::Validation(errors) => {
+                let detail = errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", detail);
+                e.errors = errors.into_iter().map(FieldProblem::from).collect();
+                e
+            }
+            E::EmailTaken => ApiError::new(StatusCode::CONFLICT, "email_taken", err.to_string()),
+            E::UsernameTaken => ApiError::new(StatusCode::CONFLICT, "username_taken", err.to_string()),
+            E::InvalidCredentials => ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", err.to_string()),
+            E::WrongCurrentPassword => ApiError::new(StatusCode::FORBIDDEN, "wrong_current_password", err.to_string()),
+            E::AccountDisabled => ApiError::new(StatusCode::FORBIDDEN, "account_disabled", err.to_string()),
+            E::TooManyAttempts { retry_after_secs } => {
+                let mut e = ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_attempts",
+                    format!("too many failed attempts; try again in {retry_after_secs} seconds"),
+                );
+                e.retry_after = Some(retry_after_secs);
+                e
+            }
+            E::Unauthenticated => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "a valid access token for an active session is required",
+            ),
+            E::InvalidRefreshToken => ApiError::new(StatusCode::UNAUTHORIZED, "invalid_refresh_token", err.to_string()),
+            E::RefreshTokenReused => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "refresh_token_reused",
+                "this refresh token was already used; the session has been ended for safety",
+            ),
+            E::NotFound(what) => ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found")),
+            E::Store(ref cause) => ApiError::internal(cause),
+            E::Hash(ref cause) => ApiError::internal(cause),
+            E::Internal(ref message) => ApiError::internal(&std::io::Error::other(message.clone())),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Problem {
+            kind: "about:blank",
+            title: self
+                .status
+                .canonical_reason()
+                .unwrap_or("Error")
+                .to_owned(),
+            status: self.status.as_u16(),
+            code: self.code,
+            detail: self.detail,
+            request_id: current_request_id(),
+            errors: self.errors,
+        };
+        let bytes = serde_json::to_vec(&body).unwrap_or_default();
+        let mut response = (self.status, bytes).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if let Some(secs) = self.retry_after {
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                headers.insert(header::RETRY_AFTER, v);
+            }
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}

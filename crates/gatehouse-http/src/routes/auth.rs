@@ -1,0 +1,111 @@
+//! `/v1/auth/*`: sign-up, login, refresh, logout.
+
+use crate::error::{ApiError, Problem};
+use crate::extract::{ApiJson, AuthSession, Client};
+use crate::wire::{LoginRequest, RefreshRequest, RegisterRequest, TokenResponse, UserResponse};
+use crate::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::{Json, Router};
+use gatehouse_core::accounts::{self, DeviceHint, LoginInput, RegisterInput};
+use secrecy::SecretString;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/auth/register", post(register))
+        .route("/v1/auth/login", post(login))
+        .route("/v1/auth/refresh", post(refresh))
+        .route("/v1/auth/logout", post(logout))
+        .route("/v1/auth/logout-all", post(logout_all))
+}
+
+/// Create an account.
+#[utoipa::path(post, path = "/v1/auth/register", tag = "auth", request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "Account created", body = UserResponse),
+        (status = 409, description = "Email or username taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field (named in `errors`)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn register(
+    State(state): State<AppState>,
+    Client(client): Client,
+    ApiJson(body): ApiJson<RegisterRequest>,
+) -> Result<(StatusCode, Json<UserResponse>), ApiError> {
+    let input = RegisterInput {
+        email: body.email,
+        password: SecretString::from(body.password),
+        username: body.username,
+    };
+    let user = accounts::register(&state.core, input, &client).await?;
+    Ok((StatusCode::CREATED, Json(UserResponse::from(&user))))
+}
+
+/// Log in with email or username and password.
+#[utoipa::path(post, path = "/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Authenticated", body = TokenResponse),
+        (status = 401, description = "Invalid login or password (same answer for unknown accounts)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts (see Retry-After)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn login(
+    State(state): State<AppState>,
+    Client(client): Client,
+    ApiJson(body): ApiJson<LoginRequest>,
+) -> Result<Json<TokenResponse>, ApiError> {
+    let input = LoginInput {
+        login: body.login,
+        password: SecretString::from(body.password),
+        device: body.device.map(|d| DeviceHint {
+            fingerprint: d.fingerprint,
+            name: d.name,
+        }),
+    };
+    let tokens = accounts::login(&state.core, input, &client).await?;
+    Ok(Json(tokens.into()))
+}
+
+/// Exchange a refresh token for a new pair (the old one stops working).
+#[utoipa::path(post, path = "/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "New tokens", body = TokenResponse),
+        (status = 401, description = "Invalid, expired or reused refresh token", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn refresh(
+    State(state): State<AppState>,
+    Client(client): Client,
+    ApiJson(body): ApiJson<RefreshRequest>,
+) -> Result<Json<TokenResponse>, ApiError> {
+    let tokens = accounts::refresh(&state.core, &body.refresh_token, &client).await?;
+    Ok(Json(tokens.into()))
+}
+
+/// End the current session.
+#[utoipa::path(post, path = "/v1/auth/logout", tag = "auth", security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Logged out"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn logout(
+    State(state): State<AppState>,
+    AuthSession(auth): AuthSession,
+    Client(client): Client,
+) -> Result<StatusCode, ApiError> {
+    accounts::logout(&state.core, &auth, &client).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// End every session of the account.
+#[utoipa::path(post, path = "/v1/auth/logout-all", tag = "auth", security(("bearer" = [])),
+    responses(
+        (status = 204, description = "All sessions ended"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn logout_all(
+    State(state): State<AppState>,
+    AuthSession(auth): AuthSession,
+    Client(client): Client,
+) -> Result<StatusCode, ApiError> {
+    accounts::logout_all(&state.core, &auth, &client).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,69 @@
+//! `/v1/me`: the signed-in account, its profile and password.
+
+use crate::error::{ApiError, Problem};
+use crate::extract::{ApiJson, AuthSession, Client};
+use crate::wire::{MeResponse, PasswordChangeRequest, ProfilePatchRequest};
+use crate::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, patch, post};
+use axum::{Json, Router};
+use gatehouse_core::accounts::{self, PasswordChange};
+use secrecy::SecretString;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/me", get(me))
+        .route("/v1/me/profile", patch(update_profile))
+        .route("/v1/me/password", post(change_password))
+}
+
+/// The signed-in account and its profile.
+#[utoipa::path(get, path = "/v1/me", tag = "me", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The account", body = MeResponse),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn me(State(state): State<AppState>, AuthSession(auth): AuthSession) -> Result<Json<MeResponse>, ApiError> {
+    let me = accounts::get_me(&state.core, &auth).await?;
+    Ok(Json(me.into()))
+}
+
+/// Change profile fields: absent fields are kept, `null` clears one.
+#[utoipa::path(patch, path = "/v1/me/profile", tag = "me", security(("bearer" = [])), request_body = ProfilePatchRequest,
+    responses(
+        (status = 200, description = "The updated account", body = MeResponse),
+        (status = 422, description = "Invalid field (named in `errors`)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn update_profile(
+    State(state): State<AppState>,
+    AuthSession(auth): AuthSession,
+    Client(client): Client,
+    ApiJson(body): ApiJson<ProfilePatchRequest>,
+) -> Result<Json<MeResponse>, ApiError> {
+    let me = accounts::update_profile(&state.core, &auth, body.into(), &client).await?;
+    Ok(Json(me.into()))
+}
+
+/// Change the password. The last 5 passwords are refused.
+#[utoipa::path(post, path = "/v1/me/password", tag = "me", security(("bearer" = [])), request_body = PasswordChangeRequest,
+    responses(
+        (status = 204, description = "Password changed"),
+        (status = 403, description = "Current password is wrong", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "New password refused (policy or history)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    AuthSession(auth): AuthSession,
+    Client(client): Client,
+    ApiJson(body): ApiJson<PasswordChangeRequest>,
+) -> Result<StatusCode, ApiError> {
+    let change = PasswordChange {
+        current_password: SecretString::from(body.current_password),
+        new_password: SecretString::from(body.new_password),
+        sign_out_other_sessions: body.sign_out_other_sessions.unwrap_or(true),
+    };
+    accounts::change_password(&state.core, &auth, change, &client).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

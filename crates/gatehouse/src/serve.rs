@@ -1,0 +1,87 @@
+//! `gatehouse serve`: keys, database, migrations, partition upkeep, then the HTTP server
+//! until SIGTERM or Ctrl-C (in-flight requests finish first).
+
+use crate::settings::Settings;
+use anyhow::Context;
+use gatehouse_core::{Core, SystemClock};
+use gatehouse_http::{router, AppState, HttpConfig};
+use gatehouse_store::{maintenance, migrate, Db, DbOptions};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    settings.ensure_data_dir()?;
+    let keys = crate::keys::load(&settings)?;
+    let url = settings.database_url();
+    let db = Db::connect(
+        &url,
+        &DbOptions {
+            max_connections: settings.db_max_connections,
+            ..DbOptions::default()
+        },
+    )
+    .await
+    .context("cannot connect to the database")?;
+    migrate::up(&db).await.context("applying migrations failed")?;
+    spawn_partition_upkeep(db.clone());
+    // The phone-number metadata takes ~200 ms to build on first use: do it now, aside.
+    std::thread::spawn(|| gatehouse_domain::accounts::PhoneNumber::parse("+14155552671").is_ok());
+
+    let core = Core::new(db.clone(), Arc::new(SystemClock), keys, settings.core_config())
+        .context("invalid password hashing parameters")?;
+    let app = router(
+        AppState::new(core),
+        &HttpConfig {
+            max_body_bytes: settings.max_body_bytes,
+        },
+    );
+    let addr: SocketAddr = settings.listen.parse().context("invalid listen address")?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    tracing::info!(%addr, backend = ?db.backend(), "gatehouse listening");
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("server error")?;
+    db.close().await;
+    tracing::info!("gatehouse stopped");
+    Ok(())
+}
+
+/// Create coming audit partitions now and daily (PostgreSQL only).
+fn spawn_partition_upkeep(db: Db) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(24 * 60 * 60));
+        loop {
+            tick.tick().await;
+            match maintenance::ensure_audit_partitions(&db, 3).await {
+                Ok(n) if n > 0 => tracing::info!(created = n, "audit partitions created"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "audit partition upkeep failed"),
+            }
+        }
+    });
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

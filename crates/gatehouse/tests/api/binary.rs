@@ -1,0 +1,144 @@
+//! The `gatehouse` binary itself: configuration errors, `migrate`, and `serve` with no
+//! configuration at all.
+
+use crate::support::TestDb;
+use gatehouse_store::Backend;
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn gatehouse() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gatehouse"));
+    // Start from a clean slate: no inherited GATEHOUSE_* settings.
+    for (k, _) in std::env::vars() {
+        if k.starts_with("GATEHOUSE_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd
+}
+
+#[test]
+fn bad_or_unknown_settings_stop_startup_with_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: Vec<(&str, &str, &str)> = vec![
+        ("GATEHOUSE_LISTEN", "not-an-address", "GATEHOUSE_LISTEN"),
+        ("GATEHOUSE_LISTN", "127.0.0.1:1", "GATEHOUSE_LISTN"),
+        ("GATEHOUSE_DATABASE_URL", "mysql://x", "GATEHOUSE_DATABASE_URL"),
+        ("GATEHOUSE_PASSWORD_MIN_LENGTH", "4", "GATEHOUSE_PASSWORD_MIN_LENGTH"),
+        ("GATEHOUSE_ACCESS_TOKEN_TTL_SECS", "soon", "access_token_ttl_secs"),
+    ];
+    for (key, value, named) in cases {
+        let out = gatehouse()
+            .arg("serve")
+            .env("GATEHOUSE_DATA_DIR", dir.path())
+            .env(key, value)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{key}={value}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+        assert!(stderr.contains(named), "{key}: {stderr}");
+    }
+    // A bad key in the TOML file is named too.
+    let file = dir.path().join("gatehouse.toml");
+    std::fs::write(&file, "listen = \"127.0.0.1:0\"\nmystery = 1\n").unwrap();
+    let out = gatehouse().args(["--config", file.to_str().unwrap(), "serve"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("mystery"));
+}
+
+#[test]
+fn file_secrets_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("listen.txt");
+    std::fs::write(&secret, "nonsense\n").unwrap();
+    let out = gatehouse()
+        .arg("serve")
+        .env("GATEHOUSE_DATA_DIR", dir.path())
+        .env("GATEHOUSE_LISTEN_FILE", &secret)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "the file's content was used as the setting");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("GATEHOUSE_LISTEN"));
+}
+
+fn migrate(url: &str, args: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let out = gatehouse()
+        .arg("migrate")
+        .args(args)
+        .env("GATEHOUSE_DATA_DIR", dir.path())
+        .env("GATEHOUSE_DATABASE_URL", url)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "migrate {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+async fn migrate_down_to_zero_and_up_again(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let url = db.url.clone();
+    tokio::task::spawn_blocking(move || {
+        let status = migrate(&url, &["status"]);
+        assert!(status.lines().all(|l| l.ends_with("pending")), "{status}");
+        migrate(&url, &["up"]);
+        let status = migrate(&url, &["status"]);
+        assert!(status.lines().count() >= 5 && status.lines().all(|l| l.ends_with("applied")), "{status}");
+        migrate(&url, &["down", "--to", "0"]);
+        let status = migrate(&url, &["status"]);
+        assert!(status.lines().all(|l| l.ends_with("pending")), "{status}");
+        migrate(&url, &["up"]);
+        migrate(&url, &["down", "--to", "3"]);
+        let status = migrate(&url, &["status"]);
+        let applied = status.lines().filter(|l| l.ends_with("applied")).count();
+        assert_eq!(applied, 3, "{status}");
+        migrate(&url, &["up"]);
+    })
+    .await
+    .unwrap();
+}
+crate::both_backends!(migrate_down_to_zero_and_up_again);
+
+fn http_get(port: u16, path: &str) -> Option<String> {
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    Some(response)
+}
+
+/// With nothing but a data directory, `serve` creates its keys and SQLite database,
+/// migrates and answers /readyz.
+#[test]
+fn serve_with_no_configuration_starts_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = gatehouse()
+        .arg("serve")
+        .current_dir(dir.path())
+        .env("GATEHOUSE_LISTEN", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut ready = None;
+    while Instant::now() < deadline {
+        if let Some(r) = http_get(port, "/readyz") {
+            ready = Some(r);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let ready = ready.unwrap_or_else(|| panic!("never ready: {stderr}"));
+    assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
+    for file in ["data/gatehouse.db", "data/signing-key.pem", "data/pepper.key", "data/encryption.key"] {
+        assert!(dir.path().join(file).exists(), "{file} not created");
+    }
+    assert!(stderr.contains("production must set its own"), "a loud warning about generated keys");
+}

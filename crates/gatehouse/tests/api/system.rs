@@ -1,0 +1,85 @@
+//! Health, readiness, metrics, keys, OpenAPI and docs; and that secrets stay out of logs.
+
+use crate::both_backends;
+use crate::support::{TestApp, PASSWORD};
+use axum::http::StatusCode;
+use gatehouse_store::Backend;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+async fn operational_endpoints_answer(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    assert_eq!(app.get("/healthz", None).await.body["status"], "ok");
+    assert_eq!(app.get("/readyz", None).await.body["status"], "ready");
+    let openapi = app.get("/openapi.json", None).await;
+    assert_eq!(openapi.status, StatusCode::OK);
+    assert!(openapi.body["openapi"].as_str().unwrap().starts_with("3."));
+    for path in ["/v1/auth/register", "/v1/auth/login", "/v1/auth/refresh", "/v1/me", "/v1/me/sessions/{id}", "/v1/me/devices"] {
+        assert!(openapi.body["paths"].get(path).is_some(), "{path} missing from OpenAPI");
+    }
+    let docs = app.get("/docs", None).await;
+    assert_eq!(docs.status, StatusCode::OK);
+    assert!(docs.text.contains("/v1/auth/login") && docs.text.contains("<html"));
+
+    app.register("yuri@example.com").await;
+    let t = app.login("yuri@example.com").await;
+    let metrics = app.get("/metrics", None).await;
+    assert!(metrics.text.contains("gatehouse_http_requests_total{method=\"POST\",route=\"/v1/auth/login\",status=\"200\"} 1"), "{}", metrics.text);
+
+    // The access token verifies with the published key.
+    let jwks = app.get("/.well-known/jwks.json", None).await;
+    let set: jsonwebtoken::jwk::JwkSet = serde_json::from_value(jwks.body.clone()).unwrap();
+    let jwk = &set.keys[0];
+    let header = jsonwebtoken::decode_header(&t.access).unwrap();
+    assert_eq!(header.kid.as_deref(), jwk.common.key_id.as_deref());
+    let key = jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap();
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::EdDSA);
+    validation.validate_exp = false;
+    let claims = jsonwebtoken::decode::<serde_json::Value>(&t.access, &key, &validation).unwrap().claims;
+    assert_eq!(claims["sid"], t.session_id.as_str());
+    assert_eq!(claims["amr"][0], "pwd");
+}
+both_backends!(operational_endpoints_answer);
+
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Tokens and passwords never reach the logs, even at the most verbose level.
+#[test]
+fn secrets_never_reach_the_logs() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let capture = Capture::default();
+        let writer = capture.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .finish();
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let (tokens, refreshed) = tracing::subscriber::with_default(subscriber, || {
+            runtime.block_on(async {
+                let app = TestApp::spawn(backend).await;
+                app.register("zed@example.com").await;
+                app.login_as("zed@example.com", "a wrong password").await;
+                let t = app.login("zed@example.com").await;
+                app.get("/v1/me", Some(&t.access)).await;
+                let r = app.refresh(&t.refresh).await;
+                (t, r.body["refresh_token"].as_str().unwrap().to_owned())
+            })
+        });
+        let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+        assert!(logs.contains("handled"), "the capture saw the request logs");
+        for secret in [tokens.access.as_str(), tokens.refresh.as_str(), refreshed.as_str(), PASSWORD, "a wrong password"] {
+            assert!(!logs.contains(secret), "a secret reached the logs");
+        }
+    }
+}

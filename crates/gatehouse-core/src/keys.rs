@@ -203,7 +203,10 @@ mod tests {
         let a = Keys::ephemeral().unwrap();
         let b = Keys::ephemeral().unwrap();
         assert_eq!(a.keyed_hash("refresh", b"x"), a.keyed_hash("refresh", b"x"));
-        assert_ne!(a.keyed_hash("refresh", b"x"), a.keyed_hash("fingerprint", b"x"));
+        assert_ne!(
+            a.keyed_hash("refresh", b"x"),
+            a.keyed_hash("fingerprint", b"x")
+        );
         assert_ne!(a.keyed_hash("refresh", b"x"), b.keyed_hash("refresh", b"x"));
         assert_eq!(a.keyed_hash("refresh", b"x").len(), 64);
     }

@@ -26,8 +26,13 @@ pub struct PasswordHasher {
 
 impl PasswordHasher {
     pub fn new(params: Argon2Params, concurrency: usize) -> Result<Self, HashError> {
-        let params = Params::new(params.memory_kib, params.iterations, params.parallelism, None)
-            .map_err(|e| HashError(e.to_string()))?;
+        let params = Params::new(
+            params.memory_kib,
+            params.iterations,
+            params.parallelism,
+            None,
+        )
+        .map_err(|e| HashError(e.to_string()))?;
         let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
         let salt = SaltString::generate(&mut rand::rngs::OsRng);
         let dummy = argon
@@ -56,9 +61,15 @@ impl PasswordHasher {
 
     /// Check `password` against `hash`; with `None` (no such account) check against the
     /// dummy hash and answer false, taking the same time.
-    pub async fn verify(&self, password: SecretString, hash: Option<&str>) -> Result<bool, HashError> {
+    pub async fn verify(
+        &self,
+        password: SecretString,
+        hash: Option<&str>,
+    ) -> Result<bool, HashError> {
         let known = hash.is_some();
-        let hash: Arc<str> = hash.map(Arc::from).unwrap_or_else(|| self.dummy_hash.clone());
+        let hash: Arc<str> = hash
+            .map(Arc::from)
+            .unwrap_or_else(|| self.dummy_hash.clone());
         let argon = self.argon.clone();
         let matches = self
             .run(move || match PasswordHash::new(&hash) {
@@ -72,7 +83,11 @@ impl PasswordHasher {
     }
 
     /// Verify against several hashes (password history); true if any matches.
-    pub async fn matches_any(&self, password: &SecretString, hashes: Vec<String>) -> Result<bool, HashError> {
+    pub async fn matches_any(
+        &self,
+        password: &SecretString,
+        hashes: Vec<String>,
+    ) -> Result<bool, HashError> {
         for hash in hashes {
             let candidate = SecretString::from(password.expose_secret().to_owned());
             if self.verify(candidate, Some(&hash)).await? {
@@ -82,7 +97,10 @@ impl PasswordHasher {
         Ok(false)
     }
 
-    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, HashError> {
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, HashError> {
         let _permit = self
             .permits
             .acquire()
@@ -115,14 +133,23 @@ mod tests {
         let h = cheap();
         let hash = h.hash(SecretString::from("correct horse")).await.unwrap();
         assert!(hash.starts_with("$argon2id$"));
-        assert!(h.verify(SecretString::from("correct horse"), Some(&hash)).await.unwrap());
-        assert!(!h.verify(SecretString::from("wrong horse"), Some(&hash)).await.unwrap());
+        assert!(h
+            .verify(SecretString::from("correct horse"), Some(&hash))
+            .await
+            .unwrap());
+        assert!(!h
+            .verify(SecretString::from("wrong horse"), Some(&hash))
+            .await
+            .unwrap());
     }
 
     #[tokio::test]
     async fn unknown_account_never_verifies() {
         let h = cheap();
-        assert!(!h.verify(SecretString::from("anything"), None).await.unwrap());
+        assert!(!h
+            .verify(SecretString::from("anything"), None)
+            .await
+            .unwrap());
     }
 
     #[test]

@@ -20,7 +20,12 @@ pub struct Core {
 }
 
 impl Core {
-    pub fn new(db: Db, clock: Arc<dyn Clock>, keys: Keys, config: CoreConfig) -> Result<Self, HashError> {
+    pub fn new(
+        db: Db,
+        clock: Arc<dyn Clock>,
+        keys: Keys,
+        config: CoreConfig,
+    ) -> Result<Self, HashError> {
         let hasher = PasswordHasher::new(config.argon2, config.hash_concurrency)?;
         Ok(Self {
             db,

@@ -36,7 +36,10 @@ pub enum TokenError {
 }
 
 /// Sign claims with the server key.
-pub fn sign(key: &SigningKeyPair, claims: &AccessClaims) -> Result<String, jsonwebtoken::errors::Error> {
+pub fn sign(
+    key: &SigningKeyPair,
+    claims: &AccessClaims,
+) -> Result<String, jsonwebtoken::errors::Error> {
     let mut header = Header::new(Algorithm::EdDSA);
     header.kid = Some(key.kid.clone());
     jsonwebtoken::encode(&header, claims, &key.encoding)
@@ -112,7 +115,12 @@ mod tests {
         let token = sign(&keys.signing, &c).unwrap();
         assert_eq!(verify(&keys.signing, "gatehouse", &token, now).unwrap(), c);
         assert_eq!(
-            verify(&keys.signing, "gatehouse", &token, now + Duration::minutes(16)),
+            verify(
+                &keys.signing,
+                "gatehouse",
+                &token,
+                now + Duration::minutes(16)
+            ),
             Err(TokenError::Expired)
         );
     }
@@ -123,17 +131,29 @@ mod tests {
         let other = Keys::ephemeral().unwrap();
         let now = Utc::now();
         let token = sign(&keys.signing, &claims(now)).unwrap();
-        assert_eq!(verify(&other.signing, "gatehouse", &token, now), Err(TokenError::Invalid));
-        assert_eq!(verify(&keys.signing, "someone-else", &token, now), Err(TokenError::Invalid));
+        assert_eq!(
+            verify(&other.signing, "gatehouse", &token, now),
+            Err(TokenError::Invalid)
+        );
+        assert_eq!(
+            verify(&keys.signing, "someone-else", &token, now),
+            Err(TokenError::Invalid)
+        );
         let mut tampered = token.clone();
         tampered.pop();
         tampered.push(if token.ends_with('A') { 'B' } else { 'A' });
-        assert_eq!(verify(&keys.signing, "gatehouse", &tampered, now), Err(TokenError::Invalid));
+        assert_eq!(
+            verify(&keys.signing, "gatehouse", &tampered, now),
+            Err(TokenError::Invalid)
+        );
         // alg=none is never accepted.
         let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
         let body = token.split('.').nth(1).unwrap();
         let none = format!("{header}.{body}.");
-        assert_eq!(verify(&keys.signing, "gatehouse", &none, now), Err(TokenError::Invalid));
+        assert_eq!(
+            verify(&keys.signing, "gatehouse", &none, now),
+            Err(TokenError::Invalid)
+        );
     }
 
     #[test]

@@ -6,7 +6,10 @@ use utoipa::openapi::path::Operation;
 use utoipa::openapi::{OpenApi, RefOr};
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn operations(item: &utoipa::openapi::PathItem) -> Vec<(&'static str, &Operation)> {
@@ -52,12 +55,26 @@ pub fn render(doc: &OpenApi) -> String {
                 html,
                 "<div class=\"op\"><span class=\"m\">{method}</span><code>{}</code>{}<p>{}</p>",
                 escape(path),
-                if secured { " <span class=\"lock\">(Bearer token)</span>" } else { "" },
-                escape(op.description.as_deref().or(op.summary.as_deref()).unwrap_or(""))
+                if secured {
+                    " <span class=\"lock\">(Bearer token)</span>"
+                } else {
+                    ""
+                },
+                escape(
+                    op.description
+                        .as_deref()
+                        .or(op.summary.as_deref())
+                        .unwrap_or("")
+                )
             );
             if let Some(body) = &op.request_body {
                 for (ct, content) in body.content.iter() {
-                    let _ = write!(html, "<p>Request body ({}): <code>{}</code></p>", escape(ct), escape(&schema_name(&content.schema.clone().unwrap_or_default())));
+                    let _ = write!(
+                        html,
+                        "<p>Request body ({}): <code>{}</code></p>",
+                        escape(ct),
+                        escape(&schema_name(&content.schema.clone().unwrap_or_default()))
+                    );
                 }
             }
             html.push_str("<table><tr><th>Status</th><th>Meaning</th></tr>");
@@ -66,7 +83,12 @@ pub fn render(doc: &OpenApi) -> String {
                     RefOr::T(r) => r.description.clone(),
                     RefOr::Ref(r) => r.ref_location.clone(),
                 };
-                let _ = write!(html, "<tr><td>{}</td><td>{}</td></tr>", escape(status), escape(&description));
+                let _ = write!(
+                    html,
+                    "<tr><td>{}</td><td>{}</td></tr>",
+                    escape(status),
+                    escape(&description)
+                );
             }
             html.push_str("</table></div>");
         }

@@ -93,15 +93,31 @@ impl From<AccountsError> for ApiError {
                     .map(ToString::to_string)
                     .collect::<Vec<_>>()
                     .join("; ");
-                let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", detail);
+                let mut e = ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation_failed",
+                    detail,
+                );
                 e.errors = errors.into_iter().map(FieldProblem::from).collect();
                 e
             }
             E::EmailTaken => ApiError::new(StatusCode::CONFLICT, "email_taken", err.to_string()),
-            E::UsernameTaken => ApiError::new(StatusCode::CONFLICT, "username_taken", err.to_string()),
-            E::InvalidCredentials => ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", err.to_string()),
-            E::WrongCurrentPassword => ApiError::new(StatusCode::FORBIDDEN, "wrong_current_password", err.to_string()),
-            E::AccountDisabled => ApiError::new(StatusCode::FORBIDDEN, "account_disabled", err.to_string()),
+            E::UsernameTaken => {
+                ApiError::new(StatusCode::CONFLICT, "username_taken", err.to_string())
+            }
+            E::InvalidCredentials => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                err.to_string(),
+            ),
+            E::WrongCurrentPassword => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "wrong_current_password",
+                err.to_string(),
+            ),
+            E::AccountDisabled => {
+                ApiError::new(StatusCode::FORBIDDEN, "account_disabled", err.to_string())
+            }
             E::TooManyAttempts { retry_after_secs } => {
                 let mut e = ApiError::new(
                     StatusCode::TOO_MANY_REQUESTS,
@@ -116,13 +132,21 @@ impl From<AccountsError> for ApiError {
                 "unauthenticated",
                 "a valid access token for an active session is required",
             ),
-            E::InvalidRefreshToken => ApiError::new(StatusCode::UNAUTHORIZED, "invalid_refresh_token", err.to_string()),
+            E::InvalidRefreshToken => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_refresh_token",
+                err.to_string(),
+            ),
             E::RefreshTokenReused => ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "refresh_token_reused",
                 "this refresh token was already used; the session has been ended for safety",
             ),
-            E::NotFound(what) => ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found")),
+            E::NotFound(what) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("{what} not found"),
+            ),
             E::Store(ref cause) => ApiError::internal(cause),
             E::Hash(ref cause) => ApiError::internal(cause),
             E::Internal(ref message) => ApiError::internal(&std::io::Error::other(message.clone())),
@@ -134,11 +158,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = Problem {
             kind: "about:blank",
-            title: self
-                .status
-                .canonical_reason()
-                .unwrap_or("Error")
-                .to_owned(),
+            title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
             status: self.status.as_u16(),
             code: self.code,
             detail: self.detail,
@@ -148,7 +168,10 @@ impl IntoResponse for ApiError {
         let bytes = serde_json::to_vec(&body).unwrap_or_default();
         let mut response = (self.status, bytes).into_response();
         let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         if let Some(secs) = self.retry_after {
             if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
                 headers.insert(header::RETRY_AFTER, v);

@@ -67,7 +67,10 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
         .merge(routes::system::router())
         .fallback(routes::system::not_found)
         .method_not_allowed_fallback(routes::system::method_not_allowed)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::observe))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::observe,
+        ))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(axum::middleware::from_fn(middleware::request_id))
         .with_state(state)

@@ -8,7 +8,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 /// Upper bounds of the latency buckets, in seconds.
-const BUCKETS: [f64; 11] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
+const BUCKETS: [f64; 11] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
 
 #[derive(Default)]
 struct Histogram {
@@ -51,7 +53,9 @@ impl Metrics {
     pub fn render(&self) -> String {
         let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let mut out = String::new();
-        out.push_str("# HELP gatehouse_http_requests_total HTTP requests by method, route and status.\n");
+        out.push_str(
+            "# HELP gatehouse_http_requests_total HTTP requests by method, route and status.\n",
+        );
         out.push_str("# TYPE gatehouse_http_requests_total counter\n");
         for ((method, route, status), n) in &inner.requests {
             let _ = writeln!(
@@ -59,7 +63,9 @@ impl Metrics {
                 "gatehouse_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {n}"
             );
         }
-        out.push_str("# HELP gatehouse_http_request_duration_seconds HTTP request latency by route.\n");
+        out.push_str(
+            "# HELP gatehouse_http_request_duration_seconds HTTP request latency by route.\n",
+        );
         out.push_str("# TYPE gatehouse_http_request_duration_seconds histogram\n");
         for (route, h) in &inner.latency {
             for (i, bound) in BUCKETS.iter().enumerate() {
@@ -74,8 +80,16 @@ impl Metrics {
                 "gatehouse_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
                 h.count
             );
-            let _ = writeln!(out, "gatehouse_http_request_duration_seconds_sum{{route=\"{route}\"}} {}", h.sum);
-            let _ = writeln!(out, "gatehouse_http_request_duration_seconds_count{{route=\"{route}\"}} {}", h.count);
+            let _ = writeln!(
+                out,
+                "gatehouse_http_request_duration_seconds_sum{{route=\"{route}\"}} {}",
+                h.sum
+            );
+            let _ = writeln!(
+                out,
+                "gatehouse_http_request_duration_seconds_count{{route=\"{route}\"}} {}",
+                h.count
+            );
         }
         out
     }
@@ -91,7 +105,9 @@ mod tests {
         m.record("GET", "/v1/me", 200, Duration::from_millis(3));
         m.record("GET", "/v1/me", 200, Duration::from_millis(30));
         let text = m.render();
-        assert!(text.contains("gatehouse_http_requests_total{method=\"GET\",route=\"/v1/me\",status=\"200\"} 2"));
+        assert!(text.contains(
+            "gatehouse_http_requests_total{method=\"GET\",route=\"/v1/me\",status=\"200\"} 2"
+        ));
         assert!(text.contains("le=\"0.005\"} 1"));
         assert!(text.contains("le=\"0.05\"} 2"));
         assert!(text.contains("gatehouse_http_request_duration_seconds_count{route=\"/v1/me\"} 2"));

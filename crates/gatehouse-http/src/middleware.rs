@@ -29,7 +29,11 @@ pub async fn request_id(request: Request, next: Next) -> Response {
         .headers()
         .get(&REQUEST_ID_HEADER)
         .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
         .map(str::to_owned)
         .unwrap_or_else(|| Uuid::now_v7().to_string());
     let header = HeaderValue::from_str(&id).ok();
@@ -53,7 +57,15 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
     let response = next.run(request).instrument(span.clone()).await;
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
-    span.in_scope(|| tracing::info!(status, elapsed_ms = elapsed.as_secs_f64() * 1000.0, "handled"));
-    state.metrics.record(method.as_str(), &route, status, elapsed);
+    span.in_scope(|| {
+        tracing::info!(
+            status,
+            elapsed_ms = elapsed.as_secs_f64() * 1000.0,
+            "handled"
+        )
+    });
+    state
+        .metrics
+        .record(method.as_str(), &route, status, elapsed);
     response
 }

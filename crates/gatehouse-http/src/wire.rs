@@ -4,8 +4,8 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, NaiveDate, Utc};
-use gatehouse_core::accounts::{Patch, TokenPair};
 use gatehouse_core::accounts::rows::{DeviceRow, ProfileRow, SessionRow, UserRow, UserWithProfile};
+use gatehouse_core::accounts::{Patch, TokenPair};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;

@@ -188,11 +188,40 @@ pub async fn count_for_user(mut ex: Exec<'_>, user_id: Uuid) -> StoreResult<Audi
     struct N {
         n: i64,
     }
-    let session = fetch_one!(ex.reborrow(), N, "SELECT COUNT(*) AS n FROM session_audit_log WHERE user_id = $1", user_id)?.n;
-    let device = fetch_one!(ex.reborrow(), N, "SELECT COUNT(*) AS n FROM device_audit_log WHERE user_id = $1", user_id)?.n;
-    let link = fetch_one!(ex.reborrow(), N, "SELECT COUNT(*) AS n FROM session_device_link_audit_log WHERE user_id = $1", user_id)?.n;
-    let account = fetch_one!(ex, N, "SELECT COUNT(*) AS n FROM account_audit_log WHERE user_id = $1", user_id)?.n;
-    Ok(AuditCounts { session, device, link, account })
+    let session = fetch_one!(
+        ex.reborrow(),
+        N,
+        "SELECT COUNT(*) AS n FROM session_audit_log WHERE user_id = $1",
+        user_id
+    )?
+    .n;
+    let device = fetch_one!(
+        ex.reborrow(),
+        N,
+        "SELECT COUNT(*) AS n FROM device_audit_log WHERE user_id = $1",
+        user_id
+    )?
+    .n;
+    let link = fetch_one!(
+        ex.reborrow(),
+        N,
+        "SELECT COUNT(*) AS n FROM session_device_link_audit_log WHERE user_id = $1",
+        user_id
+    )?
+    .n;
+    let account = fetch_one!(
+        ex,
+        N,
+        "SELECT COUNT(*) AS n FROM account_audit_log WHERE user_id = $1",
+        user_id
+    )?
+    .n;
+    Ok(AuditCounts {
+        session,
+        device,
+        link,
+        account,
+    })
 }
 
 /// The actions recorded in `session_audit_log` for a user, oldest first, with their
@@ -204,7 +233,10 @@ pub struct SessionAuditSummary {
     pub requires_review: bool,
 }
 
-pub async fn session_actions_for_user(ex: Exec<'_>, user_id: Uuid) -> StoreResult<Vec<SessionAuditSummary>> {
+pub async fn session_actions_for_user(
+    ex: Exec<'_>,
+    user_id: Uuid,
+) -> StoreResult<Vec<SessionAuditSummary>> {
     Ok(fetch_all!(
         ex,
         SessionAuditSummary,

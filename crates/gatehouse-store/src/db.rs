@@ -181,8 +181,8 @@ pub trait Executor {
 impl Executor for Tx {
     fn exec(&mut self) -> Exec<'_> {
         match self {
-            Tx::Pg(tx) => Exec::Pg(&mut **tx),
-            Tx::Sqlite(tx) => Exec::Sqlite(&mut **tx),
+            Tx::Pg(tx) => Exec::Pg(tx),
+            Tx::Sqlite(tx) => Exec::Sqlite(tx),
         }
     }
 }
@@ -190,8 +190,8 @@ impl Executor for Tx {
 impl Executor for Conn {
     fn exec(&mut self) -> Exec<'_> {
         match self {
-            Conn::Pg(c) => Exec::Pg(&mut **c),
-            Conn::Sqlite(c) => Exec::Sqlite(&mut **c),
+            Conn::Pg(c) => Exec::Pg(c),
+            Conn::Sqlite(c) => Exec::Sqlite(c),
         }
     }
 }

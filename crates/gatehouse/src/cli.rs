@@ -7,7 +7,10 @@ use gatehouse_store::{migrate, Db, DbOptions};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "gatehouse", about = "Account-security service: accounts, sessions, tokens, devices")]
+#[command(
+    name = "gatehouse",
+    about = "Account-security service: accounts, sessions, tokens, devices"
+)]
 pub struct Cli {
     /// TOML configuration file (settings in it are overridden by GATEHOUSE_* variables).
     #[arg(long, global = true, value_name = "PATH")]
@@ -53,11 +56,16 @@ pub async fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Resu
             println!("migrations applied");
         }
         MigrateAction::Down { to } => {
-            migrate::down_to(&db, to).await.context("reverting migrations failed")?;
+            migrate::down_to(&db, to)
+                .await
+                .context("reverting migrations failed")?;
             println!("reverted to version {to}");
         }
         MigrateAction::Status => {
-            for m in migrate::status(&db).await.context("cannot read migration state")? {
+            for m in migrate::status(&db)
+                .await
+                .context("cannot read migration state")?
+            {
                 println!(
                     "{:04} {:<12} {}",
                     m.version,

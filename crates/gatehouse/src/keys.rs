@@ -19,7 +19,11 @@ pub fn load(settings: &Settings) -> anyhow::Result<Keys> {
     } else {
         KeyFiles::signing_key(&signing_path)?
     };
-    warn_if_created(created, "access-token signing key", &signing_path.display().to_string());
+    warn_if_created(
+        created,
+        "access-token signing key",
+        &signing_path.display().to_string(),
+    );
 
     let pepper = match &settings.pepper {
         Some(text) => parse_secret32("GATEHOUSE_PEPPER", text)?,

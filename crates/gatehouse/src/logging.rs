@@ -11,7 +11,9 @@ pub fn init(settings: &Settings) {
         "text" => false,
         _ => !std::io::stderr().is_terminal(),
     };
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     // A second initialisation (tests) is harmless; ignore the error.
     let _ = if json {
         builder.json().flatten_event(true).try_init()

@@ -26,7 +26,10 @@ fn main() -> ExitCode {
         }
     };
     logging::init(&settings);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("gatehouse: cannot start the async runtime: {e}");

@@ -23,13 +23,20 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     )
     .await
     .context("cannot connect to the database")?;
-    migrate::up(&db).await.context("applying migrations failed")?;
+    migrate::up(&db)
+        .await
+        .context("applying migrations failed")?;
     spawn_partition_upkeep(db.clone());
     // The phone-number metadata takes ~200 ms to build on first use: do it now, aside.
     std::thread::spawn(|| gatehouse_domain::accounts::PhoneNumber::parse("+14155552671").is_ok());
 
-    let core = Core::new(db.clone(), Arc::new(SystemClock), keys, settings.core_config())
-        .context("invalid password hashing parameters")?;
+    let core = Core::new(
+        db.clone(),
+        Arc::new(SystemClock),
+        keys,
+        settings.core_config(),
+    )
+    .context("invalid password hashing parameters")?;
     let app = router(
         AppState::new(core),
         &HttpConfig {
@@ -41,10 +48,13 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!(%addr, backend = ?db.backend(), "gatehouse listening");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("server error")?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("server error")?;
     db.close().await;
     tracing::info!("gatehouse stopped");
     Ok(())

@@ -118,7 +118,10 @@ impl Settings {
     }
 
     /// Load from an explicit environment (testable without touching the process env).
-    pub fn load_from(config_file: Option<&Path>, env: Vec<(String, String)>) -> Result<Self, SettingError> {
+    pub fn load_from(
+        config_file: Option<&Path>,
+        env: Vec<(String, String)>,
+    ) -> Result<Self, SettingError> {
         if let Some(path) = config_file {
             if !path.exists() {
                 return Err(SettingError {
@@ -130,7 +133,9 @@ impl Settings {
         // Collect GATEHOUSE_<KEY> and GATEHOUSE_<KEY>_FILE as lower-case keys.
         let mut env_map = std::collections::BTreeMap::new();
         for (name, value) in env {
-            let Some(key) = name.strip_prefix(PREFIX) else { continue };
+            let Some(key) = name.strip_prefix(PREFIX) else {
+                continue;
+            };
             if is_reserved(&name) {
                 continue;
             }
@@ -140,12 +145,18 @@ impl Settings {
                         key: name.clone(),
                         message: format!("cannot read {value}: {e}"),
                     })?;
-                    (key.to_lowercase(), contents.trim_end_matches(['\n', '\r']).to_owned())
+                    (
+                        key.to_lowercase(),
+                        contents.trim_end_matches(['\n', '\r']).to_owned(),
+                    )
                 }
                 None => (key.to_lowercase(), value),
             };
             if env_map.insert(key.clone(), value).is_some() {
-                return Err(refuse(&key, "set both directly and through _FILE; choose one"));
+                return Err(refuse(
+                    &key,
+                    "set both directly and through _FILE; choose one",
+                ));
             }
         }
         let mut figment = Figment::from(Serialized::defaults(Settings::default()));
@@ -157,7 +168,11 @@ impl Settings {
         }
         let settings: Settings = figment.extract().map_err(|e| {
             let key = e.path.join(".");
-            let key = if key.is_empty() { "configuration".to_owned() } else { key };
+            let key = if key.is_empty() {
+                "configuration".to_owned()
+            } else {
+                key
+            };
             let origin = e
                 .metadata
                 .as_ref()
@@ -166,11 +181,22 @@ impl Settings {
             let message = match &e.kind {
                 figment::error::Kind::UnknownField(field, _) => {
                     return SettingError {
-                        key: if env_map.contains_key(field) { env_name(field) } else { field.clone() },
+                        key: if env_map.contains_key(field) {
+                            env_name(field)
+                        } else {
+                            field.clone()
+                        },
                         message: "unknown setting".to_owned(),
                     };
                 }
-                kind => format!("{kind}{}", if origin.is_empty() { String::new() } else { format!(" (from {origin})") }),
+                kind => format!(
+                    "{kind}{}",
+                    if origin.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (from {origin})")
+                    }
+                ),
             };
             refuse(&key, message)
         })?;
@@ -183,8 +209,15 @@ impl Settings {
             .parse::<SocketAddr>()
             .map_err(|e| refuse("listen", format!("not an address:port ({e})")))?;
         let url = self.database_url.as_str();
-        if !(url.is_empty() || url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-            return Err(refuse("database_url", "must start with sqlite: or postgres://"));
+        if !(url.is_empty()
+            || url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return Err(refuse(
+                "database_url",
+                "must start with sqlite: or postgres://",
+            ));
         }
         if !["auto", "json", "text"].contains(&self.log_format.as_str()) {
             return Err(refuse("log_format", "must be auto, json or text"));
@@ -192,16 +225,33 @@ impl Settings {
         tracing_subscriber::EnvFilter::try_new(&self.log_level)
             .map_err(|e| refuse("log_level", e.to_string()))?;
         if !(8..=64).contains(&self.password_min_length) {
-            return Err(refuse("password_min_length", "must be 8 to 64 (NIST 800-63B requires at least 8)"));
+            return Err(refuse(
+                "password_min_length",
+                "must be 8 to 64 (NIST 800-63B requires at least 8)",
+            ));
         }
-        if self.password_max_length < 64.max(self.password_min_length) || self.password_max_length > 1024 {
-            return Err(refuse("password_max_length", "must be 64 to 1024 and at least password_min_length"));
+        if self.password_max_length < 64.max(self.password_min_length)
+            || self.password_max_length > 1024
+        {
+            return Err(refuse(
+                "password_max_length",
+                "must be 64 to 1024 and at least password_min_length",
+            ));
         }
-        if self.argon2_parallelism == 0 || self.argon2_iterations == 0 || self.argon2_memory_kib < 8 * self.argon2_parallelism {
-            return Err(refuse("argon2_memory_kib", "argon2 needs iterations >= 1, parallelism >= 1, memory >= 8 KiB x parallelism"));
+        if self.argon2_parallelism == 0
+            || self.argon2_iterations == 0
+            || self.argon2_memory_kib < 8 * self.argon2_parallelism
+        {
+            return Err(refuse(
+                "argon2_memory_kib",
+                "argon2 needs iterations >= 1, parallelism >= 1, memory >= 8 KiB x parallelism",
+            ));
         }
         if self.login_max_failures_per_account == 0 || self.login_max_failures_per_account > 100 {
-            return Err(refuse("login_max_failures_per_account", "must be 1 to 100 (NIST 800-63B 5.2.2)"));
+            return Err(refuse(
+                "login_max_failures_per_account",
+                "must be 1 to 100 (NIST 800-63B 5.2.2)",
+            ));
         }
         for (key, value) in [
             ("access_token_ttl_secs", self.access_token_ttl_secs),
@@ -224,8 +274,12 @@ impl Settings {
 
     /// Create the data directory if needed, and fill in the default database URL.
     pub fn ensure_data_dir(&self) -> anyhow::Result<()> {
-        std::fs::create_dir_all(&self.data_dir)
-            .map_err(|e| anyhow::anyhow!("cannot create data directory {}: {e}", self.data_dir.display()))
+        std::fs::create_dir_all(&self.data_dir).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot create data directory {}: {e}",
+                self.data_dir.display()
+            )
+        })
     }
 
     /// The database URL, defaulting to `<data_dir>/gatehouse.db`.

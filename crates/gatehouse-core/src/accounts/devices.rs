@@ -7,9 +7,9 @@ use super::{inet, AccountsError, AccountsResult};
 use crate::state::{ClientInfo, Core};
 use chrono::{DateTime, Utc};
 use gatehouse_domain::accounts::parse_user_agent;
+use gatehouse_domain::accounts::RevocationReason;
 use gatehouse_domain::audit::DeviceAction;
 use gatehouse_domain::ids::{AuditId, DeviceId};
-use gatehouse_domain::accounts::RevocationReason;
 use gatehouse_store::accounts::devices::{self, DeviceRow, DeviceSighting};
 use gatehouse_store::accounts::sessions;
 use gatehouse_store::audit::{self, DeviceAuditEntry};
@@ -28,10 +28,22 @@ impl DeviceHint {
     pub fn validate(&self) -> AccountsResult<()> {
         let fp = self.fingerprint.trim();
         if fp.is_empty() || fp.len() > 512 {
-            return Err(AccountsError::field("device.fingerprint", "invalid_fingerprint", "fingerprint must be 1 to 512 characters"));
+            return Err(AccountsError::field(
+                "device.fingerprint",
+                "invalid_fingerprint",
+                "fingerprint must be 1 to 512 characters",
+            ));
         }
-        if self.name.as_deref().is_some_and(|n| n.trim().is_empty() || n.chars().count() > 255) {
-            return Err(AccountsError::field("device.name", "invalid_device_name", "device name must be 1 to 255 characters"));
+        if self
+            .name
+            .as_deref()
+            .is_some_and(|n| n.trim().is_empty() || n.chars().count() > 255)
+        {
+            return Err(AccountsError::field(
+                "device.name",
+                "invalid_device_name",
+                "device name must be 1 to 255 characters",
+            ));
         }
         Ok(())
     }
@@ -113,7 +125,11 @@ fn truncate(s: &str, max: usize) -> &str {
 }
 
 /// A page of the user's devices, newest first.
-pub async fn list_devices(core: &Core, user_id: Uuid, page: Page) -> AccountsResult<Vec<DeviceRow>> {
+pub async fn list_devices(
+    core: &Core,
+    user_id: Uuid,
+    page: Page,
+) -> AccountsResult<Vec<DeviceRow>> {
     let mut conn = core.db.reader().await?;
     Ok(devices::list_for_user(conn.exec(), user_id, page.before, page.limit).await?)
 }
@@ -121,7 +137,12 @@ pub async fn list_devices(core: &Core, user_id: Uuid, page: Page) -> AccountsRes
 /// Remove a device: soft-delete it, withdraw its trust, end its sessions (with their
 /// refresh tokens) and audit each step, in one transaction.
 #[tracing::instrument(skip_all, fields(user_id = %user_id))]
-pub async fn remove_device(core: &Core, user_id: Uuid, device_id: Uuid, client: &ClientInfo) -> AccountsResult<()> {
+pub async fn remove_device(
+    core: &Core,
+    user_id: Uuid,
+    device_id: Uuid,
+    client: &ClientInfo,
+) -> AccountsResult<()> {
     let now = core.clock.now();
     let mut tx = core.db.begin().await?;
     let device = devices::find_for_user(tx.exec(), user_id, device_id)
@@ -129,8 +150,22 @@ pub async fn remove_device(core: &Core, user_id: Uuid, device_id: Uuid, client: 
         .ok_or(AccountsError::NotFound("device"))?;
     devices::mark_removed(tx.exec(), device.id, now).await?;
     devices::revoke_trust(tx.exec(), device.id, now).await?;
-    let ended = sessions::end_all_for_device(tx.exec(), device.id, RevocationReason::DeviceRemoved.as_str(), now).await?;
-    end_sessions_audited(&mut tx, user_id, &ended, RevocationReason::DeviceRemoved, client, now).await?;
+    let ended = sessions::end_all_for_device(
+        tx.exec(),
+        device.id,
+        RevocationReason::DeviceRemoved.as_str(),
+        now,
+    )
+    .await?;
+    end_sessions_audited(
+        &mut tx,
+        user_id,
+        &ended,
+        RevocationReason::DeviceRemoved,
+        client,
+        now,
+    )
+    .await?;
     let entry = DeviceAuditEntry {
         user_id,
         device_id: device.id,

@@ -39,14 +39,26 @@ pub struct TokenPair {
 const MAX_PASSWORD_BYTES: usize = 1024;
 
 #[tracing::instrument(skip_all)]
-pub async fn login(core: &Core, input: LoginInput, client: &ClientInfo) -> AccountsResult<TokenPair> {
+pub async fn login(
+    core: &Core,
+    input: LoginInput,
+    client: &ClientInfo,
+) -> AccountsResult<TokenPair> {
     let login_text = input.login.trim().to_lowercase();
     if login_text.is_empty() || login_text.len() > 255 {
-        return Err(AccountsError::field("login", "invalid_login", "login must be an email or username of 1 to 255 characters"));
+        return Err(AccountsError::field(
+            "login",
+            "invalid_login",
+            "login must be an email or username of 1 to 255 characters",
+        ));
     }
     let password_len = input.password.expose_secret().len();
     if password_len == 0 || password_len > MAX_PASSWORD_BYTES {
-        return Err(AccountsError::field("password", "invalid_password", "password must be 1 to 1024 bytes"));
+        return Err(AccountsError::field(
+            "password",
+            "invalid_password",
+            "password must be 1 to 1024 bytes",
+        ));
     }
     if let Some(device) = &input.device {
         device.validate()?;
@@ -62,12 +74,17 @@ pub async fn login(core: &Core, input: LoginInput, client: &ClientInfo) -> Accou
     };
     let account_id = match &user {
         Some(u) => u.id.to_string(),
-        None => core.keys.keyed_hash("login-identifier", login_text.as_bytes()),
+        None => core
+            .keys
+            .keyed_hash("login-identifier", login_text.as_bytes()),
     };
     let keys = AttemptKeys::new(&account_id, client.ip);
 
-    if let Verdict::Locked { until, newly_locked_account, newly_locked_ip } =
-        throttle::check_attempt(core, &keys).await?
+    if let Verdict::Locked {
+        until,
+        newly_locked_account,
+        newly_locked_ip,
+    } = throttle::check_attempt(core, &keys).await?
     {
         if let Some(user) = &user {
             audit_lockout(core, user.id, client, newly_locked_account, newly_locked_ip).await?;
@@ -78,7 +95,10 @@ pub async fn login(core: &Core, input: LoginInput, client: &ClientInfo) -> Accou
 
     let verified = core
         .hasher
-        .verify(input.password, user.as_ref().map(|u| u.password_hash.as_str()))
+        .verify(
+            input.password,
+            user.as_ref().map(|u| u.password_hash.as_str()),
+        )
         .await?;
     let Some(user) = user.filter(|_| verified) else {
         // Both branches write one audit row, so known and unknown accounts cost the same.
@@ -96,7 +116,11 @@ fn user_id_if_known(account_id: &str) -> Option<Uuid> {
     Uuid::parse_str(account_id).ok()
 }
 
-async fn audit_failure(core: &Core, user_id: Option<Uuid>, client: &ClientInfo) -> AccountsResult<()> {
+async fn audit_failure(
+    core: &Core,
+    user_id: Option<Uuid>,
+    client: &ClientInfo,
+) -> AccountsResult<()> {
     let now = core.clock.now();
     let mut tx = core.db.begin().await?;
     let Some(user_id) = user_id else {
@@ -179,7 +203,8 @@ pub(crate) async fn start_session(
     let refresh_expires = (now + std_duration(core.config.refresh_token_ttl)).min(session_expires);
 
     let mut tx = core.db.begin().await?;
-    let (device_id, device_audit) = record_login_device(core, &mut tx, user.id, session_id, device, client, now).await?;
+    let (device_id, device_audit) =
+        record_login_device(core, &mut tx, user.id, session_id, device, client, now).await?;
     sessions::insert(
         tx.exec(),
         &sessions::NewSession {

@@ -14,7 +14,16 @@ pub async fn logout(core: &Core, auth: &AuthContext, client: &ClientInfo) -> Acc
     let now = core.clock.now();
     let mut tx = core.db.begin().await?;
     let reason = RevocationReason::Logout;
-    if let Some(ended) = sessions::end(tx.exec(), auth.user_id, auth.session_id, "logged_out", reason.as_str(), now).await? {
+    if let Some(ended) = sessions::end(
+        tx.exec(),
+        auth.user_id,
+        auth.session_id,
+        "logged_out",
+        reason.as_str(),
+        now,
+    )
+    .await?
+    {
         end_sessions_audited(&mut tx, auth.user_id, &[ended], reason, client, now).await?;
     }
     tx.commit().await?;
@@ -23,11 +32,23 @@ pub async fn logout(core: &Core, auth: &AuthContext, client: &ClientInfo) -> Acc
 
 /// End every active session of the account, this one included.
 #[tracing::instrument(skip_all, fields(user_id = %auth.user_id))]
-pub async fn logout_all(core: &Core, auth: &AuthContext, client: &ClientInfo) -> AccountsResult<()> {
+pub async fn logout_all(
+    core: &Core,
+    auth: &AuthContext,
+    client: &ClientInfo,
+) -> AccountsResult<()> {
     let now = core.clock.now();
     let mut tx = core.db.begin().await?;
     let reason = RevocationReason::LogoutAll;
-    let ended = sessions::end_all_for_user(tx.exec(), auth.user_id, None, "logged_out", reason.as_str(), now).await?;
+    let ended = sessions::end_all_for_user(
+        tx.exec(),
+        auth.user_id,
+        None,
+        "logged_out",
+        reason.as_str(),
+        now,
+    )
+    .await?;
     end_sessions_audited(&mut tx, auth.user_id, &ended, reason, client, now).await?;
     tx.commit().await?;
     Ok(())

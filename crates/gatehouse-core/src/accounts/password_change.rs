@@ -48,7 +48,9 @@ pub async fn change_password(
         .password_policy
         .check(change.new_password.expose_secret(), &identifiers)
     {
-        return Err(AccountsError::Validation(vec![rejection.to_field_error("new_password")]));
+        return Err(AccountsError::Validation(vec![
+            rejection.to_field_error("new_password")
+        ]));
     }
 
     let keys = AttemptKeys::new(&user.id.to_string(), client.ip);
@@ -56,7 +58,11 @@ pub async fn change_password(
         let retry_after_secs = (until - core.clock.now()).num_seconds().max(1) as u64;
         return Err(AccountsError::TooManyAttempts { retry_after_secs });
     }
-    if !core.hasher.verify(change.current_password, Some(&user.password_hash)).await? {
+    if !core
+        .hasher
+        .verify(change.current_password, Some(&user.password_hash))
+        .await?
+    {
         return Err(AccountsError::WrongCurrentPassword);
     }
     throttle::record_success(core, &keys).await?;
@@ -66,7 +72,11 @@ pub async fn change_password(
         let mut conn = core.db.reader().await?;
         password_history::recent(conn.exec(), user.id, depth).await?
     };
-    if core.hasher.matches_any(&change.new_password, recent).await? {
+    if core
+        .hasher
+        .matches_any(&change.new_password, recent)
+        .await?
+    {
         return Err(AccountsError::Validation(vec![FieldError::new(
             "new_password",
             "password_reused",
@@ -86,14 +96,23 @@ pub async fn change_password(
         action: SessionAction::PasswordChanged.as_str(),
         ip_address: inet(client.ip),
         risk_level: RiskLevel::Medium.as_str(),
-        metadata: Some(serde_json::json!({ "signed_out_other_sessions": change.sign_out_other_sessions })),
+        metadata: Some(
+            serde_json::json!({ "signed_out_other_sessions": change.sign_out_other_sessions }),
+        ),
         ..Default::default()
     };
     audit::insert_session(tx.exec(), AuditId::new().as_uuid(), &entry, now).await?;
     if change.sign_out_other_sessions {
         let reason = RevocationReason::PasswordChanged;
-        let ended =
-            sessions::end_all_for_user(tx.exec(), user.id, Some(auth.session_id), "revoked", reason.as_str(), now).await?;
+        let ended = sessions::end_all_for_user(
+            tx.exec(),
+            user.id,
+            Some(auth.session_id),
+            "revoked",
+            reason.as_str(),
+            now,
+        )
+        .await?;
         end_sessions_audited(&mut tx, user.id, &ended, reason, client, now).await?;
     }
     tx.commit().await?;

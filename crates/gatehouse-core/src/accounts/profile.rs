@@ -64,24 +64,29 @@ pub async fn update_profile(
     let mut errors = Vec::new();
     let mut changed: Vec<&'static str> = Vec::new();
 
-    let mut text = |field: &'static str, patch: Patch<String>, max: usize, slot: &mut Option<String>| {
-        let value = match patch {
-            Patch::Keep => return,
-            Patch::Clear => None,
-            Patch::Set(v) => {
-                let v = v.trim().to_owned();
-                if v.is_empty() || v.chars().count() > max {
-                    errors.push(FieldError::new(field, "invalid_length", format!("must be 1 to {max} characters")));
-                    return;
+    let mut text =
+        |field: &'static str, patch: Patch<String>, max: usize, slot: &mut Option<String>| {
+            let value = match patch {
+                Patch::Keep => return,
+                Patch::Clear => None,
+                Patch::Set(v) => {
+                    let v = v.trim().to_owned();
+                    if v.is_empty() || v.chars().count() > max {
+                        errors.push(FieldError::new(
+                            field,
+                            "invalid_length",
+                            format!("must be 1 to {max} characters"),
+                        ));
+                        return;
+                    }
+                    Some(v)
                 }
-                Some(v)
+            };
+            if *slot != value {
+                *slot = value;
+                changed.push(field);
             }
         };
-        if *slot != value {
-            *slot = value;
-            changed.push(field);
-        }
-    };
     text("first_name", patch.first_name, 100, &mut next.first_name);
     text("last_name", patch.last_name, 100, &mut next.last_name);
     text("address", patch.address, 1000, &mut next.address);
@@ -94,7 +99,12 @@ pub async fn update_profile(
         Patch::Keep => {}
         Patch::Clear => set(&mut next.phone_number, None, "phone_number", &mut changed),
         Patch::Set(raw) => match PhoneNumber::parse(&raw) {
-            Ok(p) => set(&mut next.phone_number, Some(p.into_string()), "phone_number", &mut changed),
+            Ok(p) => set(
+                &mut next.phone_number,
+                Some(p.into_string()),
+                "phone_number",
+                &mut changed,
+            ),
             Err(e) => errors.push(e),
         },
     }
@@ -104,15 +114,29 @@ pub async fn update_profile(
         Patch::Set(d) => {
             let today = now.date_naive();
             if d > today || d < NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(d) {
-                errors.push(FieldError::new("date_of_birth", "invalid_date", "must be between 1900-01-01 and today"));
+                errors.push(FieldError::new(
+                    "date_of_birth",
+                    "invalid_date",
+                    "must be between 1900-01-01 and today",
+                ));
             } else {
-                set(&mut next.date_of_birth, Some(d), "date_of_birth", &mut changed);
+                set(
+                    &mut next.date_of_birth,
+                    Some(d),
+                    "date_of_birth",
+                    &mut changed,
+                );
             }
         }
     }
     match patch.timezone {
         Patch::Keep => {}
-        Patch::Clear => set_required(&mut next.timezone, "UTC".to_owned(), "timezone", &mut changed),
+        Patch::Clear => set_required(
+            &mut next.timezone,
+            "UTC".to_owned(),
+            "timezone",
+            &mut changed,
+        ),
         Patch::Set(raw) => match parse_time_zone(&raw) {
             Ok(tz) => set_required(&mut next.timezone, tz, "timezone", &mut changed),
             Err(e) => errors.push(e),
@@ -120,7 +144,12 @@ pub async fn update_profile(
     }
     match patch.language {
         Patch::Keep => {}
-        Patch::Clear => set_required(&mut next.language, "en".to_owned(), "language", &mut changed),
+        Patch::Clear => set_required(
+            &mut next.language,
+            "en".to_owned(),
+            "language",
+            &mut changed,
+        ),
         Patch::Set(raw) => match parse_language(&raw) {
             Ok(lang) => set_required(&mut next.language, lang, "language", &mut changed),
             Err(e) => errors.push(e),
@@ -128,10 +157,18 @@ pub async fn update_profile(
     }
     match patch.preferred_mfa_method {
         Patch::Keep => {}
-        Patch::Clear => set(&mut next.preferred_mfa_method, None, "preferred_mfa_method", &mut changed),
-        Patch::Set(m) if ["totp", "email", "sms"].contains(&m.as_str()) => {
-            set(&mut next.preferred_mfa_method, Some(m), "preferred_mfa_method", &mut changed)
-        }
+        Patch::Clear => set(
+            &mut next.preferred_mfa_method,
+            None,
+            "preferred_mfa_method",
+            &mut changed,
+        ),
+        Patch::Set(m) if ["totp", "email", "sms"].contains(&m.as_str()) => set(
+            &mut next.preferred_mfa_method,
+            Some(m),
+            "preferred_mfa_method",
+            &mut changed,
+        ),
         Patch::Set(_) => errors.push(FieldError::new(
             "preferred_mfa_method",
             "invalid_mfa_method",
@@ -163,17 +200,26 @@ pub async fn update_profile(
     })
 }
 
-fn set<T: PartialEq>(slot: &mut Option<T>, value: Option<T>, field: &'static str, changed: &mut Vec<&'static str>) {
+fn set<T: PartialEq>(
+    slot: &mut Option<T>,
+    value: Option<T>,
+    field: &'static str,
+    changed: &mut Vec<&'static str>,
+) {
     if *slot != value {
         *slot = value;
         changed.push(field);
     }
 }
 
-fn set_required(slot: &mut String, value: String, field: &'static str, changed: &mut Vec<&'static str>) {
+fn set_required(
+    slot: &mut String,
+    value: String,
+    field: &'static str,
+    changed: &mut Vec<&'static str>,
+) {
     if *slot != value {
         *slot = value;
         changed.push(field);
     }
 }
-

@@ -20,7 +20,11 @@ use uuid::Uuid;
 
 /// Exchange a refresh token for a new pair.
 #[tracing::instrument(skip_all)]
-pub async fn refresh(core: &Core, refresh_token: &str, client: &ClientInfo) -> AccountsResult<TokenPair> {
+pub async fn refresh(
+    core: &Core,
+    refresh_token: &str,
+    client: &ClientInfo,
+) -> AccountsResult<TokenPair> {
     if refresh_token.is_empty() || refresh_token.len() > 256 {
         return Err(AccountsError::InvalidRefreshToken);
     }
@@ -31,7 +35,9 @@ pub async fn refresh(core: &Core, refresh_token: &str, client: &ClientInfo) -> A
     let Some(consumed) = refresh_tokens::consume(tx.exec(), &hash, now).await? else {
         let known = refresh_tokens::find(tx.exec(), &hash).await?;
         return match known {
-            Some(row) if row.revocation_reason.as_deref() == Some(RevocationReason::Rotated.as_str()) => {
+            Some(row)
+                if row.revocation_reason.as_deref() == Some(RevocationReason::Rotated.as_str()) =>
+            {
                 revoke_on_reuse(core, tx, &row, client).await?;
                 Err(AccountsError::RefreshTokenReused)
             }
@@ -42,8 +48,14 @@ pub async fn refresh(core: &Core, refresh_token: &str, client: &ClientInfo) -> A
     let new_token = tokens::new_refresh_token();
     let new_hash = tokens::refresh_token_hash(&core.keys, &new_token);
     let access_jti = Uuid::now_v7();
-    let Some(session) =
-        sessions::rotate_tokens(tx.exec(), consumed.session_id, &access_jti.to_string(), &new_hash, now).await?
+    let Some(session) = sessions::rotate_tokens(
+        tx.exec(),
+        consumed.session_id,
+        &access_jti.to_string(),
+        &new_hash,
+        now,
+    )
+    .await?
     else {
         // The session ended: the token stays consumed, nothing new is issued.
         tx.commit().await?;
@@ -76,7 +88,14 @@ pub async fn refresh(core: &Core, refresh_token: &str, client: &ClientInfo) -> A
     audit::insert_session(tx.exec(), AuditId::new().as_uuid(), &entry, now).await?;
     tx.commit().await?;
 
-    let access_token = sign_access(core, consumed.user_id, consumed.session_id, access_jti, &["pwd"], now)?;
+    let access_token = sign_access(
+        core,
+        consumed.user_id,
+        consumed.session_id,
+        access_jti,
+        &["pwd"],
+        now,
+    )?;
     Ok(TokenPair {
         access_token,
         refresh_token: new_token,
@@ -86,11 +105,24 @@ pub async fn refresh(core: &Core, refresh_token: &str, client: &ClientInfo) -> A
     })
 }
 
-async fn revoke_on_reuse(core: &Core, mut tx: Tx, row: &RefreshTokenRow, client: &ClientInfo) -> AccountsResult<()> {
+async fn revoke_on_reuse(
+    core: &Core,
+    mut tx: Tx,
+    row: &RefreshTokenRow,
+    client: &ClientInfo,
+) -> AccountsResult<()> {
     let now = core.clock.now();
     let reason = RevocationReason::ReuseDetected;
     refresh_tokens::revoke_family(tx.exec(), row.family_id, reason.as_str(), now).await?;
-    let ended = sessions::end(tx.exec(), row.user_id, row.session_id, "revoked", reason.as_str(), now).await?;
+    let ended = sessions::end(
+        tx.exec(),
+        row.user_id,
+        row.session_id,
+        "revoked",
+        reason.as_str(),
+        now,
+    )
+    .await?;
     let device_id = ended.as_ref().and_then(|s| s.device_id);
     if let Some(ended) = ended {
         end_sessions_audited(&mut tx, row.user_id, &[ended], reason, client, now).await?;

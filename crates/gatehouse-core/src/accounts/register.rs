@@ -20,9 +20,15 @@ pub struct RegisterInput {
 
 /// Create an account. Email (and username) are unique case-insensitively.
 #[tracing::instrument(skip_all)]
-pub async fn register(core: &Core, input: RegisterInput, client: &ClientInfo) -> AccountsResult<users::UserRow> {
+pub async fn register(
+    core: &Core,
+    input: RegisterInput,
+    client: &ClientInfo,
+) -> AccountsResult<users::UserRow> {
     let mut errors: Vec<FieldError> = Vec::new();
-    let email = EmailAddress::parse(&input.email).map_err(|e| errors.push(e)).ok();
+    let email = EmailAddress::parse(&input.email)
+        .map_err(|e| errors.push(e))
+        .ok();
     let username = match input.username.as_deref() {
         Some(raw) => Username::parse(raw).map_err(|e| errors.push(e)).ok(),
         None => None,
@@ -72,7 +78,15 @@ pub async fn register(core: &Core, input: RegisterInput, client: &ClientInfo) ->
                 e.into()
             }
         })?;
-    password_history::insert(tx.exec(), Uuid::now_v7(), user.id, &user.password_hash, "registration", now).await?;
+    password_history::insert(
+        tx.exec(),
+        Uuid::now_v7(),
+        user.id,
+        &user.password_hash,
+        "registration",
+        now,
+    )
+    .await?;
     audit::insert_account(
         tx.exec(),
         AuditId::new().as_uuid(),

@@ -24,20 +24,51 @@ pub struct Page {
 }
 
 /// A page of the user's active sessions, newest first.
-pub async fn list_sessions(core: &Core, user_id: Uuid, page: Page) -> AccountsResult<Vec<SessionRow>> {
+pub async fn list_sessions(
+    core: &Core,
+    user_id: Uuid,
+    page: Page,
+) -> AccountsResult<Vec<SessionRow>> {
     let mut conn = core.db.reader().await?;
-    Ok(sessions::list_active_for_user(conn.exec(), user_id, core.clock.now(), page.before, page.limit).await?)
+    Ok(sessions::list_active_for_user(
+        conn.exec(),
+        user_id,
+        core.clock.now(),
+        page.before,
+        page.limit,
+    )
+    .await?)
 }
 
 /// Revoke one of the user's sessions (404 if it is not theirs or not active).
 #[tracing::instrument(skip_all, fields(user_id = %auth.user_id))]
-pub async fn revoke_session(core: &Core, auth: &AuthContext, session_id: Uuid, client: &ClientInfo) -> AccountsResult<()> {
+pub async fn revoke_session(
+    core: &Core,
+    auth: &AuthContext,
+    session_id: Uuid,
+    client: &ClientInfo,
+) -> AccountsResult<()> {
     let now = core.clock.now();
     let mut tx = core.db.begin().await?;
-    let ended = sessions::end(tx.exec(), auth.user_id, session_id, "revoked", RevocationReason::SessionRevoked.as_str(), now)
-        .await?
-        .ok_or(AccountsError::NotFound("session"))?;
-    end_sessions_audited(&mut tx, auth.user_id, &[ended], RevocationReason::SessionRevoked, client, now).await?;
+    let ended = sessions::end(
+        tx.exec(),
+        auth.user_id,
+        session_id,
+        "revoked",
+        RevocationReason::SessionRevoked.as_str(),
+        now,
+    )
+    .await?
+    .ok_or(AccountsError::NotFound("session"))?;
+    end_sessions_audited(
+        &mut tx,
+        auth.user_id,
+        &[ended],
+        RevocationReason::SessionRevoked,
+        client,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -60,7 +91,9 @@ pub(crate) async fn end_sessions_audited(
     };
     for session in ended {
         refresh_tokens::revoke_for_session(tx.exec(), session.id, reason.as_str(), now).await?;
-        let duration = (now - session.created_at).num_seconds().clamp(0, i32::MAX as i64) as i32;
+        let duration = (now - session.created_at)
+            .num_seconds()
+            .clamp(0, i32::MAX as i64) as i32;
         let entry = SessionAuditEntry {
             user_id,
             session_id: Some(session.id),

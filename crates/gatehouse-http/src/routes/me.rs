@@ -24,7 +24,10 @@ pub fn router() -> Router<AppState> {
         (status = 200, description = "The account", body = MeResponse),
         (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn me(State(state): State<AppState>, AuthSession(auth): AuthSession) -> Result<Json<MeResponse>, ApiError> {
+pub async fn me(
+    State(state): State<AppState>,
+    AuthSession(auth): AuthSession,
+) -> Result<Json<MeResponse>, ApiError> {
     let me = accounts::get_me(&state.core, &auth).await?;
     Ok(Json(me.into()))
 }

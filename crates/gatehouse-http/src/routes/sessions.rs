@@ -2,7 +2,10 @@
 
 use crate::error::{ApiError, Problem};
 use crate::extract::{AuthSession, Client};
-use crate::wire::{decode_cursor, encode_cursor, DeviceList, DeviceResponse, PageQuery, SessionList, SessionResponse};
+use crate::wire::{
+    decode_cursor, encode_cursor, DeviceList, DeviceResponse, PageQuery, SessionList,
+    SessionResponse,
+};
 use crate::AppState;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -24,21 +27,39 @@ const DEFAULT_LIMIT: u32 = 50;
 const MAX_LIMIT: u32 = 100;
 
 fn page(query: Result<Query<PageQuery>, QueryRejection>) -> Result<Page, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))?;
+    let Query(q) = query
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))?;
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", format!("limit must be 1 to {MAX_LIMIT}")));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            format!("limit must be 1 to {MAX_LIMIT}"),
+        ));
     }
     let before = match q.cursor.as_deref() {
-        Some(c) => Some(decode_cursor(c).ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "invalid_cursor", "cursor is not valid"))?),
+        Some(c) => Some(decode_cursor(c).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_cursor",
+                "cursor is not valid",
+            )
+        })?),
         None => None,
     };
     // Fetch one extra row to learn whether another page follows.
-    Ok(Page { before, limit: i64::from(limit) + 1 })
+    Ok(Page {
+        before,
+        limit: i64::from(limit) + 1,
+    })
 }
 
 /// Trim the look-ahead row and derive the next cursor.
-fn split_page<T>(mut items: Vec<T>, page: Page, id: impl Fn(&T) -> Uuid) -> (Vec<T>, Option<String>) {
+fn split_page<T>(
+    mut items: Vec<T>,
+    page: Page,
+    id: impl Fn(&T) -> Uuid,
+) -> (Vec<T>, Option<String>) {
     let limit = (page.limit - 1) as usize;
     if items.len() > limit {
         items.truncate(limit);
@@ -68,7 +89,10 @@ pub async fn list_sessions(
     let page = page(query)?;
     let rows = accounts::list_sessions(&state.core, auth.user_id, page).await?;
     let (rows, next_cursor) = split_page(rows, page, |s| s.id);
-    let items = rows.into_iter().map(|s| SessionResponse::new(s, auth.session_id)).collect();
+    let items = rows
+        .into_iter()
+        .map(|s| SessionResponse::new(s, auth.session_id))
+        .collect();
     Ok(Json(SessionList { items, next_cursor }))
 }
 

@@ -35,8 +35,14 @@ pub async fn healthz() -> Json<HealthResponse> {
         (status = 503, description = "Not ready", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<HealthResponse>, ApiError> {
-    let unavailable = |detail: &str| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", detail);
-    state.core.db.ping().await.map_err(|_| unavailable("database unreachable"))?;
+    let unavailable =
+        |detail: &str| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", detail);
+    state
+        .core
+        .db
+        .ping()
+        .await
+        .map_err(|_| unavailable("database unreachable"))?;
     match migrate::is_current(&state.core.db).await {
         Ok(true) => Ok(Json(HealthResponse { status: "ready" })),
         Ok(false) => Err(unavailable("migrations pending")),
@@ -67,7 +73,11 @@ pub async fn jwks(State(state): State<AppState>) -> Response {
 /// This API's OpenAPI 3.1 document.
 #[utoipa::path(get, path = "/openapi.json", tag = "system", responses((status = 200, description = "OpenAPI document", body = Object)))]
 pub async fn openapi_json(State(state): State<AppState>) -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], state.openapi_json.to_string()).into_response()
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        state.openapi_json.to_string(),
+    )
+        .into_response()
 }
 
 /// A browsable page of the API.
@@ -81,5 +91,9 @@ pub async fn not_found() -> ApiError {
 }
 
 pub async fn method_not_allowed() -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not accept that method")
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this endpoint does not accept that method",
+    )
 }

@@ -70,7 +70,11 @@ pub async fn find_by_fingerprint(
 }
 
 /// A device of this user (removed ones excluded).
-pub async fn find_for_user(ex: Exec<'_>, user_id: Uuid, id: Uuid) -> StoreResult<Option<DeviceRow>> {
+pub async fn find_for_user(
+    ex: Exec<'_>,
+    user_id: Uuid,
+    id: Uuid,
+) -> StoreResult<Option<DeviceRow>> {
     Ok(fetch_optional!(
         ex,
         DeviceRow,
@@ -90,7 +94,8 @@ pub async fn list_for_user(
     Ok(fetch_all!(
         ex,
         DeviceRow,
-        select_devices!(" WHERE user_id = $1 AND removed_at IS NULL AND ($2 IS NULL OR id < $2)
+        select_devices!(
+            " WHERE user_id = $1 AND removed_at IS NULL AND ($2 IS NULL OR id < $2)
               ORDER BY id DESC LIMIT $3"
         ),
         user_id,

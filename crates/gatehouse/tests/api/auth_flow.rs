@@ -11,7 +11,11 @@ use uuid::Uuid;
 async fn full_walkthrough(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let reg = app
-        .post("/v1/auth/register", json!({ "email": "Ada@Example.COM", "password": PASSWORD, "username": "Ada_L" }), None)
+        .post(
+            "/v1/auth/register",
+            json!({ "email": "Ada@Example.COM", "password": PASSWORD, "username": "Ada_L" }),
+            None,
+        )
         .await;
     assert_eq!(reg.status, StatusCode::CREATED, "{}", reg.text);
     assert_eq!(reg.body["email"], "ada@example.com");
@@ -38,7 +42,10 @@ async fn full_walkthrough(backend: Backend) {
     assert_ne!(refreshed.body["refresh_token"], tokens.refresh.as_str());
     assert_eq!(refreshed.body["session_id"], tokens.session_id.as_str());
     let new_access = refreshed.body["access_token"].as_str().unwrap();
-    assert_eq!(app.get("/v1/me", Some(new_access)).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/v1/me", Some(new_access)).await.status,
+        StatusCode::OK
+    );
 
     let sessions = app.get("/v1/me/sessions", Some(new_access)).await;
     assert_eq!(sessions.status, StatusCode::OK);
@@ -46,19 +53,34 @@ async fn full_walkthrough(backend: Backend) {
     assert_eq!(items.len(), 2, "two logins, two sessions");
     assert_eq!(items.iter().filter(|s| s["current"] == true).count(), 1);
 
-    let out = app.post("/v1/auth/logout", json!({}), Some(new_access)).await;
+    let out = app
+        .post("/v1/auth/logout", json!({}), Some(new_access))
+        .await;
     assert_eq!(out.status, StatusCode::NO_CONTENT);
     // The revoked session's access token stops working at once, as does its refresh token.
     let after = app.get("/v1/me", Some(new_access)).await;
     assert_eq!(after.status, StatusCode::UNAUTHORIZED);
     assert!(after.is_problem());
-    assert_eq!(app.refresh(refreshed.body["refresh_token"].as_str().unwrap()).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.refresh(refreshed.body["refresh_token"].as_str().unwrap())
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
 
     // Every step left audit rows: logins, refresh, logout in the session log; the device
     // registered then seen again; the session-device links made and unmade.
-    let actions: Vec<String> = app.audit_actions(user_id).await.into_iter().map(|a| a.action).collect();
+    let actions: Vec<String> = app
+        .audit_actions(user_id)
+        .await
+        .into_iter()
+        .map(|a| a.action)
+        .collect();
     for expected in ["login_succeeded", "token_refreshed", "logout"] {
-        assert!(actions.iter().any(|a| a == expected), "{expected} missing from {actions:?}");
+        assert!(
+            actions.iter().any(|a| a == expected),
+            "{expected} missing from {actions:?}"
+        );
     }
     let counts = app.audit_counts(user_id).await;
     assert_eq!(counts.device, 2, "one device row per login");
@@ -72,11 +94,19 @@ async fn logout_all_ends_every_session(backend: Backend) {
     app.register("bo@example.com").await;
     let a = app.login("bo@example.com").await;
     let b = app.login("bo@example.com").await;
-    let r = app.post("/v1/auth/logout-all", json!({}), Some(&a.access)).await;
+    let r = app
+        .post("/v1/auth/logout-all", json!({}), Some(&a.access))
+        .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     for t in [&a, &b] {
-        assert_eq!(app.get("/v1/me", Some(&t.access)).await.status, StatusCode::UNAUTHORIZED);
-        assert_eq!(app.refresh(&t.refresh).await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            app.get("/v1/me", Some(&t.access)).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            app.refresh(&t.refresh).await.status,
+            StatusCode::UNAUTHORIZED
+        );
     }
 }
 both_backends!(logout_all_ends_every_session);
@@ -84,12 +114,29 @@ both_backends!(logout_all_ends_every_session);
 async fn duplicate_email_is_refused_case_insensitively(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.register("cy@example.com").await;
-    let again = app.post("/v1/auth/register", json!({ "email": "CY@EXAMPLE.com", "password": PASSWORD }), None).await;
+    let again = app
+        .post(
+            "/v1/auth/register",
+            json!({ "email": "CY@EXAMPLE.com", "password": PASSWORD }),
+            None,
+        )
+        .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
     assert_eq!(again.code(), "email_taken");
     assert!(again.is_problem());
-    app.post("/v1/auth/register", json!({ "email": "d1@example.com", "password": PASSWORD, "username": "dee" }), None).await;
-    let taken = app.post("/v1/auth/register", json!({ "email": "d2@example.com", "password": PASSWORD, "username": "DEE" }), None).await;
+    app.post(
+        "/v1/auth/register",
+        json!({ "email": "d1@example.com", "password": PASSWORD, "username": "dee" }),
+        None,
+    )
+    .await;
+    let taken = app
+        .post(
+            "/v1/auth/register",
+            json!({ "email": "d2@example.com", "password": PASSWORD, "username": "DEE" }),
+            None,
+        )
+        .await;
     assert_eq!(taken.status, StatusCode::CONFLICT);
     assert_eq!(taken.code(), "username_taken");
     assert_eq!(app.count("users").await, 2);
@@ -105,7 +152,10 @@ async fn unknown_account_and_wrong_password_answer_alike(backend: Backend) {
     assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
     assert_eq!(wrong.code(), unknown.code());
     assert_eq!(wrong.body["detail"], unknown.body["detail"]);
-    assert_eq!(wrong.body.as_object().unwrap().keys().collect::<Vec<_>>(), unknown.body.as_object().unwrap().keys().collect::<Vec<_>>());
+    assert_eq!(
+        wrong.body.as_object().unwrap().keys().collect::<Vec<_>>(),
+        unknown.body.as_object().unwrap().keys().collect::<Vec<_>>()
+    );
 }
 both_backends!(unknown_account_and_wrong_password_answer_alike);
 
@@ -116,8 +166,18 @@ async fn disabled_account_cannot_log_in(backend: Backend) {
     {
         let mut tx = app.core.db.begin().await.unwrap();
         match tx.exec() {
-            gatehouse_store::Exec::Pg(c) => { sqlx::query("UPDATE users SET is_active = FALSE").execute(c).await.unwrap(); }
-            gatehouse_store::Exec::Sqlite(c) => { sqlx::query("UPDATE users SET is_active = FALSE").execute(c).await.unwrap(); }
+            gatehouse_store::Exec::Pg(c) => {
+                sqlx::query("UPDATE users SET is_active = FALSE")
+                    .execute(c)
+                    .await
+                    .unwrap();
+            }
+            gatehouse_store::Exec::Sqlite(c) => {
+                sqlx::query("UPDATE users SET is_active = FALSE")
+                    .execute(c)
+                    .await
+                    .unwrap();
+            }
         }
         tx.commit().await.unwrap();
     }

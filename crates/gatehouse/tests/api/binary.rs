@@ -24,9 +24,21 @@ fn bad_or_unknown_settings_stop_startup_with_exit_code_2() {
     let cases: Vec<(&str, &str, &str)> = vec![
         ("GATEHOUSE_LISTEN", "not-an-address", "GATEHOUSE_LISTEN"),
         ("GATEHOUSE_LISTN", "127.0.0.1:1", "GATEHOUSE_LISTN"),
-        ("GATEHOUSE_DATABASE_URL", "mysql://x", "GATEHOUSE_DATABASE_URL"),
-        ("GATEHOUSE_PASSWORD_MIN_LENGTH", "4", "GATEHOUSE_PASSWORD_MIN_LENGTH"),
-        ("GATEHOUSE_ACCESS_TOKEN_TTL_SECS", "soon", "access_token_ttl_secs"),
+        (
+            "GATEHOUSE_DATABASE_URL",
+            "mysql://x",
+            "GATEHOUSE_DATABASE_URL",
+        ),
+        (
+            "GATEHOUSE_PASSWORD_MIN_LENGTH",
+            "4",
+            "GATEHOUSE_PASSWORD_MIN_LENGTH",
+        ),
+        (
+            "GATEHOUSE_ACCESS_TOKEN_TTL_SECS",
+            "soon",
+            "access_token_ttl_secs",
+        ),
     ];
     for (key, value, named) in cases {
         let out = gatehouse()
@@ -43,7 +55,10 @@ fn bad_or_unknown_settings_stop_startup_with_exit_code_2() {
     // A bad key in the TOML file is named too.
     let file = dir.path().join("gatehouse.toml");
     std::fs::write(&file, "listen = \"127.0.0.1:0\"\nmystery = 1\n").unwrap();
-    let out = gatehouse().args(["--config", file.to_str().unwrap(), "serve"]).output().unwrap();
+    let out = gatehouse()
+        .args(["--config", file.to_str().unwrap(), "serve"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("mystery"));
 }
@@ -59,7 +74,11 @@ fn file_secrets_are_read() {
         .env("GATEHOUSE_LISTEN_FILE", &secret)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2), "the file's content was used as the setting");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "the file's content was used as the setting"
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("GATEHOUSE_LISTEN"));
 }
 
@@ -72,7 +91,11 @@ fn migrate(url: &str, args: &[&str]) -> String {
         .env("GATEHOUSE_DATABASE_URL", url)
         .output()
         .unwrap();
-    assert!(out.status.success(), "migrate {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "migrate {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -84,7 +107,10 @@ async fn migrate_down_to_zero_and_up_again(backend: Backend) {
         assert!(status.lines().all(|l| l.ends_with("pending")), "{status}");
         migrate(&url, &["up"]);
         let status = migrate(&url, &["status"]);
-        assert!(status.lines().count() >= 5 && status.lines().all(|l| l.ends_with("applied")), "{status}");
+        assert!(
+            status.lines().count() >= 5 && status.lines().all(|l| l.ends_with("applied")),
+            "{status}"
+        );
         migrate(&url, &["down", "--to", "0"]);
         let status = migrate(&url, &["status"]);
         assert!(status.lines().all(|l| l.ends_with("pending")), "{status}");
@@ -103,7 +129,11 @@ crate::both_backends!(migrate_down_to_zero_and_up_again);
 fn http_get(port: u16, path: &str) -> Option<String> {
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
     let mut response = String::new();
     stream.read_to_string(&mut response).ok()?;
     Some(response)
@@ -114,7 +144,11 @@ fn http_get(port: u16, path: &str) -> Option<String> {
 #[test]
 fn serve_with_no_configuration_starts_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut child = gatehouse()
         .arg("serve")
         .current_dir(dir.path())
@@ -137,8 +171,16 @@ fn serve_with_no_configuration_starts_on_sqlite() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     let ready = ready.unwrap_or_else(|| panic!("never ready: {stderr}"));
     assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
-    for file in ["data/gatehouse.db", "data/signing-key.pem", "data/pepper.key", "data/encryption.key"] {
+    for file in [
+        "data/gatehouse.db",
+        "data/signing-key.pem",
+        "data/pepper.key",
+        "data/encryption.key",
+    ] {
         assert!(dir.path().join(file).exists(), "{file} not created");
     }
-    assert!(stderr.contains("production must set its own"), "a loud warning about generated keys");
+    assert!(
+        stderr.contains("production must set its own"),
+        "a loud warning about generated keys"
+    );
 }

@@ -10,20 +10,64 @@ use serde_json::json;
 async fn malformed_bodies_are_4xx_and_write_nothing(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let cases: Vec<(Body, Option<&str>, StatusCode, &str)> = vec![
-        (Body::from("{\"email\": "), Some("application/json"), StatusCode::BAD_REQUEST, "malformed_json"),
-        (Body::from("not json"), Some("application/json"), StatusCode::BAD_REQUEST, "malformed_json"),
-        (Body::from(json!({"email": 42, "password": PASSWORD}).to_string()), Some("application/json"), StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
-        (Body::from(json!({"email": "a@example.com"}).to_string()), Some("application/json"), StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
-        (Body::from(json!({"email": "a@example.com", "password": PASSWORD, "is_staff": true}).to_string()), Some("application/json"), StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
-        (Body::from(json!({"email": "a@example.com", "password": PASSWORD}).to_string()), None, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
-        (Body::from(json!({"email": "a@example.com", "password": "x".repeat(40_000)}).to_string()), Some("application/json"), StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+        (
+            Body::from("{\"email\": "),
+            Some("application/json"),
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+        ),
+        (
+            Body::from("not json"),
+            Some("application/json"),
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+        ),
+        (
+            Body::from(json!({"email": 42, "password": PASSWORD}).to_string()),
+            Some("application/json"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+        (
+            Body::from(json!({"email": "a@example.com"}).to_string()),
+            Some("application/json"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+        (
+            Body::from(
+                json!({"email": "a@example.com", "password": PASSWORD, "is_staff": true})
+                    .to_string(),
+            ),
+            Some("application/json"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+        (
+            Body::from(json!({"email": "a@example.com", "password": PASSWORD}).to_string()),
+            None,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+        (
+            Body::from(
+                json!({"email": "a@example.com", "password": "x".repeat(40_000)}).to_string(),
+            ),
+            Some("application/json"),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+        ),
     ];
     for (body, ct, status, code) in cases {
-        let r = app.request(Method::POST, "/v1/auth/register", None, Some(body), ct).await;
+        let r = app
+            .request(Method::POST, "/v1/auth/register", None, Some(body), ct)
+            .await;
         assert_eq!(r.status, status, "{}", r.text);
         assert_eq!(r.code(), code, "{}", r.text);
         assert!(r.is_problem());
-        assert!(r.body["request_id"].as_str().is_some_and(|id| !id.is_empty()));
+        assert!(r.body["request_id"]
+            .as_str()
+            .is_some_and(|id| !id.is_empty()));
     }
     assert_eq!(app.count("users").await, 0);
     assert_eq!(app.count("account_audit_log").await, 0);
@@ -33,21 +77,49 @@ both_backends!(malformed_bodies_are_4xx_and_write_nothing);
 async fn invalid_fields_are_named(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let r = app
-        .post("/v1/auth/register", json!({ "email": "not-an-email", "password": "short", "username": "a b" }), None)
+        .post(
+            "/v1/auth/register",
+            json!({ "email": "not-an-email", "password": "short", "username": "a b" }),
+            None,
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.code(), "validation_failed");
-    let fields: Vec<&str> = r.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
-    assert!(fields.contains(&"email") && fields.contains(&"password") && fields.contains(&"username"), "{fields:?}");
+    let fields: Vec<&str> = r.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"email") && fields.contains(&"password") && fields.contains(&"username"),
+        "{fields:?}"
+    );
     assert_eq!(app.count("users").await, 0);
 }
 both_backends!(invalid_fields_are_named);
 
 async fn common_and_identifier_passwords_are_refused(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    for (password, code) in [("password123", "common_password"), ("iloveyou", "common_password"), ("gina@example.com", "same_as_identifier"), (&"y".repeat(129)[..], "too_long")] {
-        let r = app.post("/v1/auth/register", json!({ "email": "gina@example.com", "password": password }), None).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{password}: {}", r.text);
+    for (password, code) in [
+        ("password123", "common_password"),
+        ("iloveyou", "common_password"),
+        ("gina@example.com", "same_as_identifier"),
+        (&"y".repeat(129)[..], "too_long"),
+    ] {
+        let r = app
+            .post(
+                "/v1/auth/register",
+                json!({ "email": "gina@example.com", "password": password }),
+                None,
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{password}: {}",
+            r.text
+        );
         assert_eq!(r.body["errors"][0]["field"], "password");
         assert_eq!(r.body["errors"][0]["code"], code);
     }
@@ -82,6 +154,10 @@ async fn oversize_login_password_is_refused_before_hashing(backend: Backend) {
     let r = app.login_as("x@example.com", &"p".repeat(2000)).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.body["errors"][0]["field"], "password");
-    assert_eq!(app.count("auth_throttle").await, 0, "refused before counting or hashing");
+    assert_eq!(
+        app.count("auth_throttle").await,
+        0,
+        "refused before counting or hashing"
+    );
 }
 both_backends!(oversize_login_password_is_refused_before_hashing);

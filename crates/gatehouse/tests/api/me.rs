@@ -34,7 +34,12 @@ async fn profile_fields_are_validated_and_cleared_with_null(backend: Backend) {
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let fields: Vec<&str> = bad.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> = bad.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
     assert_eq!(fields.len(), 3, "{fields:?}");
     for f in ["timezone", "language", "phone_number"] {
         assert!(fields.contains(&f), "{f} not named in {fields:?}");
@@ -44,15 +49,36 @@ async fn profile_fields_are_validated_and_cleared_with_null(backend: Backend) {
     assert_eq!(me.body["profile"]["first_name"], "Sam");
     assert_eq!(me.body["profile"]["timezone"], "America/New_York");
 
-    let cleared = app.patch("/v1/me/profile", json!({ "first_name": null, "phone_number": null }), &t.access).await;
+    let cleared = app
+        .patch(
+            "/v1/me/profile",
+            json!({ "first_name": null, "phone_number": null }),
+            &t.access,
+        )
+        .await;
     assert_eq!(cleared.status, StatusCode::OK);
     assert!(cleared.body["profile"]["first_name"].is_null());
     assert!(cleared.body["profile"]["phone_number"].is_null());
-    assert_eq!(cleared.body["profile"]["country"], "US", "absent fields are kept");
+    assert_eq!(
+        cleared.body["profile"]["country"], "US",
+        "absent fields are kept"
+    );
 
-    let wrong_type = app.patch("/v1/me/profile", json!({ "date_of_birth": "yesterday" }), &t.access).await;
+    let wrong_type = app
+        .patch(
+            "/v1/me/profile",
+            json!({ "date_of_birth": "yesterday" }),
+            &t.access,
+        )
+        .await;
     assert_eq!(wrong_type.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let unknown = app.patch("/v1/me/profile", json!({ "email": "new@example.com" }), &t.access).await;
+    let unknown = app
+        .patch(
+            "/v1/me/profile",
+            json!({ "email": "new@example.com" }),
+            &t.access,
+        )
+        .await;
     assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 both_backends!(profile_fields_are_validated_and_cleared_with_null);
@@ -70,13 +96,21 @@ async fn password_change_checks_current_and_history(backend: Backend) {
     assert_eq!(wrong.code(), "wrong_current_password");
 
     let same = app
-        .post("/v1/me/password", json!({ "current_password": PASSWORD, "new_password": PASSWORD }), Some(&t.access))
+        .post(
+            "/v1/me/password",
+            json!({ "current_password": PASSWORD, "new_password": PASSWORD }),
+            Some(&t.access),
+        )
         .await;
     assert_eq!(same.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(same.body["errors"][0]["code"], "password_reused");
 
     let common = app
-        .post("/v1/me/password", json!({ "current_password": PASSWORD, "new_password": "qwerty123" }), Some(&t.access))
+        .post(
+            "/v1/me/password",
+            json!({ "current_password": PASSWORD, "new_password": "qwerty123" }),
+            Some(&t.access),
+        )
         .await;
     assert_eq!(common.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(common.body["errors"][0]["code"], "common_password");
@@ -95,20 +129,44 @@ async fn password_change_checks_current_and_history(backend: Backend) {
     }
     for old in &used[1..] {
         let r = app
-            .post("/v1/me/password", json!({ "current_password": current, "new_password": old }), Some(&t.access))
+            .post(
+                "/v1/me/password",
+                json!({ "current_password": current, "new_password": old }),
+                Some(&t.access),
+            )
             .await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{old} should be refused");
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{old} should be refused"
+        );
     }
     // The original password is now six changes old and allowed again; this change also
     // signs out the other session (the default).
     let back = app
-        .post("/v1/me/password", json!({ "current_password": current, "new_password": PASSWORD }), Some(&t.access))
+        .post(
+            "/v1/me/password",
+            json!({ "current_password": current, "new_password": PASSWORD }),
+            Some(&t.access),
+        )
         .await;
     assert_eq!(back.status, StatusCode::NO_CONTENT, "{}", back.text);
-    assert_eq!(app.get("/v1/me", Some(&other.access)).await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(app.get("/v1/me", Some(&t.access)).await.status, StatusCode::OK);
-    assert_eq!(app.login_as("tia@example.com", &current).await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(app.login_as("tia@example.com", PASSWORD).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/v1/me", Some(&other.access)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.get("/v1/me", Some(&t.access)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.login_as("tia@example.com", &current).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login_as("tia@example.com", PASSWORD).await.status,
+        StatusCode::OK
+    );
     assert!(app.count("password_history").await <= 5);
 }
 both_backends!(password_change_checks_current_and_history);

@@ -14,17 +14,29 @@ async fn reusing_a_rotated_token_revokes_family_and_session(backend: Backend) {
     let first = app.login("nia@example.com").await;
     let second = Tokens::from(&app.refresh(&first.refresh).await);
     let third = Tokens::from(&app.refresh(&second.refresh).await);
-    assert_eq!(app.get("/v1/me", Some(&third.access)).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/v1/me", Some(&third.access)).await.status,
+        StatusCode::OK
+    );
 
     // An attacker replays the first (already rotated) token.
     let replay = app.refresh(&first.refresh).await;
     assert_eq!(replay.status, StatusCode::UNAUTHORIZED);
     assert_eq!(replay.code(), "refresh_token_reused");
     // The whole family is dead, and so is the session's access token.
-    assert_eq!(app.refresh(&third.refresh).await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(app.get("/v1/me", Some(&third.access)).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.refresh(&third.refresh).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.get("/v1/me", Some(&third.access)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
     let audit = app.audit_actions(user_id).await;
-    let reuse: Vec<_> = audit.iter().filter(|a| a.action == "refresh_token_reused").collect();
+    let reuse: Vec<_> = audit
+        .iter()
+        .filter(|a| a.action == "refresh_token_reused")
+        .collect();
     assert_eq!(reuse.len(), 1);
     assert_eq!(reuse[0].risk_level, "high");
     assert!(reuse[0].requires_review);
@@ -76,7 +88,10 @@ async fn access_tokens_expire_but_refresh_continues(backend: Backend) {
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert_eq!(r.headers["www-authenticate"], "Bearer");
     let fresh = Tokens::from(&app.refresh(&t.refresh).await);
-    assert_eq!(app.get("/v1/me", Some(&fresh.access)).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/v1/me", Some(&fresh.access)).await.status,
+        StatusCode::OK
+    );
 }
 both_backends!(access_tokens_expire_but_refresh_continues);
 
@@ -86,12 +101,23 @@ async fn forged_and_foreign_access_tokens_are_refused(backend: Backend) {
     app.register("rae@example.com").await;
     other.register("rae@example.com").await;
     let foreign = other.login("rae@example.com").await;
-    assert_eq!(app.get("/v1/me", Some(&foreign.access)).await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(app.get("/v1/me", Some("a.b.c")).await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(app.get("/v1/me", None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/v1/me", Some(&foreign.access)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.get("/v1/me", Some("a.b.c")).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.get("/v1/me", None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
     // Tokens are never taken from the URL.
     let own = app.login("rae@example.com").await;
-    let r = app.get(&format!("/v1/me?access_token={}", own.access), None).await;
+    let r = app
+        .get(&format!("/v1/me?access_token={}", own.access), None)
+        .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
 both_backends!(forged_and_foreign_access_tokens_are_refused);

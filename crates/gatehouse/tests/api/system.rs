@@ -14,8 +14,18 @@ async fn operational_endpoints_answer(backend: Backend) {
     let openapi = app.get("/openapi.json", None).await;
     assert_eq!(openapi.status, StatusCode::OK);
     assert!(openapi.body["openapi"].as_str().unwrap().starts_with("3."));
-    for path in ["/v1/auth/register", "/v1/auth/login", "/v1/auth/refresh", "/v1/me", "/v1/me/sessions/{id}", "/v1/me/devices"] {
-        assert!(openapi.body["paths"].get(path).is_some(), "{path} missing from OpenAPI");
+    for path in [
+        "/v1/auth/register",
+        "/v1/auth/login",
+        "/v1/auth/refresh",
+        "/v1/me",
+        "/v1/me/sessions/{id}",
+        "/v1/me/devices",
+    ] {
+        assert!(
+            openapi.body["paths"].get(path).is_some(),
+            "{path} missing from OpenAPI"
+        );
     }
     let docs = app.get("/docs", None).await;
     assert_eq!(docs.status, StatusCode::OK);
@@ -35,7 +45,9 @@ async fn operational_endpoints_answer(backend: Backend) {
     let key = jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap();
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::EdDSA);
     validation.validate_exp = false;
-    let claims = jsonwebtoken::decode::<serde_json::Value>(&t.access, &key, &validation).unwrap().claims;
+    let claims = jsonwebtoken::decode::<serde_json::Value>(&t.access, &key, &validation)
+        .unwrap()
+        .claims;
     assert_eq!(claims["sid"], t.session_id.as_str());
     assert_eq!(claims["amr"][0], "pwd");
 }
@@ -64,7 +76,10 @@ fn secrets_never_reach_the_logs() {
             .with_max_level(tracing::Level::TRACE)
             .with_writer(move || writer.clone())
             .finish();
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         let (tokens, refreshed) = tracing::subscriber::with_default(subscriber, || {
             runtime.block_on(async {
                 let app = TestApp::spawn(backend).await;
@@ -78,7 +93,13 @@ fn secrets_never_reach_the_logs() {
         });
         let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
         assert!(logs.contains("handled"), "the capture saw the request logs");
-        for secret in [tokens.access.as_str(), tokens.refresh.as_str(), refreshed.as_str(), PASSWORD, "a wrong password"] {
+        for secret in [
+            tokens.access.as_str(),
+            tokens.refresh.as_str(),
+            refreshed.as_str(),
+            PASSWORD,
+            "a wrong password",
+        ] {
             assert!(!logs.contains(secret), "a secret reached the logs");
         }
     }

@@ -26,21 +26,39 @@ async fn account_locks_after_limit_and_unlocks_later(backend: Backend) {
     let reg = app.register("ivy@example.com").await;
     let user_id = reg.body["id"].as_str().unwrap().parse().unwrap();
     for _ in 0..3 {
-        assert_eq!(app.login_as("ivy@example.com", "wrong password!").await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            app.login_as("ivy@example.com", "wrong password!")
+                .await
+                .status,
+            StatusCode::UNAUTHORIZED
+        );
     }
     let locked = app.login_as("ivy@example.com", "wrong password!").await;
     assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(locked.code(), "too_many_attempts");
-    let retry: u64 = locked.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: u64 = locked.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(retry > 0 && retry <= 15 * 60);
     // Even the right password is refused while locked.
-    assert_eq!(app.login_as("ivy@example.com", PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        app.login_as("ivy@example.com", PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
     let audit = app.audit_actions(user_id).await;
-    let locked_rows: Vec<_> = audit.iter().filter(|a| a.action == "account_locked").collect();
+    let locked_rows: Vec<_> = audit
+        .iter()
+        .filter(|a| a.action == "account_locked")
+        .collect();
     assert_eq!(locked_rows.len(), 1, "the lockout is audited once");
     assert_eq!(locked_rows[0].risk_level, "high");
     app.advance(Duration::minutes(16));
-    assert_eq!(app.login_as("ivy@example.com", PASSWORD).await.status, StatusCode::OK);
+    assert_eq!(
+        app.login_as("ivy@example.com", PASSWORD).await.status,
+        StatusCode::OK
+    );
 }
 both_backends!(account_locks_after_limit_and_unlocks_later);
 
@@ -48,11 +66,29 @@ async fn lockout_holds_across_processes(backend: Backend) {
     let a = TestApp::spawn_with(backend, limits(3, 100)).await;
     a.register("jo@example.com").await;
     // A second gatehouse process on the same database.
-    let b = TestApp::on(a.db.clone(), limits(3, 100), Keys::ephemeral().unwrap(), a.clock.clone()).await;
-    assert_eq!(a.login_as("jo@example.com", "wrong password!").await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(b.login_as("jo@example.com", "wrong password!").await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(a.login_as("jo@example.com", "wrong password!").await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(b.login_as("jo@example.com", PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS);
+    let b = TestApp::on(
+        a.db.clone(),
+        limits(3, 100),
+        Keys::ephemeral().unwrap(),
+        a.clock.clone(),
+    )
+    .await;
+    assert_eq!(
+        a.login_as("jo@example.com", "wrong password!").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        b.login_as("jo@example.com", "wrong password!").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        a.login_as("jo@example.com", "wrong password!").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        b.login_as("jo@example.com", PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
 }
 both_backends!(lockout_holds_across_processes);
 
@@ -63,17 +99,32 @@ async fn concurrent_guesses_never_exceed_the_limit(backend: Backend) {
     let mut set = tokio::task::JoinSet::new();
     for _ in 0..25 {
         let app = app.clone();
-        set.spawn(async move { app.login_as("kit@example.com", "wrong password!").await.status });
+        set.spawn(async move {
+            app.login_as("kit@example.com", "wrong password!")
+                .await
+                .status
+        });
     }
     let mut statuses = Vec::new();
     while let Some(s) = set.join_next().await {
         statuses.push(s.unwrap());
     }
-    let checked = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
-    let refused = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    let checked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
     assert!(checked <= 5, "{checked} guesses reached the password check");
     assert_eq!(checked + refused, 25);
-    let failed_rows = app.audit_actions(user_id).await.iter().filter(|a| a.action == "login_failed").count();
+    let failed_rows = app
+        .audit_actions(user_id)
+        .await
+        .iter()
+        .filter(|a| a.action == "login_failed")
+        .count();
     assert_eq!(failed_rows, checked);
 }
 both_backends!(concurrent_guesses_never_exceed_the_limit);
@@ -82,22 +133,36 @@ async fn one_address_spraying_many_accounts_is_blocked(backend: Backend) {
     let mut app = TestApp::spawn_with(backend, limits(10, 4)).await;
     app.register("lou@example.com").await;
     for i in 0..4 {
-        let r = app.login_as(&format!("victim{i}@example.com"), "guess guess").await;
+        let r = app
+            .login_as(&format!("victim{i}@example.com"), "guess guess")
+            .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     }
-    assert_eq!(app.login_as("lou@example.com", PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        app.login_as("lou@example.com", PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
     // Another address is not affected.
     app.ip = "198.51.100.9".parse().unwrap();
-    assert_eq!(app.login_as("lou@example.com", PASSWORD).await.status, StatusCode::OK);
+    assert_eq!(
+        app.login_as("lou@example.com", PASSWORD).await.status,
+        StatusCode::OK
+    );
 }
 both_backends!(one_address_spraying_many_accounts_is_blocked);
 
 async fn unknown_accounts_lock_like_real_ones(backend: Backend) {
     let app = TestApp::spawn_with(backend, limits(2, 100)).await;
     for _ in 0..2 {
-        assert_eq!(app.login_as("ghost@example.com", "whatever!").await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            app.login_as("ghost@example.com", "whatever!").await.status,
+            StatusCode::UNAUTHORIZED
+        );
     }
-    assert_eq!(app.login_as("ghost@example.com", "whatever!").await.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        app.login_as("ghost@example.com", "whatever!").await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
 }
 both_backends!(unknown_accounts_lock_like_real_ones);
 
@@ -118,12 +183,18 @@ async fn unknown_account_costs_a_hash(backend: Backend) {
         app.login_as("max@example.com", "wrong password!").await;
         known.push(t.elapsed());
         let t = std::time::Instant::now();
-        app.login_as(&format!("nobody{i}@example.com"), "wrong password!").await;
+        app.login_as(&format!("nobody{i}@example.com"), "wrong password!")
+            .await;
         unknown.push(t.elapsed());
     }
     known.sort();
     unknown.sort();
     let ratio = unknown[3].as_secs_f64() / known[3].as_secs_f64();
-    assert!((0.5..2.0).contains(&ratio), "unknown/known median ratio {ratio:.2} ({:?} vs {:?})", unknown[3], known[3]);
+    assert!(
+        (0.5..2.0).contains(&ratio),
+        "unknown/known median ratio {ratio:.2} ({:?} vs {:?})",
+        unknown[3],
+        known[3]
+    );
 }
 both_backends!(unknown_account_costs_a_hash);

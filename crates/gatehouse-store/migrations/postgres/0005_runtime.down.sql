@@ -1,0 +1,2 @@
+-- Reverts 0005_runtime.
+DROP TABLE auth_throttle;

@@ -1,0 +1,10 @@
+-- Reverts 0003_notify.
+DROP TABLE notification_log;
+DROP TABLE mfa_notifications;
+DROP TABLE notification_consents;
+DROP TABLE notification_blocklist;
+DROP TABLE quiet_hours;
+DROP TABLE notification_type_preferences;
+DROP TABLE notification_preferences;
+DROP TABLE sms_notifications;
+DROP TABLE email_notifications;

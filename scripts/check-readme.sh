@@ -11,7 +11,7 @@ run_on() {
   local label="$1" url="$2" work port out pid
   work="$(mktemp -d)"
   port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-  (cd "$work" && env -u GATEHOUSE_TEST_POSTGRES_URL GATEHOUSE_LISTEN="127.0.0.1:$port" ${url:+GATEHOUSE_DATABASE_URL="$url"} \
+  (cd "$work" && exec env -u GATEHOUSE_TEST_POSTGRES_URL GATEHOUSE_LISTEN="127.0.0.1:$port" ${url:+GATEHOUSE_DATABASE_URL="$url"} \
      "$bin" serve >"$work/server.log" 2>&1) &
   pid=$!
   for _ in $(seq 1 100); do curl -sf "localhost:$port/readyz" >/dev/null && break; sleep 0.1; done

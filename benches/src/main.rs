@@ -1,1 +1,278 @@
-fn main() {}
+//! `gatehouse-bench`: drives the release gatehouse binary on PostgreSQL (logins, refreshes,
+//! `GET /v1/me`, memory, start-to-ready) and, in the same round, two references on this machine
+//! (raw Argon2id and a bare axum + sqlx lookup). Prints medians over rounds as a markdown table.
+
+mod bare_server;
+mod gatehouse;
+mod http;
+mod load;
+mod pgdb;
+mod process;
+mod references;
+mod report;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::gatehouse::{Gatehouse, GatehouseOptions};
+use crate::load::PhaseConfig;
+use crate::pgdb::BenchDatabase;
+use crate::report::RoundResult;
+
+/// More failed requests than this in any phase aborts the run: its figures would be misleading.
+pub const MAX_ERROR_RATIO: f64 = 0.01;
+
+#[derive(Parser)]
+#[command(
+    name = "gatehouse-bench",
+    about,
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Internal>,
+    #[command(flatten)]
+    bench: BenchArgs,
+}
+
+#[derive(Subcommand)]
+enum Internal {
+    /// Runs the bare axum + sqlx reference server (started by the harness itself).
+    #[command(hide = true)]
+    ServeBareLookup {
+        #[arg(long)]
+        database_url: String,
+        #[arg(long)]
+        listen: SocketAddr,
+        #[arg(long, default_value_t = 16)]
+        pool_size: u32,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Only {
+    /// gatehouse and both references
+    All,
+    /// only the Argon2id and bare lookup references (no gatehouse binary needed)
+    References,
+    /// only gatehouse (ratios then show n/a)
+    Gatehouse,
+}
+
+#[derive(clap::Args)]
+struct BenchArgs {
+    /// The release gatehouse binary [default: $CARGO_TARGET_DIR/release/gatehouse, else
+    /// target/release/gatehouse]
+    #[arg(long)]
+    gatehouse_bin: Option<PathBuf>,
+    /// Admin connection; a fresh `gh_bench_<uuid>` database is created next to it per round.
+    #[arg(
+        long,
+        env = "GATEHOUSE_BENCH_POSTGRES_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
+    postgres_url: String,
+    /// Measured seconds per phase.
+    #[arg(long, default_value_t = 10)]
+    duration_secs: u64,
+    /// Unmeasured seconds before each phase (connections open, caches warm).
+    #[arg(long, default_value_t = 1.0)]
+    warmup_secs: f64,
+    /// Concurrent client tasks per phase, for gatehouse and the bare lookup alike.
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    /// Times the whole set is repeated; the table shows medians.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
+    /// Accounts registered per round (logins go round-robin over them).
+    #[arg(long, default_value_t = 200)]
+    users: usize,
+    /// What to measure.
+    #[arg(long, value_enum, default_value_t = Only::All)]
+    only: Only,
+    /// Tokio worker threads of the load generator [default: one per core].
+    #[arg(long)]
+    client_threads: Option<usize>,
+    /// Connection pool size of the bare lookup server (gatehouse's default PostgreSQL pool is 16).
+    #[arg(long, default_value_t = 16)]
+    bare_pool_size: u32,
+    /// Extra environment for gatehouse, as KEY=VALUE (repeatable).
+    #[arg(long = "gatehouse-env", value_parser = parse_key_value)]
+    gatehouse_env: Vec<(String, String)>,
+    /// Seconds to wait for /readyz before giving up.
+    #[arg(long, default_value_t = 30)]
+    ready_timeout_secs: u64,
+}
+
+fn parse_key_value(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(key, value)| (key.to_owned(), value.to_owned()))
+        .ok_or_else(|| format!("expected KEY=VALUE, got {text:?}"))
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Internal::ServeBareLookup {
+            database_url,
+            listen,
+            pool_size,
+        }) => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+            .block_on(bare_server::serve(&database_url, listen, pool_size)),
+        None => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(cli.bench.client_threads.unwrap_or_else(cores).max(1))
+            .enable_all()
+            .build()?
+            .block_on(run(cli.bench)),
+    }
+}
+
+async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    if args.rounds == 0 || args.concurrency == 0 || args.users == 0 || args.duration_secs == 0 {
+        bail!("--rounds, --concurrency, --users and --duration-secs must be at least 1");
+    }
+    let gatehouse = if args.only == Only::References {
+        None
+    } else {
+        Some(gatehouse_options(&args)?)
+    };
+    let config = PhaseConfig {
+        concurrency: args.concurrency,
+        warmup: Duration::from_secs_f64(args.warmup_secs.max(0.0)),
+        duration: Duration::from_secs(args.duration_secs),
+    };
+    let mut rounds = Vec::with_capacity(args.rounds);
+    for round in 1..=args.rounds {
+        eprintln!("round {round}/{}", args.rounds);
+        rounds.push(run_round(&args, gatehouse.as_ref(), config).await?);
+    }
+    println!("{}", header(&args));
+    println!("{}", report::markdown_table(&rounds));
+    println!("Per round:\n\n{}", report::rounds_table(&rounds));
+    Ok(())
+}
+
+fn gatehouse_options(args: &BenchArgs) -> anyhow::Result<GatehouseOptions> {
+    let bin = args.gatehouse_bin.clone().unwrap_or_else(|| {
+        let target = std::env::var_os("CARGO_TARGET_DIR").unwrap_or_else(|| "target".into());
+        Path::new(&target).join("release").join("gatehouse")
+    });
+    if !bin.is_file() {
+        bail!(
+            "no gatehouse binary at {}: run `cargo build --release -p gatehouse` or pass \
+             --gatehouse-bin (or --only references)",
+            bin.display()
+        );
+    }
+    Ok(GatehouseOptions {
+        bin,
+        extra_env: args.gatehouse_env.clone(),
+        users: args.users,
+        ready_timeout: Duration::from_secs(args.ready_timeout_secs),
+    })
+}
+
+/// One round on its own database; the database is dropped whatever happens, the work directory
+/// (logs, gatehouse data dir) is kept when the round fails.
+async fn run_round(
+    args: &BenchArgs,
+    gatehouse: Option<&GatehouseOptions>,
+    config: PhaseConfig,
+) -> anyhow::Result<RoundResult> {
+    let db = BenchDatabase::create(&args.postgres_url).await?;
+    let work_dir = std::env::temp_dir().join(&db.name);
+    std::fs::create_dir_all(&work_dir)
+        .with_context(|| format!("creating {}", work_dir.display()))?;
+    let outcome = measure_round(args, gatehouse, config, &db.url, &work_dir).await;
+    let dropped = db.drop_database().await;
+    match &outcome {
+        Ok(_) => {
+            let _ = std::fs::remove_dir_all(&work_dir);
+        }
+        Err(_) => eprintln!("  logs kept in {}", work_dir.display()),
+    }
+    let result = outcome?;
+    dropped?;
+    Ok(result)
+}
+
+/// The order pairs each gatehouse phase with its reference back to back (Argon2id, then logins;
+/// bare lookup, then `GET /v1/me`), so that a neighbour's load drifting over the minutes of a
+/// round moves both sides of a ratio alike. gatehouse sits idle while a reference runs.
+async fn measure_round(
+    args: &BenchArgs,
+    gatehouse: Option<&GatehouseOptions>,
+    config: PhaseConfig,
+    database_url: &str,
+    work_dir: &Path,
+) -> anyhow::Result<RoundResult> {
+    let references = args.only != Only::Gatehouse;
+    let mut result = RoundResult::default();
+    let mut running = match gatehouse {
+        Some(options) => {
+            eprintln!("  gatehouse: {}", options.bin.display());
+            let started = Gatehouse::start(options, database_url, work_dir, config.concurrency);
+            Some(started.await?)
+        }
+        None => None,
+    };
+
+    if references {
+        eprintln!("  Argon2id reference on {} threads", cores());
+        let per_sec = references::argon2_hashes_per_sec(config, cores()).await?;
+        eprintln!("  -> {per_sec:.1} hashes/s");
+        result.argon2_per_sec = Some(per_sec);
+    }
+    if let Some(gatehouse) = running.as_mut() {
+        gatehouse.run_logins(config).await?;
+        gatehouse.run_refreshes(config).await?;
+    }
+    if references {
+        eprintln!("  bare lookup reference");
+        let bare =
+            references::bare_lookup(database_url, args.bare_pool_size, work_dir, config).await?;
+        eprintln!("  -> {bare:?}");
+        result.bare = Some(bare);
+    }
+    if let Some(mut gatehouse) = running.take() {
+        gatehouse.run_me(config).await?;
+        let figures = gatehouse.finish().await?;
+        eprintln!("  -> {figures:?}");
+        result.gatehouse = Some(figures);
+    }
+    Ok(result)
+}
+
+fn header(args: &BenchArgs) -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|line| line.strip_prefix("model name"))
+                .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    format!(
+        "\n## gatehouse-bench results\n\n\
+         Machine: {} cores ({cpu}). Medians of {} round(s); {} s measured per phase after {} s \
+         warm-up; {} concurrent clients; {} users; load generator on {} thread(s) of the same \
+         machine.\n",
+        cores(),
+        args.rounds,
+        args.duration_secs,
+        args.warmup_secs,
+        args.concurrency,
+        args.users,
+        args.client_threads.unwrap_or_else(cores),
+    )
+}

@@ -1,0 +1,59 @@
+//! Throw-away PostgreSQL databases: one `gh_bench_<uuid>` per round, created through the admin
+//! URL and dropped (WITH FORCE, PostgreSQL 13+) when the round ends, also on failure.
+
+use anyhow::Context;
+use sqlx::{Connection, PgConnection};
+use url::Url;
+
+/// A database created for one round.
+pub struct BenchDatabase {
+    admin_url: String,
+    pub name: String,
+    pub url: String,
+}
+
+impl BenchDatabase {
+    pub async fn create(admin_url: &str) -> anyhow::Result<Self> {
+        let name = format!("gh_bench_{}", uuid::Uuid::now_v7().simple());
+        let mut url = Url::parse(admin_url).context("parsing --postgres-url")?;
+        url.set_path(&format!("/{name}"));
+        let mut admin = PgConnection::connect(admin_url)
+            .await
+            .with_context(|| format!("connecting to {}", redact(admin_url)))?;
+        // The name is generated above (hex only), so formatting it into DDL is safe.
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .with_context(|| format!("creating database {name}"))?;
+        admin.close().await?;
+        Ok(Self {
+            admin_url: admin_url.to_owned(),
+            name,
+            url: url.to_string(),
+        })
+    }
+
+    pub async fn drop_database(self) -> anyhow::Result<()> {
+        let mut admin = PgConnection::connect(&self.admin_url).await?;
+        sqlx::query(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ))
+        .execute(&mut admin)
+        .await
+        .with_context(|| format!("dropping database {}", self.name))?;
+        admin.close().await?;
+        Ok(())
+    }
+}
+
+/// The URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}

@@ -41,6 +41,32 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
     ApiError::new(status, code, detail)
 }
 
+/// The raw bearer token, for use cases that check the session themselves (in the same
+/// query as their read). Tokens are only ever taken from the `Authorization` header.
+pub struct BearerToken(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for BearerToken {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        bearer(parts).map(|t| BearerToken(t.to_owned()))
+    }
+}
+
+fn bearer(parts: &Parts) -> Result<&str, ApiError> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::from(gatehouse_core::AccountsError::Unauthenticated))
+}
+
 /// The authenticated caller.
 pub struct AuthSession(pub AuthContext);
 
@@ -51,17 +77,7 @@ impl FromRequestParts<AppState> for AuthSession {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| ApiError::from(gatehouse_core::AccountsError::Unauthenticated))?;
+        let token = bearer(parts)?;
         let context = accounts::authenticate(&state.core, token).await?;
         Ok(AuthSession(context))
     }

@@ -1,5 +1,6 @@
 //! Settings: defaults, then a TOML file (`--config`), then `GATEHOUSE_<KEY>` variables,
-//! then `GATEHOUSE_<KEY>_FILE` (the setting's value read from a file, for secrets).
+//! then `GATEHOUSE_<KEY>_FILE` (the setting's value read from a file, for secrets; a
+//! setting whose own name ends in `_file`, like `signing_key_file`, is set directly).
 //! Every key is known: an unknown or invalid one is refused with its name.
 //! `GATEHOUSE_TEST_*` and `GATEHOUSE_BENCH_*` are reserved for the test suite and
 //! benchmarks and ignored here.
@@ -7,8 +8,10 @@
 use figment::providers::{Format, Serialized, Toml};
 use figment::Figment;
 use gatehouse_core::config::{Argon2Params, CoreConfig, ThrottleLimits};
+use gatehouse_core::keys::{parse_secret32, KeyError, SigningKeyPair};
 use gatehouse_domain::accounts::PasswordPolicy;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -108,6 +111,14 @@ fn refuse(key: &str, message: impl Into<String>) -> SettingError {
     }
 }
 
+/// What was wrong with a key, without the `what` prefix (the caller names the setting).
+fn key_error_detail(e: KeyError) -> String {
+    match e {
+        KeyError::Invalid { detail, .. } => detail,
+        e @ KeyError::Io { .. } => e.to_string(),
+    }
+}
+
 fn is_reserved(var: &str) -> bool {
     var.starts_with("GATEHOUSE_TEST_") || var.starts_with("GATEHOUSE_BENCH_")
 }
@@ -130,41 +141,14 @@ impl Settings {
                 });
             }
         }
-        // Collect GATEHOUSE_<KEY> and GATEHOUSE_<KEY>_FILE as lower-case keys.
-        let mut env_map = std::collections::BTreeMap::new();
-        for (name, value) in env {
-            let Some(key) = name.strip_prefix(PREFIX) else {
-                continue;
-            };
-            if is_reserved(&name) {
-                continue;
-            }
-            let (key, value) = match key.strip_suffix("_FILE") {
-                Some(key) => {
-                    let contents = std::fs::read_to_string(&value).map_err(|e| SettingError {
-                        key: name.clone(),
-                        message: format!("cannot read {value}: {e}"),
-                    })?;
-                    (
-                        key.to_lowercase(),
-                        contents.trim_end_matches(['\n', '\r']).to_owned(),
-                    )
-                }
-                None => (key.to_lowercase(), value),
-            };
-            if env_map.insert(key.clone(), value).is_some() {
-                return Err(refuse(
-                    &key,
-                    "set both directly and through _FILE; choose one",
-                ));
-            }
-        }
+        let defaults = default_values()?;
+        let env_map = collect_env(&defaults, env)?;
         let mut figment = Figment::from(Serialized::defaults(Settings::default()));
         if let Some(path) = config_file {
             figment = figment.merge(Toml::file_exact(path));
         }
-        for (key, value) in &env_map {
-            figment = figment.merge((key.as_str(), parse_env_value(value)));
+        for (key, value) in env_map {
+            figment = figment.merge((key, value));
         }
         let settings: Settings = figment.extract().map_err(|e| {
             let key = e.path.join(".");
@@ -179,13 +163,10 @@ impl Settings {
                 .map(|m| m.name.to_string())
                 .unwrap_or_default();
             let message = match &e.kind {
+                // Only the TOML file can get here: unknown variables are refused earlier.
                 figment::error::Kind::UnknownField(field, _) => {
                     return SettingError {
-                        key: if env_map.contains_key(field) {
-                            env_name(field)
-                        } else {
-                            field.clone()
-                        },
+                        key: field.clone(),
                         message: "unknown setting".to_owned(),
                     };
                 }
@@ -247,16 +228,32 @@ impl Settings {
                 "argon2 needs iterations >= 1, parallelism >= 1, memory >= 8 KiB x parallelism",
             ));
         }
-        if self.login_max_failures_per_account == 0 || self.login_max_failures_per_account > 100 {
+        if self.hash_concurrency > 256 {
+            return Err(refuse(
+                "hash_concurrency",
+                "must be 0 (one per CPU) to 256; each hash holds argon2_memory_kib of memory",
+            ));
+        }
+        if !(1..=24).contains(&self.password_history) {
+            return Err(refuse("password_history", "must be 1 to 24"));
+        }
+        if !(1..=100).contains(&self.login_max_failures_per_account) {
             return Err(refuse(
                 "login_max_failures_per_account",
                 "must be 1 to 100 (NIST 800-63B 5.2.2)",
             ));
         }
+        // Per address, not per account: one address can front many users (NAT, proxies),
+        // but 0 would block every login.
+        if !(1..=100_000).contains(&self.login_max_failures_per_ip) {
+            return Err(refuse("login_max_failures_per_ip", "must be 1 to 100000"));
+        }
         for (key, value) in [
             ("access_token_ttl_secs", self.access_token_ttl_secs),
             ("refresh_token_ttl_secs", self.refresh_token_ttl_secs),
             ("session_ttl_secs", self.session_ttl_secs),
+            ("login_account_window_secs", self.login_account_window_secs),
+            ("login_ip_window_secs", self.login_ip_window_secs),
             ("login_lockout_secs", self.login_lockout_secs),
         ] {
             if value == 0 {
@@ -268,6 +265,39 @@ impl Settings {
         }
         if self.db_max_connections == 0 {
             return Err(refuse("db_max_connections", "must be at least 1"));
+        }
+        self.validate_keys()
+    }
+
+    /// Keys given in the configuration are checked here, so a bad one stops start-up like
+    /// any other setting instead of failing later in `keys::load`. The values themselves
+    /// are never echoed.
+    fn validate_keys(&self) -> Result<(), SettingError> {
+        for (key, value) in [
+            ("pepper", &self.pepper),
+            ("encryption_key", &self.encryption_key),
+        ] {
+            if let Some(text) = value {
+                parse_secret32(key, text).map_err(|e| refuse(key, key_error_detail(e)))?;
+            }
+        }
+        if let Some(path) = &self.signing_key_file {
+            let pem = std::fs::read_to_string(path).map_err(|e| {
+                refuse(
+                    "signing_key_file",
+                    format!("cannot read {}: {e}", path.display()),
+                )
+            })?;
+            SigningKeyPair::from_pem(&pem).map_err(|e| {
+                refuse(
+                    "signing_key_file",
+                    format!(
+                        "{} is not an Ed25519 PKCS#8 PEM key: {}",
+                        path.display(),
+                        key_error_detail(e)
+                    ),
+                )
+            })?;
         }
         Ok(())
     }
@@ -324,10 +354,88 @@ impl Settings {
     }
 }
 
-/// Environment values are text; numbers must reach serde as numbers.
-fn parse_env_value(value: &str) -> figment::value::Value {
-    if let Ok(n) = value.parse::<u64>() {
-        return n.into();
+/// Every setting's default, keyed by setting name: the set of known keys and, from each
+/// default's type, how to read an environment value for it. Taken from the struct itself
+/// so a new field needs no second list.
+fn default_values() -> Result<serde_json::Map<String, serde_json::Value>, SettingError> {
+    match serde_json::to_value(Settings::default()) {
+        Ok(serde_json::Value::Object(map)) => Ok(map),
+        Ok(_) => Err(SettingError {
+            key: "configuration".to_owned(),
+            message: "defaults are not a map of settings".to_owned(),
+        }),
+        Err(e) => Err(SettingError {
+            key: "configuration".to_owned(),
+            message: format!("cannot list the defaults: {e}"),
+        }),
     }
-    value.to_owned().into()
+}
+
+/// Collect `GATEHOUSE_<KEY>` and `GATEHOUSE_<KEY>_FILE` as setting name -> value.
+///
+/// A variable whose whole lower-cased name is a setting is that setting, so
+/// `GATEHOUSE_SIGNING_KEY_FILE` is the path setting `signing_key_file`. Only otherwise does
+/// a `_FILE` suffix mean "the value of `<stem>`, read from this file" (so
+/// `GATEHOUSE_SIGNING_KEY_FILE_FILE` reads that path from a file).
+fn collect_env(
+    defaults: &serde_json::Map<String, serde_json::Value>,
+    env: Vec<(String, String)>,
+) -> Result<BTreeMap<String, figment::value::Value>, SettingError> {
+    let mut env_map = BTreeMap::new();
+    for (name, value) in env {
+        let Some(rest) = name.strip_prefix(PREFIX) else {
+            continue;
+        };
+        if is_reserved(&name) {
+            continue;
+        }
+        let lower = rest.to_lowercase();
+        let (key, value) = if defaults.contains_key(&lower) {
+            (lower, value)
+        } else {
+            match lower.strip_suffix("_file") {
+                Some(stem) if defaults.contains_key(stem) => {
+                    let contents = std::fs::read_to_string(&value).map_err(|e| SettingError {
+                        key: name.clone(),
+                        message: format!("cannot read {value}: {e}"),
+                    })?;
+                    (
+                        stem.to_owned(),
+                        contents.trim_end_matches(['\n', '\r']).to_owned(),
+                    )
+                }
+                _ => {
+                    return Err(SettingError {
+                        key: name,
+                        message: "unknown setting".to_owned(),
+                    })
+                }
+            }
+        };
+        let value = env_value(&key, defaults.get(&key), value)?;
+        if env_map.insert(key.clone(), value).is_some() {
+            return Err(refuse(
+                &key,
+                "set both directly and through _FILE; choose one",
+            ));
+        }
+    }
+    Ok(env_map)
+}
+
+/// Environment values are text. A setting whose default is a number gets a number (or a
+/// refusal); every other setting keeps the text as it is, digits or not.
+fn env_value(
+    key: &str,
+    default: Option<&serde_json::Value>,
+    value: String,
+) -> Result<figment::value::Value, SettingError> {
+    if let Some(serde_json::Value::Number(_)) = default {
+        return value
+            .trim()
+            .parse::<u64>()
+            .map(Into::into)
+            .map_err(|_| refuse(key, format!("must be a whole number, not {value:?}")));
+    }
+    Ok(value.into())
 }

@@ -17,16 +17,33 @@ pub struct AuthContext {
     pub amr: Vec<String>,
 }
 
+/// Verify an access token's signature, issuer and expiry (not yet its session).
+pub(crate) fn verify_token(
+    core: &Core,
+    access_token: &str,
+) -> AccountsResult<tokens::AccessClaims> {
+    tokens::verify(
+        &core.keys.signing,
+        &core.config.issuer,
+        access_token,
+        core.clock.now(),
+    )
+    .map_err(|_| AccountsError::Unauthenticated)
+}
+
 /// Verify an access token and its session.
 pub async fn authenticate(core: &Core, access_token: &str) -> AccountsResult<AuthContext> {
     let now = core.clock.now();
-    let claims = tokens::verify(&core.keys.signing, &core.config.issuer, access_token, now)
-        .map_err(|_| AccountsError::Unauthenticated)?;
+    let claims = verify_token(core, access_token)?;
     let mut conn = core.db.reader().await?;
     let session = sessions::find_auth(conn.exec(), claims.sid)
         .await?
         .ok_or(AccountsError::Unauthenticated)?;
-    if session.status != "active" || session.expires_at <= now || session.user_id != claims.sub {
+    if session.status != "active"
+        || session.expires_at <= now
+        || session.user_id != claims.sub
+        || !session.user_active
+    {
         return Err(AccountsError::Unauthenticated);
     }
     Ok(AuthContext {

@@ -35,8 +35,9 @@ pub struct TokenPair {
     pub user_id: Uuid,
 }
 
-/// Longest password accepted at login; longer inputs are refused before hashing.
-const MAX_PASSWORD_BYTES: usize = 1024;
+/// Longest password accepted at login, refused before hashing: room for the longest
+/// policy-allowed password (1024 code points) at 4 bytes each.
+const MAX_PASSWORD_BYTES: usize = 4096;
 
 #[tracing::instrument(skip_all)]
 pub async fn login(
@@ -57,7 +58,7 @@ pub async fn login(
         return Err(AccountsError::field(
             "password",
             "invalid_password",
-            "password must be 1 to 1024 bytes",
+            "password must be 1 to 4096 bytes",
         ));
     }
     if let Some(device) = &input.device {

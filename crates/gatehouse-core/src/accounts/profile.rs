@@ -1,6 +1,6 @@
 //! The signed-in person's account and profile: read it, change profile fields.
 
-use super::authenticate::AuthContext;
+use super::authenticate::{verify_token, AuthContext};
 use super::{inet, AccountsError, AccountsResult};
 use crate::state::{ClientInfo, Core};
 use chrono::NaiveDate;
@@ -39,10 +39,12 @@ pub struct ProfilePatch {
     pub preferred_mfa_method: Patch<String>,
 }
 
-/// The account and profile of the caller.
-pub async fn get_me(core: &Core, auth: &AuthContext) -> AccountsResult<UserWithProfile> {
+/// The account and profile of the holder of `access_token`. The session check is part
+/// of the same query (one round trip for the most frequent authenticated call).
+pub async fn get_me(core: &Core, access_token: &str) -> AccountsResult<UserWithProfile> {
+    let claims = verify_token(core, access_token)?;
     let mut conn = core.db.reader().await?;
-    users::find_with_profile(conn.exec(), auth.user_id)
+    users::find_with_profile_for_session(conn.exec(), claims.sub, claims.sid, core.clock.now())
         .await?
         .ok_or(AccountsError::Unauthenticated)
 }

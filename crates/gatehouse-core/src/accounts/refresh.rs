@@ -1,5 +1,6 @@
 //! Refresh-token rotation (OAuth 2.0 Security BCP, RFC 9700 §4.14.2): every refresh
-//! consumes the presented token and issues a new one in the same family. Presenting a
+//! consumes the presented token and issues a new one in the same family, with its audit
+//! row, atomically (`refresh_tokens::rotate`). Presenting a
 //! token that was already rotated means it leaked: the whole family and its session are
 //! revoked, and a high-risk audit row is written for review.
 
@@ -12,7 +13,7 @@ use gatehouse_domain::accounts::RevocationReason;
 use gatehouse_domain::audit::SessionAction;
 use gatehouse_domain::ids::AuditId;
 use gatehouse_domain::risk::RiskLevel;
-use gatehouse_store::accounts::refresh_tokens::{self, RefreshTokenRow};
+use gatehouse_store::accounts::refresh_tokens::{self, RefreshTokenRow, Rotation};
 use gatehouse_store::accounts::sessions;
 use gatehouse_store::audit::{self, SessionAuditEntry};
 use gatehouse_store::{Executor, Tx};
@@ -30,9 +31,21 @@ pub async fn refresh(
     }
     let hash = tokens::refresh_token_hash(&core.keys, refresh_token);
     let now = core.clock.now();
-    let mut tx = core.db.begin().await?;
-
-    let Some(consumed) = refresh_tokens::consume(tx.exec(), &hash, now).await? else {
+    let new_token = tokens::new_refresh_token();
+    let new_hash = tokens::refresh_token_hash(&core.keys, &new_token);
+    let access_jti = Uuid::now_v7();
+    let rotation = Rotation {
+        presented_jti: &hash,
+        new_jti: &new_hash,
+        new_token_id: Uuid::now_v7(),
+        new_access_jti: &access_jti.to_string(),
+        new_expires_at: now + std_duration(core.config.refresh_token_ttl),
+        audit_id: AuditId::new().as_uuid(),
+        ip_address: inet(client.ip),
+        now,
+    };
+    let Some(rotated) = refresh_tokens::rotate(&core.db, &rotation).await? else {
+        let mut tx = core.db.begin().await?;
         let known = refresh_tokens::find(tx.exec(), &hash).await?;
         return match known {
             Some(row)
@@ -44,54 +57,23 @@ pub async fn refresh(
             _ => Err(AccountsError::InvalidRefreshToken),
         };
     };
-
-    let new_token = tokens::new_refresh_token();
-    let new_hash = tokens::refresh_token_hash(&core.keys, &new_token);
-    let access_jti = Uuid::now_v7();
-    let Some(session) = sessions::rotate_tokens(
-        tx.exec(),
-        consumed.session_id,
-        &access_jti.to_string(),
-        &new_hash,
-        now,
-    )
-    .await?
-    else {
-        // The session ended: the token stays consumed, nothing new is issued.
-        tx.commit().await?;
-        return Err(AccountsError::InvalidRefreshToken);
-    };
-    let expires_at = (now + std_duration(core.config.refresh_token_ttl)).min(session.expires_at);
-    refresh_tokens::insert(
-        tx.exec(),
-        &refresh_tokens::NewRefreshToken {
-            id: Uuid::now_v7(),
-            user_id: consumed.user_id,
-            session_id: consumed.session_id,
-            jti: &new_hash,
-            family_id: consumed.family_id,
-            parent_jti: Some(&hash),
-            expires_at,
+    if !rotated.session_active {
+        // The session ended: nothing new was issued. Record why the token is spent, so
+        // presenting it again is not taken for reuse of a rotated token.
+        let mut conn = core.db.writer().await?;
+        refresh_tokens::mark_revoked(
+            conn.exec(),
+            &hash,
+            RevocationReason::SessionRevoked.as_str(),
             now,
-        },
-    )
-    .await?;
-    let entry = SessionAuditEntry {
-        user_id: consumed.user_id,
-        session_id: Some(consumed.session_id),
-        device_id: session.device_id,
-        action: SessionAction::TokenRefreshed.as_str(),
-        ip_address: inet(client.ip),
-        risk_level: RiskLevel::Low.as_str(),
-        ..Default::default()
-    };
-    audit::insert_session(tx.exec(), AuditId::new().as_uuid(), &entry, now).await?;
-    tx.commit().await?;
-
+        )
+        .await?;
+        return Err(AccountsError::InvalidRefreshToken);
+    }
     let access_token = sign_access(
         core,
-        consumed.user_id,
-        consumed.session_id,
+        rotated.user_id,
+        rotated.session_id,
         access_jti,
         &["pwd"],
         now,
@@ -100,8 +82,8 @@ pub async fn refresh(
         access_token,
         refresh_token: new_token,
         expires_in: core.config.access_token_ttl.as_secs(),
-        session_id: consumed.session_id,
-        user_id: consumed.user_id,
+        session_id: rotated.session_id,
+        user_id: rotated.user_id,
     })
 }
 

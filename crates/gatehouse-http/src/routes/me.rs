@@ -1,7 +1,7 @@
 //! `/v1/me`: the signed-in account, its profile and password.
 
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, AuthSession, Client};
+use crate::extract::{ApiJson, AuthSession, BearerToken, Client};
 use crate::wire::{MeResponse, PasswordChangeRequest, ProfilePatchRequest};
 use crate::AppState;
 use axum::extract::State;
@@ -26,9 +26,9 @@ pub fn router() -> Router<AppState> {
     ))]
 pub async fn me(
     State(state): State<AppState>,
-    AuthSession(auth): AuthSession,
+    BearerToken(token): BearerToken,
 ) -> Result<Json<MeResponse>, ApiError> {
-    let me = accounts::get_me(&state.core, &auth).await?;
+    let me = accounts::get_me(&state.core, &token).await?;
     Ok(Json(me.into()))
 }
 

@@ -44,6 +44,8 @@ pub struct SessionAuth {
     pub user_id: Uuid,
     pub status: String,
     pub expires_at: DateTime<Utc>,
+    /// The account's `is_active`: a disabled account's sessions stop working.
+    pub user_active: bool,
 }
 
 pub async fn insert(ex: Exec<'_>, s: &NewSession<'_>) -> StoreResult<()> {
@@ -66,12 +68,13 @@ pub async fn insert(ex: Exec<'_>, s: &NewSession<'_>) -> StoreResult<()> {
     Ok(())
 }
 
-/// The per-request check: one primary-key lookup.
+/// The per-request check: one primary-key lookup (joined to its user's `is_active`).
 pub async fn find_auth(ex: Exec<'_>, id: Uuid) -> StoreResult<Option<SessionAuth>> {
     Ok(fetch_optional!(
         ex,
         SessionAuth,
-        "SELECT user_id, status, expires_at FROM sessions WHERE id = $1",
+        "SELECT s.user_id, s.status, s.expires_at, u.is_active AS user_active
+         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1",
         id
     )?)
 }
@@ -119,6 +122,7 @@ pub async fn rotate_tokens(
         RotatedSession,
         "UPDATE sessions SET access_jti = $2, refresh_jti = $3, last_seen_at = $4, updated_at = $4
          WHERE id = $1 AND status = 'active' AND expires_at > $4
+           AND EXISTS (SELECT 1 FROM users u WHERE u.id = sessions.user_id AND u.is_active = TRUE)
          RETURNING device_id, expires_at",
         id,
         access_jti,

@@ -167,25 +167,60 @@ pub async fn find_with_profile(ex: Exec<'_>, id: Uuid) -> StoreResult<Option<Use
          WHERE u.id = $1",
         id
     )?;
-    Ok(row.map(|r| UserWithProfile {
-        user: r.user,
-        profile: ProfileRow {
-            user_id: r.user_id,
-            first_name: r.first_name,
-            last_name: r.last_name,
-            date_of_birth: r.date_of_birth,
-            phone_number: r.phone_number,
-            address: r.address,
-            city: r.city,
-            state: r.state,
-            country: r.country,
-            postal_code: r.postal_code,
-            timezone: r.timezone,
-            language: r.language,
-            preferred_mfa_method: r.preferred_mfa_method,
-            updated_at: r.profile_updated_at,
-        },
-    }))
+    Ok(row.map(UserProfileJoin::into_parts))
+}
+
+impl UserProfileJoin {
+    fn into_parts(self) -> UserWithProfile {
+        UserWithProfile {
+            user: self.user,
+            profile: ProfileRow {
+                user_id: self.user_id,
+                first_name: self.first_name,
+                last_name: self.last_name,
+                date_of_birth: self.date_of_birth,
+                phone_number: self.phone_number,
+                address: self.address,
+                city: self.city,
+                state: self.state,
+                country: self.country,
+                postal_code: self.postal_code,
+                timezone: self.timezone,
+                language: self.language,
+                preferred_mfa_method: self.preferred_mfa_method,
+                updated_at: self.profile_updated_at,
+            },
+        }
+    }
+}
+
+/// `GET /v1/me` in one round trip: the user and profile of `user_id`, returned only if
+/// `session_id` is that user's active, unexpired session and the account is active —
+/// the per-request session check and the read are the same query.
+pub async fn find_with_profile_for_session(
+    ex: Exec<'_>,
+    user_id: Uuid,
+    session_id: Uuid,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<UserWithProfile>> {
+    let row = fetch_optional!(
+        ex,
+        UserProfileJoin,
+        "SELECT u.id, u.email, u.username, u.password_hash, u.is_active, u.is_staff, u.is_superuser,
+                u.last_login_at, u.created_at, u.updated_at,
+                p.user_id, p.first_name, p.last_name, p.date_of_birth, p.phone_number, p.address,
+                p.city, p.state, p.country, p.postal_code, p.timezone, p.language,
+                p.preferred_mfa_method, p.updated_at AS profile_updated_at
+         FROM sessions s
+         JOIN users u ON u.id = s.user_id
+         JOIN profiles p ON p.user_id = u.id
+         WHERE s.id = $1 AND s.user_id = $2 AND s.status = 'active' AND s.expires_at > $3
+           AND u.is_active = TRUE",
+        session_id,
+        user_id,
+        now
+    )?;
+    Ok(row.map(UserProfileJoin::into_parts))
 }
 
 /// Write every profile field (the caller merged the change into the current row).

@@ -159,10 +159,11 @@ async fn unknown_account_and_wrong_password_answer_alike(backend: Backend) {
 }
 both_backends!(unknown_account_and_wrong_password_answer_alike);
 
-async fn disabled_account_cannot_log_in(backend: Backend) {
+async fn disabled_account_cannot_log_in_or_use_its_sessions(backend: Backend) {
     use gatehouse_store::Executor;
     let app = TestApp::spawn(backend).await;
     app.register("fay@example.com").await;
+    let before = app.login("fay@example.com").await;
     {
         let mut tx = app.core.db.begin().await.unwrap();
         match tx.exec() {
@@ -184,6 +185,21 @@ async fn disabled_account_cannot_log_in(backend: Backend) {
     let r = app.login_as("fay@example.com", PASSWORD).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(r.code(), "account_disabled");
-    assert_eq!(app.count("sessions").await, 0);
+    assert_eq!(app.count("sessions").await, 1, "no new session");
+    // Sessions opened before the account was disabled stop working too.
+    assert_eq!(
+        app.get("/v1/me", Some(&before.access)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.get("/v1/me/sessions", Some(&before.access))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.refresh(&before.refresh).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
-both_backends!(disabled_account_cannot_log_in);
+both_backends!(disabled_account_cannot_log_in_or_use_its_sessions);

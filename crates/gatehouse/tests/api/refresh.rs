@@ -121,3 +121,30 @@ async fn forged_and_foreign_access_tokens_are_refused(backend: Backend) {
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
 both_backends!(forged_and_foreign_access_tokens_are_refused);
+
+async fn a_token_spent_on_an_ended_session_is_not_taken_for_reuse(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let reg = app.register("sid@example.com").await;
+    let user_id = reg.body["id"].as_str().unwrap().parse().unwrap();
+    let a = app.login("sid@example.com").await;
+    let b = app.login("sid@example.com").await;
+    // End session a from session b, then present a's refresh token twice.
+    let r = app
+        .delete(&format!("/v1/me/sessions/{}", a.session_id), &b.access)
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    for _ in 0..2 {
+        let r = app.refresh(&a.refresh).await;
+        assert_eq!(r.code(), "invalid_refresh_token");
+    }
+    let audit = app.audit_actions(user_id).await;
+    assert!(
+        !audit.iter().any(|a| a.action == "refresh_token_reused"),
+        "no false alarm"
+    );
+    assert_eq!(
+        app.get("/v1/me", Some(&b.access)).await.status,
+        StatusCode::OK
+    );
+}
+both_backends!(a_token_spent_on_an_ended_session_is_not_taken_for_reuse);

@@ -5,6 +5,7 @@ use crate::clock::Clock;
 use crate::config::CoreConfig;
 use crate::keys::Keys;
 use crate::password::{HashError, PasswordHasher};
+use crate::tokens::VerifiedTokens;
 use gatehouse_store::Db;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -17,6 +18,8 @@ pub struct Core {
     pub keys: Arc<Keys>,
     pub hasher: PasswordHasher,
     pub config: Arc<CoreConfig>,
+    /// Access tokens already verified (signature only; sessions are checked per request).
+    pub verified_tokens: Arc<VerifiedTokens>,
 }
 
 impl Core {
@@ -33,6 +36,7 @@ impl Core {
             keys: Arc::new(keys),
             hasher,
             config: Arc::new(config),
+            verified_tokens: Arc::new(VerifiedTokens::new(100_000)),
         })
     }
 }

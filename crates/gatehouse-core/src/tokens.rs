@@ -167,3 +167,119 @@ mod tests {
         assert_eq!(refresh_token_hash(&keys, &a), refresh_token_hash(&keys, &a));
     }
 }
+
+/// Access tokens whose signature already verified, so a token used for many requests
+/// (its whole 15-minute life) pays for one Ed25519 verification. Keyed by the complete
+/// token text, so only the identical token hits; expiry is still checked against the
+/// clock on every use, and the session is still checked by the caller. Bounded: when
+/// full it is emptied (simple, and a miss only costs one verification).
+pub struct VerifiedTokens {
+    entries: std::sync::Mutex<std::collections::HashMap<Box<str>, AccessClaims>>,
+    capacity: usize,
+}
+
+impl VerifiedTokens {
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            entries: std::sync::Mutex::new(std::collections::HashMap::new()),
+            capacity,
+        }
+    }
+
+    /// Verify `token` (or recall that it verified), then check its expiry against `now`.
+    pub fn verify(
+        &self,
+        key: &SigningKeyPair,
+        issuer: &str,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<AccessClaims, TokenError> {
+        let cached = self
+            .entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(token)
+            .cloned();
+        let claims = match cached {
+            Some(claims) => claims,
+            None => {
+                let claims = verify(key, issuer, token, now)?;
+                let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+                if entries.len() >= self.capacity {
+                    entries.clear();
+                }
+                entries.insert(token.into(), claims.clone());
+                claims
+            }
+        };
+        if claims.exp <= now.timestamp() {
+            return Err(TokenError::Expired);
+        }
+        Ok(claims)
+    }
+}
+
+#[cfg(test)]
+mod cache_tests {
+    use super::*;
+    use chrono::Duration;
+
+    #[test]
+    fn cached_tokens_still_expire_and_forgeries_never_hit() {
+        let keys = Keys::ephemeral().unwrap();
+        let cache = VerifiedTokens::new(2);
+        let now = Utc::now();
+        let claims = AccessClaims {
+            iss: "gatehouse".into(),
+            sub: Uuid::now_v7(),
+            sid: Uuid::now_v7(),
+            jti: Uuid::now_v7(),
+            amr: vec!["pwd".into()],
+            iat: now.timestamp(),
+            exp: (now + Duration::minutes(15)).timestamp(),
+        };
+        let token = sign(&keys.signing, &claims).unwrap();
+        assert_eq!(
+            cache
+                .verify(&keys.signing, "gatehouse", &token, now)
+                .unwrap(),
+            claims
+        );
+        assert_eq!(
+            cache
+                .verify(&keys.signing, "gatehouse", &token, now)
+                .unwrap(),
+            claims
+        );
+        assert_eq!(
+            cache.verify(
+                &keys.signing,
+                "gatehouse",
+                &token,
+                now + Duration::minutes(16)
+            ),
+            Err(TokenError::Expired)
+        );
+        let mut forged = token.clone();
+        forged.push('x');
+        assert_eq!(
+            cache.verify(&keys.signing, "gatehouse", &forged, now),
+            Err(TokenError::Invalid)
+        );
+        // Filling past capacity empties it; verification still works afterwards.
+        for _ in 0..3 {
+            let other = sign(
+                &keys.signing,
+                &AccessClaims {
+                    jti: Uuid::now_v7(),
+                    ..claims.clone()
+                },
+            )
+            .unwrap();
+            assert!(cache
+                .verify(&keys.signing, "gatehouse", &other, now)
+                .is_ok());
+        }
+        assert!(cache.entries.lock().unwrap().len() <= 2);
+    }
+}

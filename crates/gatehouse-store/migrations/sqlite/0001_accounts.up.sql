@@ -155,8 +155,8 @@ CREATE TABLE sessions (
     id                   BLOB PRIMARY KEY NOT NULL,
     user_id              BLOB NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     device_id            BLOB REFERENCES devices (id),
-    access_jti           TEXT NOT NULL UNIQUE,
-    refresh_jti          TEXT NOT NULL UNIQUE,
+    access_jti           TEXT NOT NULL,
+    refresh_jti          TEXT NOT NULL,
     ip_address           TEXT,
     user_agent           TEXT,
     status               TEXT NOT NULL DEFAULT 'active'

@@ -6,6 +6,8 @@ use crate::settings::Settings;
 use anyhow::Context;
 use gatehouse_core::keys::{parse_secret32, KeyFiles, Keys};
 
+/// `Settings::validate` has already checked any configured key (exit code 2); an error here
+/// means a generated key file is unusable, or a configured one changed since start-up.
 pub fn load(settings: &Settings) -> anyhow::Result<Keys> {
     let dir = &settings.data_dir;
     let signing_path = settings

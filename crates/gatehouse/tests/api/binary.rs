@@ -2,8 +2,11 @@
 //! configuration at all.
 
 use crate::support::TestDb;
+use gatehouse_core::keys::SigningKeyPair;
 use gatehouse_store::Backend;
+use std::ffi::OsStr;
 use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -38,6 +41,50 @@ fn bad_or_unknown_settings_stop_startup_with_exit_code_2() {
             "GATEHOUSE_ACCESS_TOKEN_TTL_SECS",
             "soon",
             "access_token_ttl_secs",
+        ),
+        // Checked with the other settings, not later when the keys load (exit 1).
+        ("GATEHOUSE_PEPPER", "not-base64!", "GATEHOUSE_PEPPER"),
+        ("GATEHOUSE_PEPPER", "c2hvcnQ=", "GATEHOUSE_PEPPER"),
+        (
+            "GATEHOUSE_ENCRYPTION_KEY",
+            "c2hvcnQ=",
+            "GATEHOUSE_ENCRYPTION_KEY",
+        ),
+        (
+            "GATEHOUSE_SIGNING_KEY_FILE",
+            "/nonexistent/signing-key.pem",
+            "GATEHOUSE_SIGNING_KEY_FILE",
+        ),
+        (
+            "GATEHOUSE_MYSTERY_FILE",
+            "/etc/hostname",
+            "GATEHOUSE_MYSTERY_FILE",
+        ),
+        // Range checks.
+        (
+            "GATEHOUSE_LOGIN_MAX_FAILURES_PER_IP",
+            "0",
+            "GATEHOUSE_LOGIN_MAX_FAILURES_PER_IP",
+        ),
+        (
+            "GATEHOUSE_LOGIN_IP_WINDOW_SECS",
+            "0",
+            "GATEHOUSE_LOGIN_IP_WINDOW_SECS",
+        ),
+        (
+            "GATEHOUSE_LOGIN_ACCOUNT_WINDOW_SECS",
+            "0",
+            "GATEHOUSE_LOGIN_ACCOUNT_WINDOW_SECS",
+        ),
+        (
+            "GATEHOUSE_HASH_CONCURRENCY",
+            "257",
+            "GATEHOUSE_HASH_CONCURRENCY",
+        ),
+        (
+            "GATEHOUSE_PASSWORD_HISTORY",
+            "0",
+            "GATEHOUSE_PASSWORD_HISTORY",
         ),
     ];
     for (key, value, named) in cases {
@@ -80,6 +127,107 @@ fn file_secrets_are_read() {
         "the file's content was used as the setting"
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("GATEHOUSE_LISTEN"));
+}
+
+/// Writes a fresh Ed25519 PEM key into `dir`; returns its path and its JWK `x`.
+fn write_signing_key(dir: &Path) -> (PathBuf, String) {
+    let (pair, pem) = SigningKeyPair::generate().unwrap();
+    let path = dir.join("provided-signing-key.pem");
+    std::fs::write(&path, pem).unwrap();
+    (path, pair.public_x)
+}
+
+/// `migrate status` on a fresh SQLite file in `dir`, with extra settings.
+fn migrate_status(dir: &Path, env: &[(&str, &OsStr)]) -> std::process::Output {
+    let url = format!("sqlite://{}", dir.join("gatehouse.db").display());
+    gatehouse()
+        .args(["migrate", "status"])
+        .env("GATEHOUSE_DATA_DIR", dir)
+        .env("GATEHOUSE_DATABASE_URL", url)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap()
+}
+
+/// `GATEHOUSE_SIGNING_KEY_FILE` is the path setting `signing_key_file` (its own name ends
+/// in `_FILE`), and the key it names is the one that signs.
+#[test]
+fn signing_key_file_from_the_environment_is_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, public_x) = write_signing_key(dir.path());
+    let out = migrate_status(
+        dir.path(),
+        &[("GATEHOUSE_SIGNING_KEY_FILE", key.as_os_str())],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // ..._FILE_FILE reads that path from a file.
+    let holder = dir.path().join("signing-key-path.txt");
+    std::fs::write(&holder, format!("{}\n", key.display())).unwrap();
+    let out = migrate_status(
+        dir.path(),
+        &[("GATEHOUSE_SIGNING_KEY_FILE_FILE", holder.as_os_str())],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let mut cmd = gatehouse();
+    cmd.env("GATEHOUSE_DATA_DIR", dir.path())
+        .env("GATEHOUSE_SIGNING_KEY_FILE", &key);
+    let (jwks, stderr) = serve_and_get(cmd, "/.well-known/jwks.json");
+    let jwks = jwks.unwrap_or_else(|| panic!("never ready: {stderr}"));
+    assert!(jwks.starts_with("HTTP/1.1 200"), "{jwks}");
+    assert!(
+        jwks.contains(&public_x),
+        "the provided key is published: {jwks}"
+    );
+    assert!(
+        !dir.path().join("signing-key.pem").exists(),
+        "no key generated when one is provided"
+    );
+}
+
+#[test]
+fn a_bad_signing_key_file_stops_startup_with_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = dir.path().join("garbage.pem");
+    std::fs::write(&garbage, "not a key").unwrap();
+    let missing = dir.path().join("missing.pem");
+    for path in [&missing, &garbage] {
+        let out = migrate_status(
+            dir.path(),
+            &[("GATEHOUSE_SIGNING_KEY_FILE", path.as_os_str())],
+        );
+        assert_eq!(out.status.code(), Some(2), "{}", path.display());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+        assert!(stderr.contains("GATEHOUSE_SIGNING_KEY_FILE"), "{stderr}");
+    }
+}
+
+/// Digits stay text for a text setting; numeric settings still get numbers.
+#[test]
+fn all_digit_values_for_text_settings_are_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = migrate_status(
+        dir.path(),
+        &[
+            ("GATEHOUSE_ISSUER", OsStr::new("12345")),
+            ("GATEHOUSE_ACCESS_TOKEN_TTL_SECS", OsStr::new("60")),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn migrate(url: &str, args: &[&str]) -> String {
@@ -139,36 +287,46 @@ fn http_get(port: u16, path: &str) -> Option<String> {
     Some(response)
 }
 
-/// With nothing but a data directory, `serve` creates its keys and SQLite database,
-/// migrates and answers /readyz.
-#[test]
-fn serve_with_no_configuration_starts_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
+/// Runs `serve` on a free port, waits for /readyz, then GETs `path`. Returns the response
+/// (None if the server never became ready) and the server's stderr.
+fn serve_and_get(mut cmd: Command, path: &str) -> (Option<String>, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let mut child = gatehouse()
+    let mut child = cmd
         .arg("serve")
-        .current_dir(dir.path())
         .env("GATEHOUSE_LISTEN", format!("127.0.0.1:{port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
-    let mut ready = None;
+    let mut response = None;
     while Instant::now() < deadline {
-        if let Some(r) = http_get(port, "/readyz") {
-            ready = Some(r);
+        if http_get(port, "/readyz").is_some() {
+            response = http_get(port, path);
             break;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
     let _ = child.kill();
     let output = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    (
+        response,
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// With nothing but a data directory, `serve` creates its keys and SQLite database,
+/// migrates and answers /readyz.
+#[test]
+fn serve_with_no_configuration_starts_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = gatehouse();
+    cmd.current_dir(dir.path());
+    let (ready, stderr) = serve_and_get(cmd, "/readyz");
     let ready = ready.unwrap_or_else(|| panic!("never ready: {stderr}"));
     assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
     for file in [

@@ -15,7 +15,7 @@ use uuid::Uuid;
 pub struct RegisterRequest {
     #[schema(example = "ada@example.com")]
     pub email: String,
-    /// 8 to 128 characters; common and breached passwords are refused.
+    /// 8 to 128 characters; common passwords are refused.
     #[schema(example = "correct horse battery staple")]
     pub password: String,
     /// Optional; 3-150 of a-z 0-9 . _ -

@@ -22,13 +22,14 @@ pub(crate) fn verify_token(
     core: &Core,
     access_token: &str,
 ) -> AccountsResult<tokens::AccessClaims> {
-    tokens::verify(
-        &core.keys.signing,
-        &core.config.issuer,
-        access_token,
-        core.clock.now(),
-    )
-    .map_err(|_| AccountsError::Unauthenticated)
+    core.verified_tokens
+        .verify(
+            &core.keys.signing,
+            &core.config.issuer,
+            access_token,
+            core.clock.now(),
+        )
+        .map_err(|_| AccountsError::Unauthenticated)
 }
 
 /// Verify an access token and its session.

@@ -5,11 +5,16 @@
 -- Each log has a DEFAULT partition so that an insert never fails for lack of a partition;
 -- gatehouse_ensure_audit_partitions() (below) creates monthly partitions ahead of time.
 
+-- Audit rows reference sessions, devices and reviewers by id without foreign keys: an
+-- audit log is an append-only record that must outlive what it describes, and each
+-- foreign key would add a referential check to every insert on the hottest write paths
+-- (three audit rows per login). Only user_id keeps its foreign key, so deleting an
+-- account still deletes its audit trail (ON DELETE CASCADE, as in the seed).
 CREATE TABLE session_audit_log (
     id                       uuid NOT NULL,
     user_id                  uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    session_id               uuid REFERENCES sessions (id),
-    device_id                uuid REFERENCES devices (id),
+    session_id               uuid,
+    device_id                uuid,
     action                   varchar(50) NOT NULL,
     session_type             varchar(20),
     mfa_verified             boolean,
@@ -27,7 +32,7 @@ CREATE TABLE session_audit_log (
     total_requests           integer,
     requires_review          boolean NOT NULL DEFAULT false,
     review_status            varchar(20),
-    reviewed_by_id           uuid REFERENCES users (id),
+    reviewed_by_id           uuid,
     review_notes             text,
     old_value                jsonb,
     new_value                jsonb,
@@ -46,8 +51,8 @@ CREATE INDEX idx_session_audit_log_requires_review ON session_audit_log (require
 CREATE TABLE device_audit_log (
     id                    uuid NOT NULL,
     user_id               uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    device_id             uuid NOT NULL REFERENCES devices (id),
-    session_id            uuid REFERENCES sessions (id),
+    device_id             uuid NOT NULL,
+    session_id            uuid,
     action                varchar(50) NOT NULL,
     device_fingerprint    varchar(255),
     device_type           varchar(50),
@@ -86,10 +91,10 @@ CREATE INDEX idx_device_audit_log_created_at ON device_audit_log (created_at);
 CREATE TABLE session_device_link_audit_log (
     id                    uuid NOT NULL,
     user_id               uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    session_id            uuid NOT NULL REFERENCES sessions (id),
-    device_id             uuid NOT NULL REFERENCES devices (id),
+    session_id            uuid NOT NULL,
+    device_id             uuid NOT NULL,
     link_action           varchar(50),
-    previous_device_id    uuid REFERENCES devices (id),
+    previous_device_id    uuid,
     verified_at           timestamptz,
     trusted_at            timestamptz,
     revoked_at            timestamptz,
@@ -108,7 +113,7 @@ CREATE INDEX idx_session_device_link_audit_log_created_at ON session_device_link
 CREATE TABLE mfa_audit_log (
     id                      uuid NOT NULL,
     user_id                 uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    device_id               uuid REFERENCES devices (id),
+    device_id               uuid,
     action                  varchar(50) NOT NULL,
     mfa_method              varchar(20),
     primary_method          boolean NOT NULL DEFAULT false,

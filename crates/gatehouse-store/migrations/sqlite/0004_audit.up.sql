@@ -5,11 +5,16 @@
 -- are partitioned by month (primary key (id, created_at)); SQLite has no partitioning,
 -- so here they are plain tables keyed by id, and there is no maintenance function.
 
+-- Audit rows reference sessions, devices and reviewers by id without foreign keys: an
+-- audit log is an append-only record that must outlive what it describes, and each
+-- foreign key would add a referential check to every insert on the hottest write paths
+-- (three audit rows per login). Only user_id keeps its foreign key, so deleting an
+-- account still deletes its audit trail (ON DELETE CASCADE, as in the seed).
 CREATE TABLE session_audit_log (
     id                       BLOB PRIMARY KEY NOT NULL,
     user_id                  BLOB NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    session_id               BLOB REFERENCES sessions (id),
-    device_id                BLOB REFERENCES devices (id),
+    session_id               BLOB,
+    device_id                BLOB,
     action                   TEXT NOT NULL,
     session_type             TEXT,
     mfa_verified             BOOLEAN,
@@ -27,7 +32,7 @@ CREATE TABLE session_audit_log (
     total_requests           INTEGER,
     requires_review          BOOLEAN NOT NULL DEFAULT 0,
     review_status            TEXT,
-    reviewed_by_id           BLOB REFERENCES users (id),
+    reviewed_by_id           BLOB,
     review_notes             TEXT,
     old_value                TEXT,
     new_value                TEXT,
@@ -44,8 +49,8 @@ CREATE INDEX idx_session_audit_log_requires_review ON session_audit_log (require
 CREATE TABLE device_audit_log (
     id                    BLOB PRIMARY KEY NOT NULL,
     user_id               BLOB NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    device_id             BLOB NOT NULL REFERENCES devices (id),
-    session_id            BLOB REFERENCES sessions (id),
+    device_id             BLOB NOT NULL,
+    session_id            BLOB,
     action                TEXT NOT NULL,
     device_fingerprint    TEXT,
     device_type           TEXT,
@@ -82,10 +87,10 @@ CREATE INDEX idx_device_audit_log_created_at ON device_audit_log (created_at);
 CREATE TABLE session_device_link_audit_log (
     id                    BLOB PRIMARY KEY NOT NULL,
     user_id               BLOB NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    session_id            BLOB NOT NULL REFERENCES sessions (id),
-    device_id             BLOB NOT NULL REFERENCES devices (id),
+    session_id            BLOB NOT NULL,
+    device_id             BLOB NOT NULL,
     link_action           TEXT,
-    previous_device_id    BLOB REFERENCES devices (id),
+    previous_device_id    BLOB,
     verified_at           TEXT,
     trusted_at            TEXT,
     revoked_at            TEXT,
@@ -102,7 +107,7 @@ CREATE INDEX idx_session_device_link_audit_log_created_at ON session_device_link
 CREATE TABLE mfa_audit_log (
     id                      BLOB PRIMARY KEY NOT NULL,
     user_id                 BLOB NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    device_id               BLOB REFERENCES devices (id),
+    device_id               BLOB,
     action                  TEXT NOT NULL,
     mfa_method              TEXT,
     primary_method          BOOLEAN NOT NULL DEFAULT 0,

@@ -17,6 +17,13 @@ impl BenchDatabase {
         let name = format!("gh_bench_{}", uuid::Uuid::now_v7().simple());
         let mut url = Url::parse(admin_url).context("parsing --postgres-url")?;
         url.set_path(&format!("/{name}"));
+        // gatehouse and the bare reference must talk to PostgreSQL the same way: the bench
+        // machine's server offers TLS, which gatehouse would take (it is built with TLS) and
+        // the reference might not. Loopback needs none, so both run without it unless the
+        // URL already says otherwise.
+        if !url.query_pairs().any(|(k, _)| k == "sslmode") {
+            url.query_pairs_mut().append_pair("sslmode", "disable");
+        }
         let mut admin = PgConnection::connect(admin_url)
             .await
             .with_context(|| format!("connecting to {}", redact(admin_url)))?;

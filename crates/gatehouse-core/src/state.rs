@@ -36,7 +36,8 @@ impl Core {
             keys: Arc::new(keys),
             hasher,
             config: Arc::new(config),
-            verified_tokens: Arc::new(VerifiedTokens::new(100_000)),
+            // ~600 bytes an entry: at most ~6 MiB, well inside the memory budget.
+            verified_tokens: Arc::new(VerifiedTokens::new(10_000)),
         })
     }
 }

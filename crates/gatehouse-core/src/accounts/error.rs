@@ -43,6 +43,15 @@ pub enum AccountsError {
 }
 
 impl AccountsError {
+    /// Refused because a throttle lock holds until `until`.
+    pub fn locked_until(
+        until: chrono::DateTime<chrono::Utc>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Self {
+        let retry_after_secs = (until - now).num_seconds().max(1) as u64;
+        AccountsError::TooManyAttempts { retry_after_secs }
+    }
+
     pub fn field(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
         AccountsError::Validation(vec![FieldError::new(field, code, message)])
     }

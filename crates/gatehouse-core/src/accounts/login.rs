@@ -90,8 +90,7 @@ pub async fn login(
         if let Some(user) = &user {
             audit_lockout(core, user.id, client, newly_locked_account, newly_locked_ip).await?;
         }
-        let retry_after_secs = (until - core.clock.now()).num_seconds().max(1) as u64;
-        return Err(AccountsError::TooManyAttempts { retry_after_secs });
+        return Err(AccountsError::locked_until(until, core.clock.now()));
     }
 
     let verified = core

@@ -55,8 +55,7 @@ pub async fn change_password(
 
     let keys = AttemptKeys::new(&user.id.to_string(), client.ip);
     if let Verdict::Locked { until, .. } = throttle::check_attempt(core, &keys).await? {
-        let retry_after_secs = (until - core.clock.now()).num_seconds().max(1) as u64;
-        return Err(AccountsError::TooManyAttempts { retry_after_secs });
+        return Err(AccountsError::locked_until(until, core.clock.now()));
     }
     if !core
         .hasher

@@ -5,6 +5,17 @@ use crate::error::StoreResult;
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
+/// `SELECT <every UserRow column> FROM users` followed by `$rest`.
+macro_rules! select_users {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, email, username, password_hash, is_active, is_staff, is_superuser,
+                last_login_at, created_at, updated_at FROM users",
+            $rest
+        )
+    };
+}
+
 /// A `users` row.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRow {
@@ -82,7 +93,7 @@ pub async fn find_by_id(ex: Exec<'_>, id: Uuid) -> StoreResult<Option<UserRow>> 
     Ok(fetch_optional!(
         ex,
         UserRow,
-        "SELECT id, email, username, password_hash, is_active, is_staff, is_superuser, last_login_at, created_at, updated_at FROM users WHERE id = $1",
+        select_users!(" WHERE id = $1"),
         id
     )?)
 }
@@ -92,7 +103,7 @@ pub async fn find_by_email(ex: Exec<'_>, email: &str) -> StoreResult<Option<User
     Ok(fetch_optional!(
         ex,
         UserRow,
-        "SELECT id, email, username, password_hash, is_active, is_staff, is_superuser, last_login_at, created_at, updated_at FROM users WHERE email = $1",
+        select_users!(" WHERE email = $1"),
         email
     )?)
 }
@@ -102,7 +113,7 @@ pub async fn find_by_username(ex: Exec<'_>, username: &str) -> StoreResult<Optio
     Ok(fetch_optional!(
         ex,
         UserRow,
-        "SELECT id, email, username, password_hash, is_active, is_staff, is_superuser, last_login_at, created_at, updated_at FROM users WHERE username = $1",
+        select_users!(" WHERE username = $1"),
         username
     )?)
 }

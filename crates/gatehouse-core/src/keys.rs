@@ -102,7 +102,38 @@ fn random_secret32() -> (Secret32, String) {
     (SecretBox::new(Box::new(bytes)), text)
 }
 
-/// All server keys.
+impl std::fmt::Debug for SigningKeyPair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKeyPair")
+            .field("kid", &self.kid)
+            .field("private_key", &"[redacted]")
+            .finish()
+    }
+}
+
+/// What a keyed hash is for. Each purpose is mixed into the hash, so a value hashed for
+/// one purpose can never match a value hashed for another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HashPurpose {
+    /// `refresh_tokens.jti`: the stored form of an opaque refresh token.
+    RefreshToken,
+    /// `devices.fingerprint_hash`: a client fingerprint, per user.
+    DeviceFingerprint,
+    /// Throttle key for a login name that matches no account.
+    LoginIdentifier,
+}
+
+impl HashPurpose {
+    fn label(self) -> &'static str {
+        match self {
+            HashPurpose::RefreshToken => "refresh-token",
+            HashPurpose::DeviceFingerprint => "device-fingerprint",
+            HashPurpose::LoginIdentifier => "login-identifier",
+        }
+    }
+}
+
+/// All server keys. Their `Debug` shows no key material.
 pub struct Keys {
     pub signing: SigningKeyPair,
     pepper: Secret32,
@@ -127,13 +158,23 @@ impl Keys {
 
     /// HMAC-SHA256(pepper, purpose || 0x00 || input) as lowercase hex. The purpose
     /// separates domains, so a refresh-token hash can never equal a fingerprint hash.
-    pub fn keyed_hash(&self, purpose: &str, input: &[u8]) -> String {
+    pub fn keyed_hash(&self, purpose: HashPurpose, input: &[u8]) -> String {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.pepper.expose_secret())
             .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
-        mac.update(purpose.as_bytes());
+        mac.update(purpose.label().as_bytes());
         mac.update(&[0]);
         mac.update(input);
         hex::encode(mac.finalize().into_bytes())
+    }
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keys")
+            .field("signing", &self.signing)
+            .field("pepper", &"[redacted]")
+            .field("encryption_key", &"[redacted]")
+            .finish()
     }
 }
 
@@ -202,13 +243,27 @@ mod tests {
     fn keyed_hash_separates_purposes_and_keys() {
         let a = Keys::ephemeral().unwrap();
         let b = Keys::ephemeral().unwrap();
-        assert_eq!(a.keyed_hash("refresh", b"x"), a.keyed_hash("refresh", b"x"));
+        let refresh = HashPurpose::RefreshToken;
+        assert_eq!(a.keyed_hash(refresh, b"x"), a.keyed_hash(refresh, b"x"));
         assert_ne!(
-            a.keyed_hash("refresh", b"x"),
-            a.keyed_hash("fingerprint", b"x")
+            a.keyed_hash(refresh, b"x"),
+            a.keyed_hash(HashPurpose::DeviceFingerprint, b"x")
         );
-        assert_ne!(a.keyed_hash("refresh", b"x"), b.keyed_hash("refresh", b"x"));
-        assert_eq!(a.keyed_hash("refresh", b"x").len(), 64);
+        assert_ne!(a.keyed_hash(refresh, b"x"), b.keyed_hash(refresh, b"x"));
+        assert_eq!(a.keyed_hash(refresh, b"x").len(), 64);
+    }
+
+    #[test]
+    fn debug_output_shows_no_key_material() {
+        let keys = Keys::ephemeral().unwrap();
+        let shown = format!("{keys:?}");
+        assert!(shown.contains("[redacted]"));
+        assert!(shown.contains(&keys.signing.kid));
+        let pepper_b64 = STANDARD.encode(keys.pepper.expose_secret());
+        let encryption_b64 = STANDARD.encode(keys.encryption_key.expose_secret());
+        assert!(!shown.contains(&pepper_b64));
+        assert!(!shown.contains(&encryption_b64));
+        assert!(!shown.contains("PRIVATE KEY"));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod clock;
 pub mod config;
+pub mod events;
 pub mod keys;
 pub mod password;
 pub mod state;

@@ -96,8 +96,12 @@ pub async fn check_attempt(core: &Core, keys: &AttemptKeys) -> Result<Verdict, S
     })
 }
 
-/// After a successful login.
-pub async fn record_success(core: &Core, keys: &AttemptKeys) -> Result<(), StoreError> {
-    let mut conn = core.db.writer().await?;
-    throttle::record_success(conn.exec(), &keys.account, &keys.ip, core.clock.now()).await
+/// After a successful login or password check: run inside the transaction of what the
+/// success leads to, so the reset commits with it.
+pub async fn record_success(
+    ex: gatehouse_store::Exec<'_>,
+    keys: &AttemptKeys,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    throttle::record_success(ex, &keys.account, &keys.ip, now).await
 }

@@ -4,7 +4,7 @@
 //! injected clock (not the library's wall clock) so tests can move time. Refresh tokens
 //! are 256 random bits, base64url; only their keyed hash is ever stored.
 
-use crate::keys::{Keys, SigningKeyPair};
+use crate::keys::{HashPurpose, Keys, SigningKeyPair};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -20,8 +20,12 @@ pub struct AccessClaims {
     pub sub: Uuid,
     pub sid: Uuid,
     pub jti: Uuid,
-    /// Authentication methods used (RFC 8176), e.g. `["pwd"]`.
+    /// Authentication methods used (RFC 8176), e.g. `["pwd"]`: the session's, so a
+    /// refreshed token says what the session proved.
     pub amr: Vec<String>,
+    /// When the session last authenticated (OpenID Connect `auth_time`, seconds).
+    #[serde(default)]
+    pub auth_time: i64,
     pub iat: i64,
     pub exp: i64,
 }
@@ -87,7 +91,7 @@ pub fn new_refresh_token() -> String {
 
 /// The stored form of a refresh token.
 pub fn refresh_token_hash(keys: &Keys, token: &str) -> String {
-    keys.keyed_hash("refresh-token", token.as_bytes())
+    keys.keyed_hash(HashPurpose::RefreshToken, token.as_bytes())
 }
 
 #[cfg(test)]
@@ -102,6 +106,7 @@ mod tests {
             sid: Uuid::now_v7(),
             jti: Uuid::now_v7(),
             amr: vec!["pwd".into()],
+            auth_time: now.timestamp(),
             iat: now.timestamp(),
             exp: (now + Duration::minutes(15)).timestamp(),
         }
@@ -235,6 +240,7 @@ mod cache_tests {
             sid: Uuid::now_v7(),
             jti: Uuid::now_v7(),
             amr: vec!["pwd".into()],
+            auth_time: now.timestamp(),
             iat: now.timestamp(),
             exp: (now + Duration::minutes(15)).timestamp(),
         };

@@ -82,6 +82,14 @@ string_enum!(
 );
 
 string_enum!(
+    /// `account_audit_log.action`: account-level events that belong to no session.
+    AccountAction {
+        Registered => "registered",
+        LoginFailedUnknownAccount => "login_failed_unknown_account",
+    }
+);
+
+string_enum!(
     /// `session_device_link_audit_log.link_action`.
     LinkAction {
         Linked => "linked",

@@ -6,6 +6,7 @@ use base64::Engine;
 use chrono::{DateTime, NaiveDate, Utc};
 use gatehouse_core::accounts::rows::{DeviceRow, ProfileRow, SessionRow, UserRow, UserWithProfile};
 use gatehouse_core::accounts::{Patch, TokenPair};
+use gatehouse_domain::ids::SessionId;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -143,7 +144,7 @@ pub struct UserResponse {
 impl From<&UserRow> for UserResponse {
     fn from(u: &UserRow) -> Self {
         Self {
-            id: u.id,
+            id: u.id.as_uuid(),
             email: u.email.clone(),
             username: u.username.clone(),
             is_active: u.is_active,
@@ -233,7 +234,7 @@ impl From<TokenPair> for TokenResponse {
             refresh_token: t.refresh_token,
             token_type: "Bearer",
             expires_in: t.expires_in,
-            session_id: t.session_id,
+            session_id: t.session_id.as_uuid(),
         }
     }
 }
@@ -275,14 +276,14 @@ pub struct SessionResponse {
 }
 
 impl SessionResponse {
-    pub fn new(s: SessionRow, current_session: Uuid) -> Self {
+    pub fn new(s: SessionRow, current_session: SessionId) -> Self {
         Self {
             current: s.id == current_session,
-            id: s.id,
-            device_id: s.device_id,
+            id: s.id.as_uuid(),
+            device_id: s.device_id.map(|d| d.as_uuid()),
             ip_address: s.ip_address.map(|ip| ip.0.to_string()),
             user_agent: s.user_agent,
-            session_type: s.session_type,
+            session_type: Some(s.session_type.as_str().to_owned()),
             mfa_verified: s.mfa_verified,
             created_at: s.created_at,
             last_seen_at: s.last_seen_at,
@@ -321,7 +322,7 @@ pub struct DeviceResponse {
 impl From<DeviceRow> for DeviceResponse {
     fn from(d: DeviceRow) -> Self {
         Self {
-            id: d.id,
+            id: d.id.as_uuid(),
             name: d.device_name,
             device_type: d.device_type,
             os: d.os,

@@ -5,21 +5,25 @@ use crate::db::Exec;
 use crate::error::StoreResult;
 use crate::types::{Inet, TextList};
 use chrono::{DateTime, Utc};
+use gatehouse_domain::accounts::SessionType;
+use gatehouse_domain::audit::{AccountAction, DeviceAction, LinkAction, SessionAction};
+use gatehouse_domain::ids::{DeviceId, SessionId, UserId};
+use gatehouse_domain::risk::RiskLevel;
 use serde_json::Value;
 use sqlx::types::Json;
 use uuid::Uuid;
 
 /// A `session_audit_log` row.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SessionAuditEntry {
-    pub user_id: Uuid,
-    pub session_id: Option<Uuid>,
-    pub device_id: Option<Uuid>,
-    pub action: &'static str,
-    pub session_type: Option<&'static str>,
+    pub user_id: UserId,
+    pub session_id: Option<SessionId>,
+    pub device_id: Option<DeviceId>,
+    pub action: SessionAction,
+    pub session_type: Option<SessionType>,
     pub mfa_verified: Option<bool>,
     pub ip_address: Option<Inet>,
-    pub risk_level: &'static str,
+    pub risk_level: RiskLevel,
     pub is_anomalous: bool,
     pub anomaly_reasons: Vec<String>,
     pub session_duration_seconds: Option<i32>,
@@ -28,6 +32,40 @@ pub struct SessionAuditEntry {
     pub new_value: Option<Value>,
     pub metadata: Option<Value>,
     pub error_message: Option<String>,
+}
+
+impl SessionAuditEntry {
+    /// An entry with only its subject, action, risk and address; the rest empty.
+    pub fn new(
+        user_id: UserId,
+        action: SessionAction,
+        risk_level: RiskLevel,
+        ip_address: Option<Inet>,
+    ) -> Self {
+        Self {
+            user_id,
+            session_id: None,
+            device_id: None,
+            action,
+            session_type: None,
+            mfa_verified: None,
+            ip_address,
+            risk_level,
+            is_anomalous: false,
+            anomaly_reasons: Vec::new(),
+            session_duration_seconds: None,
+            requires_review: false,
+            old_value: None,
+            new_value: None,
+            metadata: None,
+            error_message: None,
+        }
+    }
+
+    /// A row that needs review starts `pending` in the review workflow.
+    pub fn review_status(&self) -> Option<&'static str> {
+        self.requires_review.then_some("pending")
+    }
 }
 
 pub async fn insert_session(
@@ -44,19 +82,19 @@ pub async fn insert_session(
             metadata, error_message, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
         id,
-        e.user_id,
-        e.session_id,
-        e.device_id,
-        e.action,
-        e.session_type,
+        e.user_id.as_uuid(),
+        e.session_id.map(|s| s.as_uuid()),
+        e.device_id.map(|d| d.as_uuid()),
+        e.action.as_str(),
+        e.session_type.map(|t| t.as_str()),
         e.mfa_verified,
         e.ip_address,
-        e.risk_level,
+        e.risk_level.as_str(),
         e.is_anomalous,
         TextList(e.anomaly_reasons.clone()),
         e.session_duration_seconds,
         e.requires_review,
-        e.requires_review.then_some("pending"),
+        e.review_status(),
         e.old_value.clone().map(Json),
         e.new_value.clone().map(Json),
         e.metadata.clone().map(Json),
@@ -67,12 +105,12 @@ pub async fn insert_session(
 }
 
 /// A `device_audit_log` row.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct DeviceAuditEntry {
-    pub user_id: Uuid,
-    pub device_id: Uuid,
-    pub session_id: Option<Uuid>,
-    pub action: &'static str,
+    pub user_id: UserId,
+    pub device_id: DeviceId,
+    pub session_id: Option<SessionId>,
+    pub action: DeviceAction,
     pub device_type: Option<String>,
     pub browser: Option<String>,
     pub os: Option<String>,
@@ -95,10 +133,10 @@ pub async fn insert_device(
             browser, os, risk_score, ip_address, previous_ip, trust_state_change, metadata, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         id,
-        e.user_id,
-        e.device_id,
-        e.session_id,
-        e.action,
+        e.user_id.as_uuid(),
+        e.device_id.as_uuid(),
+        e.session_id.map(|s| s.as_uuid()),
+        e.action.as_str(),
         e.device_type.as_deref(),
         e.browser.as_deref(),
         e.os.as_deref(),
@@ -113,13 +151,13 @@ pub async fn insert_device(
 }
 
 /// A `session_device_link_audit_log` row.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct LinkAuditEntry {
-    pub user_id: Uuid,
-    pub session_id: Uuid,
-    pub device_id: Uuid,
-    pub link_action: &'static str,
-    pub previous_device_id: Option<Uuid>,
+    pub user_id: UserId,
+    pub session_id: SessionId,
+    pub device_id: DeviceId,
+    pub link_action: LinkAction,
+    pub previous_device_id: Option<DeviceId>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub link_duration_seconds: Option<i32>,
     pub context: Option<Value>,
@@ -137,11 +175,11 @@ pub async fn insert_link(
             previous_device_id, revoked_at, link_duration_seconds, context, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         id,
-        e.user_id,
-        e.session_id,
-        e.device_id,
-        e.link_action,
-        e.previous_device_id,
+        e.user_id.as_uuid(),
+        e.session_id.as_uuid(),
+        e.device_id.as_uuid(),
+        e.link_action.as_str(),
+        e.previous_device_id.map(|d| d.as_uuid()),
         e.revoked_at,
         e.link_duration_seconds,
         e.context.clone().map(Json),
@@ -150,14 +188,20 @@ pub async fn insert_link(
     Ok(())
 }
 
-/// An `account_audit_log` row (account-level events: registration, profile changes).
+/// An `account_audit_log` row (account-level events: registration, attempts on accounts
+/// that do not exist).
+#[derive(Debug, Clone)]
+pub struct AccountAuditEntry {
+    pub user_id: Option<UserId>,
+    pub action: AccountAction,
+    pub details: Option<Value>,
+    pub ip_address: Option<Inet>,
+}
+
 pub async fn insert_account(
     ex: Exec<'_>,
     id: Uuid,
-    user_id: Option<Uuid>,
-    action: &str,
-    details: Option<Value>,
-    ip_address: Option<Inet>,
+    e: &AccountAuditEntry,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     execute!(
@@ -165,10 +209,10 @@ pub async fn insert_account(
         "INSERT INTO account_audit_log (id, user_id, action, details, ip_address, created_at)
          VALUES ($1, $2, $3, $4, $5, $6)",
         id,
-        user_id,
-        action,
-        details.map(Json),
-        ip_address,
+        e.user_id.map(|u| u.as_uuid()),
+        e.action.as_str(),
+        e.details.clone().map(Json),
+        e.ip_address,
         now,
     )?;
     Ok(())

@@ -22,4 +22,4 @@ pub mod throttle;
 pub mod types;
 
 pub use db::{Backend, Conn, Db, DbOptions, Exec, Executor, Tx};
-pub use error::StoreError;
+pub use error::{StoreError, StoreResult};

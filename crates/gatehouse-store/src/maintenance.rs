@@ -11,9 +11,8 @@ pub async fn ensure_audit_partitions(db: &Db, months_ahead: i32) -> StoreResult<
     struct Created {
         created: i32,
     }
-    match db {
-        Db::Sqlite { .. } => Ok(0),
-        Db::Postgres(_) => {
+    per_backend!(db,
+        pg => {
             let mut conn = db.writer().await?;
             let today = chrono::Utc::now().date_naive();
             let row = fetch_one!(
@@ -24,6 +23,7 @@ pub async fn ensure_audit_partitions(db: &Db, months_ahead: i32) -> StoreResult<
                 months_ahead + 1
             )?;
             Ok(row.created)
-        }
-    }
+        },
+        sqlite => Ok(0),
+    )
 }

@@ -68,22 +68,14 @@ async fn applied_versions(db: &Db) -> StoreResult<Vec<i64>> {
     let mut conn = db.reader().await?;
     use crate::db::Executor;
     // The table only exists once a migration ran; treat "no table" as "nothing applied".
-    let exists = match db {
-        Db::Postgres(_) => {
-            fetch_optional!(
-                conn.exec(),
-                Row,
-                "SELECT 1::bigint AS version FROM information_schema.tables WHERE table_name = '_sqlx_migrations'"
-            )?
+    let exists = fetch_optional!(
+        conn.exec(),
+        Row,
+        per_backend! {
+            pg: "SELECT 1::bigint AS version FROM information_schema.tables WHERE table_name = '_sqlx_migrations'",
+            sqlite: "SELECT 1 AS version FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
         }
-        Db::Sqlite { .. } => {
-            fetch_optional!(
-                conn.exec(),
-                Row,
-                "SELECT 1 AS version FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'"
-            )?
-        }
-    };
+    )?;
     if exists.is_none() {
         return Ok(Vec::new());
     }

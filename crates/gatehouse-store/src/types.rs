@@ -86,3 +86,63 @@ impl<'r> Decode<'r, Sqlite> for TextList {
         Ok(TextList(serde_json::from_str(text)?))
     }
 }
+
+/// A column that may be NULL, decoded as one value so that `#[sqlx(try_from = ...)]` can
+/// turn it into an `Option` of a domain type (sqlx's `try_from` needs a single source type,
+/// and `Option<Uuid> -> Option<DeviceId>` cannot be written as a `TryFrom` outside std).
+/// Row structs write `#[sqlx(try_from = "Nullable<Uuid>")] device_id: Option<DeviceId>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Nullable<T>(pub Option<T>);
+
+impl<DB: sqlx::Database, T: Type<DB>> Type<DB> for Nullable<T> {
+    fn type_info() -> DB::TypeInfo {
+        T::type_info()
+    }
+    fn compatible(ty: &DB::TypeInfo) -> bool {
+        T::compatible(ty)
+    }
+}
+
+impl<'r, DB: sqlx::Database, T: Decode<'r, DB>> Decode<'r, DB> for Nullable<T> {
+    fn decode(value: <DB as sqlx::Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
+        use sqlx::ValueRef;
+        if value.is_null() {
+            Ok(Nullable(None))
+        } else {
+            T::decode(value).map(|v| Nullable(Some(v)))
+        }
+    }
+}
+
+/// Typed ids decode from `uuid` (PostgreSQL) or 16-byte BLOB (SQLite) columns:
+/// `#[sqlx(try_from = "Uuid")]`, or `#[sqlx(try_from = "Nullable<Uuid>")]` when nullable.
+macro_rules! nullable_id {
+    ($($id:ty),+) => {$(
+        impl From<Nullable<uuid::Uuid>> for Option<$id> {
+            fn from(v: Nullable<uuid::Uuid>) -> Self {
+                v.0.map(<$id>::from)
+            }
+        }
+    )+};
+}
+nullable_id!(
+    gatehouse_domain::ids::UserId,
+    gatehouse_domain::ids::SessionId,
+    gatehouse_domain::ids::DeviceId,
+    gatehouse_domain::ids::TokenFamilyId
+);
+
+/// Enumerations stored as text decode with `#[sqlx(try_from = "String")]`, or
+/// `#[sqlx(try_from = "Nullable<String>")]` when nullable (an unknown value is a decode
+/// error, not a silent default).
+macro_rules! nullable_enum {
+    ($($enum:ty),+) => {$(
+        impl TryFrom<Nullable<String>> for Option<$enum> {
+            type Error = String;
+            fn try_from(v: Nullable<String>) -> Result<Self, Self::Error> {
+                v.0.map(<$enum>::try_from).transpose()
+            }
+        }
+    )+};
+}
+nullable_enum!(gatehouse_domain::accounts::RevocationReason);

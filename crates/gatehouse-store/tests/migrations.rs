@@ -1144,8 +1144,10 @@ macro_rules! define_shared_sql_checks {
             assert_eq!(kind_of(risky), Some(ErrorKind::CheckViolation), "risk_score 101");
 
             // Sessions: status is one of the four lifecycle values.
-            let insert_session = "INSERT INTO sessions (id, user_id, device_id, access_jti, refresh_jti, status, expires_at, created_at, updated_at)
-                                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)";
+            // `amr` is only checked for presence here; '{pwd}' is PostgreSQL's array literal and
+            // plain text to SQLite (the application writes a JSON array there).
+            let insert_session = "INSERT INTO sessions (id, user_id, device_id, access_jti, refresh_jti, status, expires_at, amr, authenticated_at, created_at, updated_at)
+                                  VALUES ($1, $2, $3, $4, $5, $6, $7, '{pwd}', $8, $8, $8)";
             let session = Uuid::now_v7();
             sqlx::query(insert_session)
                 .bind(session).bind(alice).bind(device).bind("a-1").bind("r-1").bind("active")

@@ -4,6 +4,9 @@
 use super::{AccountsError, AccountsResult};
 use crate::state::Core;
 use crate::tokens;
+use chrono::{DateTime, Utc};
+use gatehouse_domain::accounts::SessionStatus;
+use gatehouse_domain::ids::{SessionId, UserId};
 use gatehouse_store::accounts::sessions;
 use gatehouse_store::Executor;
 use uuid::Uuid;
@@ -11,10 +14,12 @@ use uuid::Uuid;
 /// Who an authenticated request acts for.
 #[derive(Debug, Clone)]
 pub struct AuthContext {
-    pub user_id: Uuid,
-    pub session_id: Uuid,
+    pub user_id: UserId,
+    pub session_id: SessionId,
     pub token_id: Uuid,
+    /// Methods the session proved (RFC 8176) and when it last authenticated.
     pub amr: Vec<String>,
+    pub authenticated_at: Option<DateTime<Utc>>,
 }
 
 /// Verify an access token's signature, issuer and expiry (not yet its session).
@@ -37,20 +42,21 @@ pub async fn authenticate(core: &Core, access_token: &str) -> AccountsResult<Aut
     let now = core.clock.now();
     let claims = verify_token(core, access_token)?;
     let mut conn = core.db.reader().await?;
-    let session = sessions::find_auth(conn.exec(), claims.sid)
+    let session = sessions::find_auth(conn.exec(), SessionId(claims.sid))
         .await?
         .ok_or(AccountsError::Unauthenticated)?;
-    if session.status != "active"
+    if session.status != SessionStatus::Active
         || session.expires_at <= now
-        || session.user_id != claims.sub
+        || session.user_id != UserId(claims.sub)
         || !session.user_active
     {
         return Err(AccountsError::Unauthenticated);
     }
     Ok(AuthContext {
-        user_id: claims.sub,
-        session_id: claims.sid,
+        user_id: UserId(claims.sub),
+        session_id: SessionId(claims.sid),
         token_id: claims.jti,
         amr: claims.amr,
+        authenticated_at: DateTime::from_timestamp(claims.auth_time, 0),
     })
 }

@@ -2,19 +2,19 @@
 //! user) and parsed user agent; listed to their owner without the fingerprint; removable,
 //! which ends every session on them.
 
-use super::sessions::{end_sessions_audited, Page};
+use super::sessions::{end_sessions, revoked, Page};
 use super::{inet, AccountsError, AccountsResult};
+use crate::events::{self, DeviceDescription, Event};
+use crate::keys::{HashPurpose, Keys};
 use crate::state::{ClientInfo, Core};
 use chrono::{DateTime, Utc};
 use gatehouse_domain::accounts::parse_user_agent;
 use gatehouse_domain::accounts::RevocationReason;
 use gatehouse_domain::audit::DeviceAction;
-use gatehouse_domain::ids::{AuditId, DeviceId};
+use gatehouse_domain::ids::{DeviceId, SessionId, UserId};
 use gatehouse_store::accounts::devices::{self, DeviceRow, DeviceSighting};
 use gatehouse_store::accounts::sessions;
-use gatehouse_store::audit::{self, DeviceAuditEntry};
 use gatehouse_store::{Executor, Tx};
-use uuid::Uuid;
 
 /// What the client says about its device at login.
 #[derive(Debug, Clone)]
@@ -49,27 +49,25 @@ impl DeviceHint {
     }
 }
 
-/// Find or create the login's device and refresh what it tells about itself. Returns the
-/// device id and its audit row, which the caller writes once the session row exists
-/// (the audit row references it). Without a fingerprint the user agent identifies the
-/// device.
+/// Find or create the login's device, refresh what it tells about itself, and raise
+/// `DeviceSeen`. Without a fingerprint the user agent identifies the device.
 pub(crate) async fn record_login_device(
-    core: &Core,
+    keys: &Keys,
     tx: &mut Tx,
-    user_id: Uuid,
-    session_id: Uuid,
+    user_id: UserId,
+    session_id: SessionId,
     hint: Option<&DeviceHint>,
     client: &ClientInfo,
     now: DateTime<Utc>,
-) -> AccountsResult<(Uuid, DeviceAuditEntry)> {
+) -> AccountsResult<DeviceId> {
     let user_agent = client.user_agent.as_deref().map(|ua| truncate(ua, 1024));
     let source = match hint {
         Some(h) => format!("fp:{}", h.fingerprint.trim()),
         None => format!("ua:{}", user_agent.unwrap_or("")),
     };
-    let mut material = user_id.as_bytes().to_vec();
+    let mut material = user_id.as_uuid().as_bytes().to_vec();
     material.extend_from_slice(source.as_bytes());
-    let fingerprint_hash = core.keys.keyed_hash("device-fingerprint", &material);
+    let fingerprint_hash = keys.keyed_hash(HashPurpose::DeviceFingerprint, &material);
     let parsed = parse_user_agent(user_agent.unwrap_or(""));
     let sighting = DeviceSighting {
         device_name: hint.and_then(|h| h.name.as_deref()).map(str::trim),
@@ -93,24 +91,31 @@ pub(crate) async fn record_login_device(
             (d.id, action, d.ip_address)
         }
         None => {
-            let id = DeviceId::new().as_uuid();
+            let id = DeviceId::new();
             devices::insert(tx.exec(), id, user_id, &fingerprint_hash, &sighting, now).await?;
             (id, DeviceAction::Registered, None)
         }
     };
-    let entry = DeviceAuditEntry {
-        user_id,
-        device_id,
-        session_id: Some(session_id),
-        action: action.as_str(),
-        device_type: Some(parsed.device_type.to_owned()),
+    let description = DeviceDescription {
+        device_type: parsed.device_type.to_owned(),
         browser: parsed.browser.clone(),
         os: parsed.os.clone(),
-        ip_address: inet(client.ip),
-        previous_ip,
-        ..Default::default()
     };
-    Ok((device_id, entry))
+    events::record(
+        tx,
+        now,
+        client,
+        Event::DeviceSeen {
+            user_id,
+            device_id,
+            session_id,
+            action,
+            device: &description,
+            previous_ip,
+        },
+    )
+    .await?;
+    Ok(device_id)
 }
 
 fn truncate(s: &str, max: usize) -> &str {
@@ -127,20 +132,21 @@ fn truncate(s: &str, max: usize) -> &str {
 /// A page of the user's devices, newest first.
 pub async fn list_devices(
     core: &Core,
-    user_id: Uuid,
+    user_id: UserId,
     page: Page,
 ) -> AccountsResult<Vec<DeviceRow>> {
     let mut conn = core.db.reader().await?;
-    Ok(devices::list_for_user(conn.exec(), user_id, page.before, page.limit).await?)
+    let before = page.before.map(DeviceId::from);
+    Ok(devices::list_for_user(conn.exec(), user_id, before, page.limit).await?)
 }
 
 /// Remove a device: soft-delete it, withdraw its trust, end its sessions (with their
-/// refresh tokens) and audit each step, in one transaction.
+/// refresh tokens) and raise the events, in one transaction.
 #[tracing::instrument(skip_all, fields(user_id = %user_id))]
 pub async fn remove_device(
     core: &Core,
-    user_id: Uuid,
-    device_id: Uuid,
+    user_id: UserId,
+    device_id: DeviceId,
     client: &ClientInfo,
 ) -> AccountsResult<()> {
     let now = core.clock.now();
@@ -150,35 +156,19 @@ pub async fn remove_device(
         .ok_or(AccountsError::NotFound("device"))?;
     devices::mark_removed(tx.exec(), device.id, now).await?;
     devices::revoke_trust(tx.exec(), device.id, now).await?;
-    let ended = sessions::end_all_for_device(
-        tx.exec(),
-        device.id,
-        RevocationReason::DeviceRemoved.as_str(),
-        now,
-    )
-    .await?;
-    end_sessions_audited(
+    let reason = RevocationReason::DeviceRemoved;
+    let ended = sessions::end_all_for_device(tx.exec(), device.id, revoked(reason), now).await?;
+    end_sessions(&mut tx, user_id, &ended, reason, client, now).await?;
+    events::record(
         &mut tx,
-        user_id,
-        &ended,
-        RevocationReason::DeviceRemoved,
-        client,
         now,
+        client,
+        Event::DeviceRemoved {
+            user_id,
+            device: &device,
+        },
     )
     .await?;
-    let entry = DeviceAuditEntry {
-        user_id,
-        device_id: device.id,
-        action: DeviceAction::Removed.as_str(),
-        device_type: device.device_type.clone(),
-        browser: device.browser.clone(),
-        os: device.os.clone(),
-        risk_score: device.risk_score,
-        ip_address: inet(client.ip),
-        trust_state_change: device.is_trusted.then_some("trusted->removed"),
-        ..Default::default()
-    };
-    audit::insert_device(tx.exec(), AuditId::new().as_uuid(), &entry, now).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Logout of the current session, or of every session of the account.
 
 use super::authenticate::AuthContext;
-use super::sessions::end_sessions_audited;
+use super::sessions::{end_sessions, logged_out};
 use super::AccountsResult;
 use crate::state::{ClientInfo, Core};
 use gatehouse_domain::accounts::RevocationReason;
@@ -18,13 +18,12 @@ pub async fn logout(core: &Core, auth: &AuthContext, client: &ClientInfo) -> Acc
         tx.exec(),
         auth.user_id,
         auth.session_id,
-        "logged_out",
-        reason.as_str(),
+        logged_out(reason),
         now,
     )
     .await?
     {
-        end_sessions_audited(&mut tx, auth.user_id, &[ended], reason, client, now).await?;
+        end_sessions(&mut tx, auth.user_id, &[ended], reason, client, now).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -40,16 +39,9 @@ pub async fn logout_all(
     let now = core.clock.now();
     let mut tx = core.db.begin().await?;
     let reason = RevocationReason::LogoutAll;
-    let ended = sessions::end_all_for_user(
-        tx.exec(),
-        auth.user_id,
-        None,
-        "logged_out",
-        reason.as_str(),
-        now,
-    )
-    .await?;
-    end_sessions_audited(&mut tx, auth.user_id, &ended, reason, client, now).await?;
+    let ended =
+        sessions::end_all_for_user(tx.exec(), auth.user_id, None, logged_out(reason), now).await?;
+    end_sessions(&mut tx, auth.user_id, &ended, reason, client, now).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -4,6 +4,7 @@
 mod authenticate;
 mod devices;
 mod error;
+mod issue;
 mod login;
 mod logout;
 mod password_change;
@@ -15,7 +16,8 @@ mod sessions;
 pub use authenticate::{authenticate, AuthContext};
 pub use devices::{list_devices, remove_device, DeviceHint};
 pub use error::{AccountsError, AccountsResult};
-pub use login::{login, LoginInput, TokenPair};
+pub use issue::TokenPair;
+pub use login::{login, LoginInput};
 pub use logout::{logout, logout_all};
 pub use password_change::{change_password, PasswordChange};
 pub use profile::{get_me, update_profile, Patch, ProfilePatch};

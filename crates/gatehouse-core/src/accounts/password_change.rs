@@ -3,17 +3,14 @@
 //! hash and history, optionally end the other sessions — one transaction.
 
 use super::authenticate::AuthContext;
-use super::sessions::end_sessions_audited;
-use super::{inet, AccountsError, AccountsResult};
+use super::sessions::{end_sessions, revoked};
+use super::{AccountsError, AccountsResult};
+use crate::events::{self, Event};
 use crate::state::{ClientInfo, Core};
 use crate::throttle::{self, AttemptKeys, Verdict};
-use gatehouse_domain::accounts::RevocationReason;
-use gatehouse_domain::audit::SessionAction;
-use gatehouse_domain::ids::AuditId;
-use gatehouse_domain::risk::RiskLevel;
+use gatehouse_domain::accounts::{PasswordChangeReason, RevocationReason};
 use gatehouse_domain::FieldError;
 use gatehouse_store::accounts::{password_history, sessions, users};
-use gatehouse_store::audit::{self, SessionAuditEntry};
 use gatehouse_store::Executor;
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
@@ -64,7 +61,6 @@ pub async fn change_password(
     {
         return Err(AccountsError::WrongCurrentPassword);
     }
-    throttle::record_success(core, &keys).await?;
 
     let depth = i64::from(core.config.password_history.max(1));
     let recent = {
@@ -86,33 +82,41 @@ pub async fn change_password(
 
     let now = core.clock.now();
     let mut tx = core.db.begin().await?;
+    // The current password was right: the attempt counters reset with the change.
+    throttle::record_success(tx.exec(), &keys, now).await?;
     users::set_password_hash(tx.exec(), user.id, &new_hash, now).await?;
-    password_history::insert(tx.exec(), Uuid::now_v7(), user.id, &new_hash, "change", now).await?;
+    password_history::insert(
+        tx.exec(),
+        Uuid::now_v7(),
+        user.id,
+        &new_hash,
+        PasswordChangeReason::Change,
+        now,
+    )
+    .await?;
     password_history::prune(tx.exec(), user.id, depth).await?;
-    let entry = SessionAuditEntry {
-        user_id: user.id,
-        session_id: Some(auth.session_id),
-        action: SessionAction::PasswordChanged.as_str(),
-        ip_address: inet(client.ip),
-        risk_level: RiskLevel::Medium.as_str(),
-        metadata: Some(
-            serde_json::json!({ "signed_out_other_sessions": change.sign_out_other_sessions }),
-        ),
-        ..Default::default()
-    };
-    audit::insert_session(tx.exec(), AuditId::new().as_uuid(), &entry, now).await?;
+    events::record(
+        &mut tx,
+        now,
+        client,
+        Event::PasswordChanged {
+            user_id: user.id,
+            session_id: auth.session_id,
+            signed_out_other_sessions: change.sign_out_other_sessions,
+        },
+    )
+    .await?;
     if change.sign_out_other_sessions {
         let reason = RevocationReason::PasswordChanged;
         let ended = sessions::end_all_for_user(
             tx.exec(),
             user.id,
             Some(auth.session_id),
-            "revoked",
-            reason.as_str(),
+            revoked(reason),
             now,
         )
         .await?;
-        end_sessions_audited(&mut tx, user.id, &ended, reason, client, now).await?;
+        end_sessions(&mut tx, user.id, &ended, reason, client, now).await?;
     }
     tx.commit().await?;
     Ok(())

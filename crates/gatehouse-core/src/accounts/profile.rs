@@ -1,16 +1,14 @@
 //! The signed-in person's account and profile: read it, change profile fields.
 
 use super::authenticate::{verify_token, AuthContext};
-use super::{inet, AccountsError, AccountsResult};
+use super::{AccountsError, AccountsResult};
+use crate::events::{self, Event};
 use crate::state::{ClientInfo, Core};
 use chrono::NaiveDate;
 use gatehouse_domain::accounts::{parse_language, parse_time_zone, PhoneNumber};
-use gatehouse_domain::audit::SessionAction;
-use gatehouse_domain::ids::AuditId;
-use gatehouse_domain::risk::RiskLevel;
+use gatehouse_domain::ids::{SessionId, UserId};
 use gatehouse_domain::FieldError;
 use gatehouse_store::accounts::users::{self, UserWithProfile};
-use gatehouse_store::audit::{self, SessionAuditEntry};
 use gatehouse_store::Executor;
 
 /// A change to one field: leave it, clear it, or set it.
@@ -44,7 +42,8 @@ pub struct ProfilePatch {
 pub async fn get_me(core: &Core, access_token: &str) -> AccountsResult<UserWithProfile> {
     let claims = verify_token(core, access_token)?;
     let mut conn = core.db.reader().await?;
-    users::find_with_profile_for_session(conn.exec(), claims.sub, claims.sid, core.clock.now())
+    let (user_id, session_id) = (UserId(claims.sub), SessionId(claims.sid));
+    users::find_with_profile_for_session(conn.exec(), user_id, session_id, core.clock.now())
         .await?
         .ok_or(AccountsError::Unauthenticated)
 }
@@ -185,16 +184,17 @@ pub async fn update_profile(
     }
     next.updated_at = now;
     users::update_profile(tx.exec(), &next).await?;
-    let entry = SessionAuditEntry {
-        user_id: auth.user_id,
-        session_id: Some(auth.session_id),
-        action: SessionAction::ProfileUpdated.as_str(),
-        ip_address: inet(client.ip),
-        risk_level: RiskLevel::Low.as_str(),
-        new_value: Some(serde_json::json!({ "changed_fields": changed })),
-        ..Default::default()
-    };
-    audit::insert_session(tx.exec(), AuditId::new().as_uuid(), &entry, now).await?;
+    events::record(
+        &mut tx,
+        now,
+        client,
+        Event::ProfileUpdated {
+            user_id: auth.user_id,
+            session_id: auth.session_id,
+            changed_fields: &changed,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(UserWithProfile {
         user: current.user,

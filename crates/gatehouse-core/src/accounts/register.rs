@@ -1,13 +1,15 @@
 //! Sign-up: validate, hash off the async threads, then insert the user, profile, first
 //! password-history entry and the audit row in one transaction.
 
-use super::{inet, AccountsError, AccountsResult};
+use super::{AccountsError, AccountsResult};
+use crate::events::{self, Event};
 use crate::state::{ClientInfo, Core};
-use gatehouse_domain::accounts::{EmailAddress, Username};
-use gatehouse_domain::ids::{AuditId, UserId};
+use gatehouse_domain::accounts::{EmailAddress, PasswordChangeReason, Username};
+use gatehouse_domain::ids::UserId;
 use gatehouse_domain::FieldError;
 use gatehouse_store::accounts::{password_history, users};
-use gatehouse_store::{audit, Executor};
+use gatehouse_store::error::constraints;
+use gatehouse_store::Executor;
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
@@ -54,7 +56,7 @@ pub async fn register(
     let password_hash = core.hasher.hash(input.password).await?;
     let now = core.clock.now();
     let user = users::UserRow {
-        id: UserId::new().as_uuid(),
+        id: UserId::new(),
         email: email.into_string(),
         username: username.map(Username::into_string),
         password_hash,
@@ -70,9 +72,9 @@ pub async fn register(
     users::insert_with_profile(tx.exec(), &user, Uuid::now_v7())
         .await
         .map_err(|e| {
-            if e.is_unique_violation_on("email") {
+            if e.is_unique_violation(constraints::USERS_EMAIL) {
                 AccountsError::EmailTaken
-            } else if e.is_unique_violation_on("username") {
+            } else if e.is_unique_violation(constraints::USERS_USERNAME) {
                 AccountsError::UsernameTaken
             } else {
                 e.into()
@@ -83,18 +85,18 @@ pub async fn register(
         Uuid::now_v7(),
         user.id,
         &user.password_hash,
-        "registration",
+        PasswordChangeReason::Registration,
         now,
     )
     .await?;
-    audit::insert_account(
-        tx.exec(),
-        AuditId::new().as_uuid(),
-        Some(user.id),
-        "registered",
-        Some(serde_json::json!({ "username_set": user.username.is_some() })),
-        inet(client.ip),
+    events::record(
+        &mut tx,
         now,
+        client,
+        Event::Registered {
+            user_id: user.id,
+            username_set: user.username.is_some(),
+        },
     )
     .await?;
     tx.commit().await?;

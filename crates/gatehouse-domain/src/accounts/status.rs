@@ -23,3 +23,37 @@ string_enum!(
         ReuseDetected => "reuse_detected",
     }
 );
+
+string_enum!(
+    /// What kind of client a session belongs to (`sessions.session_type`).
+    SessionType {
+        Web => "web",
+        Mobile => "mobile",
+        Api => "api",
+    }
+);
+
+string_enum!(
+    /// Authentication methods (RFC 8176 `amr` values) a session has proven. A session's
+    /// list is stored with it and copied into every access token issued for it.
+    AuthMethod {
+        Password => "pwd",
+        OneTimePassword => "otp",
+        Sms => "sms",
+        Telephone => "tel",
+        MultiFactor => "mfa",
+        HardwareKey => "hwk",
+        SoftwareKey => "swk",
+        KnowledgeBased => "kba",
+        UserPresence => "user",
+    }
+);
+
+string_enum!(
+    /// Why a password was set (`password_history.reason`).
+    PasswordChangeReason {
+        Registration => "registration",
+        Change => "change",
+        Reset => "reset",
+    }
+);

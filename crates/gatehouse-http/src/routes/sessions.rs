@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 use axum::routing::{delete, get};
 use axum::{Json, Router};
 use gatehouse_core::accounts::{self, Page};
+use gatehouse_domain::ids::{DeviceId, SessionId};
 use uuid::Uuid;
 
 pub fn router() -> Router<AppState> {
@@ -88,7 +89,7 @@ pub async fn list_sessions(
 ) -> Result<Json<SessionList>, ApiError> {
     let page = page(query)?;
     let rows = accounts::list_sessions(&state.core, auth.user_id, page).await?;
-    let (rows, next_cursor) = split_page(rows, page, |s| s.id);
+    let (rows, next_cursor) = split_page(rows, page, |s| s.id.as_uuid());
     let items = rows
         .into_iter()
         .map(|s| SessionResponse::new(s, auth.session_id))
@@ -110,7 +111,7 @@ pub async fn revoke_session(
     path: Result<Path<Uuid>, PathRejection>,
 ) -> Result<StatusCode, ApiError> {
     let id = path_id(path)?;
-    accounts::revoke_session(&state.core, &auth, id, &client).await?;
+    accounts::revoke_session(&state.core, &auth, SessionId(id), &client).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -127,7 +128,7 @@ pub async fn list_devices(
 ) -> Result<Json<DeviceList>, ApiError> {
     let page = page(query)?;
     let rows = accounts::list_devices(&state.core, auth.user_id, page).await?;
-    let (rows, next_cursor) = split_page(rows, page, |d| d.id);
+    let (rows, next_cursor) = split_page(rows, page, |d| d.id.as_uuid());
     let items = rows.into_iter().map(DeviceResponse::from).collect();
     Ok(Json(DeviceList { items, next_cursor }))
 }
@@ -146,6 +147,6 @@ pub async fn remove_device(
     path: Result<Path<Uuid>, PathRejection>,
 ) -> Result<StatusCode, ApiError> {
     let id = path_id(path)?;
-    accounts::remove_device(&state.core, auth.user_id, id, &client).await?;
+    accounts::remove_device(&state.core, auth.user_id, DeviceId(id), &client).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -6,13 +6,16 @@ use crate::db::Exec;
 use crate::error::StoreResult;
 use crate::types::Inet;
 use chrono::{DateTime, Utc};
+use gatehouse_domain::ids::{DeviceId, UserId};
 use uuid::Uuid;
 
 /// A `devices` row, as the API and use cases need it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DeviceRow {
-    pub id: Uuid,
-    pub user_id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    pub id: DeviceId,
+    #[sqlx(try_from = "Uuid")]
+    pub user_id: UserId,
     pub device_name: Option<String>,
     pub device_type: Option<String>,
     pub os: Option<String>,
@@ -43,28 +46,28 @@ pub struct DeviceSighting<'a> {
     pub user_agent: Option<&'a str>,
 }
 
-/// `SELECT <every DeviceRow column> FROM devices` followed by `$rest`.
+/// `SELECT <every DeviceRow column> FROM devices`, for `concat!(select_devices!(), "...")`.
 macro_rules! select_devices {
-    ($rest:literal) => {
-        concat!(
-            "SELECT id, user_id, device_name, device_type, os, browser, browser_version,
-                fingerprint_hash, ip_address, user_agent, is_verified, is_trusted, is_compromised,
-                risk_score, last_used_at, removed_at, created_at, updated_at FROM devices",
-            $rest
-        )
+    () => {
+        "SELECT id, user_id, device_name, device_type, os, browser, browser_version,
+            fingerprint_hash, ip_address, user_agent, is_verified, is_trusted, is_compromised,
+            risk_score, last_used_at, removed_at, created_at, updated_at FROM devices"
     };
 }
 
 pub async fn find_by_fingerprint(
     ex: Exec<'_>,
-    user_id: Uuid,
+    user_id: UserId,
     fingerprint_hash: &str,
 ) -> StoreResult<Option<DeviceRow>> {
     Ok(fetch_optional!(
         ex,
         DeviceRow,
-        select_devices!(" WHERE user_id = $1 AND fingerprint_hash = $2"),
-        user_id,
+        concat!(
+            select_devices!(),
+            " WHERE user_id = $1 AND fingerprint_hash = $2"
+        ),
+        user_id.as_uuid(),
         fingerprint_hash
     )?)
 }
@@ -72,42 +75,46 @@ pub async fn find_by_fingerprint(
 /// A device of this user (removed ones excluded).
 pub async fn find_for_user(
     ex: Exec<'_>,
-    user_id: Uuid,
-    id: Uuid,
+    user_id: UserId,
+    id: DeviceId,
 ) -> StoreResult<Option<DeviceRow>> {
     Ok(fetch_optional!(
         ex,
         DeviceRow,
-        select_devices!(" WHERE id = $1 AND user_id = $2 AND removed_at IS NULL"),
-        id,
-        user_id
+        concat!(
+            select_devices!(),
+            " WHERE id = $1 AND user_id = $2 AND removed_at IS NULL"
+        ),
+        id.as_uuid(),
+        user_id.as_uuid()
     )?)
 }
 
 /// A page of the user's devices, newest first, strictly before `before` (a cursor id).
 pub async fn list_for_user(
     ex: Exec<'_>,
-    user_id: Uuid,
-    before: Option<Uuid>,
+    user_id: UserId,
+    before: Option<DeviceId>,
     limit: i64,
 ) -> StoreResult<Vec<DeviceRow>> {
     Ok(fetch_all!(
         ex,
         DeviceRow,
-        select_devices!(
+        concat!(
+            select_devices!(),
             " WHERE user_id = $1 AND removed_at IS NULL AND ($2 IS NULL OR id < $2)
               ORDER BY id DESC LIMIT $3"
         ),
-        user_id,
-        before,
+        user_id.as_uuid(),
+        before.map(|b| b.as_uuid()),
         limit
     )?)
 }
 
 pub async fn insert(
     ex: Exec<'_>,
-    id: Uuid,
-    user_id: Uuid,
+    id: DeviceId,
+    user_id: UserId,
     fingerprint_hash: &str,
     s: &DeviceSighting<'_>,
     now: DateTime<Utc>,
@@ -117,8 +124,8 @@ pub async fn insert(
         "INSERT INTO devices (id, user_id, device_name, device_type, os, browser, browser_version,
             fingerprint_hash, ip_address, user_agent, last_used_at, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11)",
-        id,
-        user_id,
+        id.as_uuid(),
+        user_id.as_uuid(),
         s.device_name,
         s.device_type,
         s.os,
@@ -135,7 +142,7 @@ pub async fn insert(
 /// Record a new sighting of a known device; a removed device comes back (untrusted).
 pub async fn record_sighting(
     ex: Exec<'_>,
-    id: Uuid,
+    id: DeviceId,
     s: &DeviceSighting<'_>,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
@@ -147,7 +154,7 @@ pub async fn record_sighting(
             is_trusted = CASE WHEN removed_at IS NULL THEN is_trusted ELSE FALSE END,
             removed_at = NULL
          WHERE id = $1",
-        id,
+        id.as_uuid(),
         s.device_name,
         s.device_type,
         s.os,
@@ -161,25 +168,29 @@ pub async fn record_sighting(
 }
 
 /// Soft-delete: hidden from lists, trust withdrawn.
-pub async fn mark_removed(ex: Exec<'_>, id: Uuid, now: DateTime<Utc>) -> StoreResult<u64> {
+pub async fn mark_removed(ex: Exec<'_>, id: DeviceId, now: DateTime<Utc>) -> StoreResult<u64> {
     Ok(execute!(
         ex,
         "UPDATE devices SET removed_at = $2, is_trusted = FALSE, can_skip_mfa = FALSE,
             mfa_skip_until = NULL, updated_at = $2
          WHERE id = $1 AND removed_at IS NULL",
-        id,
+        id.as_uuid(),
         now
     )?)
 }
 
 /// Revoke every trusted-device grant of a device.
-pub async fn revoke_trust(ex: Exec<'_>, device_id: Uuid, now: DateTime<Utc>) -> StoreResult<u64> {
+pub async fn revoke_trust(
+    ex: Exec<'_>,
+    device_id: DeviceId,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
     Ok(execute!(
         ex,
         "UPDATE trusted_devices SET is_trusted = FALSE, can_skip_mfa = FALSE, revoked_at = $2,
             updated_at = $2
          WHERE device_id = $1 AND revoked_at IS NULL",
-        device_id,
+        device_id.as_uuid(),
         now
     )?)
 }

@@ -1,22 +1,31 @@
 //! `sessions`: one per login. Only `active`, unexpired sessions authenticate; every
 //! authenticated request checks this (a revoked session's access token stops at once).
+//! A session also keeps how it was authenticated (`amr`, RFC 8176, and the time of that
+//! authentication), so every access token issued for it says the same.
 
 use crate::db::Exec;
 use crate::error::StoreResult;
-use crate::types::Inet;
+use crate::types::{Inet, Nullable, TextList};
 use chrono::{DateTime, Utc};
+use gatehouse_domain::accounts::{RevocationReason, SessionStatus, SessionType};
+use gatehouse_domain::ids::{DeviceId, SessionId, UserId};
 use uuid::Uuid;
 
 /// A `sessions` row as listed to its owner.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRow {
-    pub id: Uuid,
-    pub user_id: Uuid,
-    pub device_id: Option<Uuid>,
-    pub status: String,
+    #[sqlx(try_from = "Uuid")]
+    pub id: SessionId,
+    #[sqlx(try_from = "Uuid")]
+    pub user_id: UserId,
+    #[sqlx(try_from = "Nullable<Uuid>")]
+    pub device_id: Option<DeviceId>,
+    #[sqlx(try_from = "String")]
+    pub status: SessionStatus,
     pub ip_address: Option<Inet>,
     pub user_agent: Option<String>,
-    pub session_type: Option<String>,
+    #[sqlx(try_from = "String")]
+    pub session_type: SessionType,
     pub mfa_verified: bool,
     pub expires_at: DateTime<Utc>,
     pub last_seen_at: Option<DateTime<Utc>>,
@@ -26,14 +35,18 @@ pub struct SessionRow {
 /// A session about to be created.
 #[derive(Debug, Clone)]
 pub struct NewSession<'a> {
-    pub id: Uuid,
-    pub user_id: Uuid,
-    pub device_id: Option<Uuid>,
+    pub id: SessionId,
+    pub user_id: UserId,
+    pub device_id: Option<DeviceId>,
     pub access_jti: &'a str,
     pub refresh_jti: &'a str,
     pub ip_address: Option<Inet>,
     pub user_agent: Option<&'a str>,
-    pub session_type: &'a str,
+    pub session_type: SessionType,
+    /// Authentication methods proven (RFC 8176 values).
+    pub amr: &'a [String],
+    pub authenticated_at: DateTime<Utc>,
+    pub mfa_verified: bool,
     pub expires_at: DateTime<Utc>,
     pub now: DateTime<Utc>,
 }
@@ -41,8 +54,10 @@ pub struct NewSession<'a> {
 /// What the per-request session check needs.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionAuth {
-    pub user_id: Uuid,
-    pub status: String,
+    #[sqlx(try_from = "Uuid")]
+    pub user_id: UserId,
+    #[sqlx(try_from = "String")]
+    pub status: SessionStatus,
     pub expires_at: DateTime<Utc>,
     /// The account's `is_active`: a disabled account's sessions stop working.
     pub user_active: bool,
@@ -52,39 +67,44 @@ pub async fn insert(ex: Exec<'_>, s: &NewSession<'_>) -> StoreResult<()> {
     execute!(
         ex,
         "INSERT INTO sessions (id, user_id, device_id, access_jti, refresh_jti, ip_address, user_agent,
-            status, expires_at, session_type, last_seen_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9, $10, $10, $10)",
-        s.id,
-        s.user_id,
-        s.device_id,
+            status, expires_at, session_type, mfa_verified, amr, authenticated_at, last_seen_at,
+            created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $14)",
+        s.id.as_uuid(),
+        s.user_id.as_uuid(),
+        s.device_id.map(|d| d.as_uuid()),
         s.access_jti,
         s.refresh_jti,
         s.ip_address,
         s.user_agent,
+        SessionStatus::Active.as_str(),
         s.expires_at,
-        s.session_type,
+        s.session_type.as_str(),
+        s.mfa_verified,
+        TextList(s.amr.to_vec()),
+        s.authenticated_at,
         s.now,
     )?;
     Ok(())
 }
 
 /// The per-request check: one primary-key lookup (joined to its user's `is_active`).
-pub async fn find_auth(ex: Exec<'_>, id: Uuid) -> StoreResult<Option<SessionAuth>> {
+pub async fn find_auth(ex: Exec<'_>, id: SessionId) -> StoreResult<Option<SessionAuth>> {
     Ok(fetch_optional!(
         ex,
         SessionAuth,
         "SELECT s.user_id, s.status, s.expires_at, u.is_active AS user_active
          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1",
-        id
+        id.as_uuid()
     )?)
 }
 
 /// The user's active, unexpired sessions, newest first, strictly before cursor `before`.
 pub async fn list_active_for_user(
     ex: Exec<'_>,
-    user_id: Uuid,
+    user_id: UserId,
     now: DateTime<Utc>,
-    before: Option<Uuid>,
+    before: Option<SessionId>,
     limit: i64,
 ) -> StoreResult<Vec<SessionRow>> {
     Ok(fetch_all!(
@@ -93,26 +113,31 @@ pub async fn list_active_for_user(
         "SELECT id, user_id, device_id, status, ip_address, user_agent, session_type, mfa_verified,
             expires_at, last_seen_at, created_at
          FROM sessions
-         WHERE user_id = $1 AND status = 'active' AND expires_at > $2 AND ($3 IS NULL OR id < $3)
+         WHERE user_id = $1 AND status = $5 AND expires_at > $2 AND ($3 IS NULL OR id < $3)
          ORDER BY id DESC LIMIT $4",
-        user_id,
+        user_id.as_uuid(),
         now,
-        before,
-        limit
+        before.map(|b| b.as_uuid()),
+        limit,
+        SessionStatus::Active.as_str(),
     )?)
 }
 
 /// A session whose tokens were just rotated.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RotatedSession {
-    pub device_id: Option<Uuid>,
+    #[sqlx(try_from = "Nullable<Uuid>")]
+    pub device_id: Option<DeviceId>,
     pub expires_at: DateTime<Utc>,
+    pub amr: TextList,
+    pub authenticated_at: DateTime<Utc>,
 }
 
-/// Store the new token ids of a refreshed session, if it is still active.
+/// Store the new token ids of a refreshed session, if it is still active (and its
+/// account enabled).
 pub async fn rotate_tokens(
     ex: Exec<'_>,
-    id: Uuid,
+    id: SessionId,
     access_jti: &str,
     refresh_jti: &str,
     now: DateTime<Utc>,
@@ -121,85 +146,120 @@ pub async fn rotate_tokens(
         ex,
         RotatedSession,
         "UPDATE sessions SET access_jti = $2, refresh_jti = $3, last_seen_at = $4, updated_at = $4
-         WHERE id = $1 AND status = 'active' AND expires_at > $4
+         WHERE id = $1 AND status = $5 AND expires_at > $4
            AND EXISTS (SELECT 1 FROM users u WHERE u.id = sessions.user_id AND u.is_active = TRUE)
-         RETURNING device_id, expires_at",
-        id,
+         RETURNING device_id, expires_at, amr, authenticated_at",
+        id.as_uuid(),
         access_jti,
         refresh_jti,
-        now
+        now,
+        SessionStatus::Active.as_str(),
     )?)
+}
+
+/// Record a step-up on an active session: the methods it has now proven, when, and
+/// whether that completed MFA. Refreshes copy these into every later access token.
+pub async fn record_authentication(
+    ex: Exec<'_>,
+    id: SessionId,
+    amr: &[String],
+    mfa_verified: bool,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let n = execute!(
+        ex,
+        "UPDATE sessions SET amr = $2, authenticated_at = $3, mfa_verified = $4,
+            mfa_verified_at = CASE WHEN $4 THEN $3 ELSE mfa_verified_at END, updated_at = $3
+         WHERE id = $1 AND status = $5",
+        id.as_uuid(),
+        TextList(amr.to_vec()),
+        now,
+        mfa_verified,
+        SessionStatus::Active.as_str(),
+    )?;
+    Ok(n == 1)
 }
 
 /// A session that was ended, with what its audit rows need.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct EndedSession {
-    pub id: Uuid,
-    pub device_id: Option<Uuid>,
+    #[sqlx(try_from = "Uuid")]
+    pub id: SessionId,
+    #[sqlx(try_from = "Nullable<Uuid>")]
+    pub device_id: Option<DeviceId>,
     pub created_at: DateTime<Utc>,
 }
 
-/// End one active session of a user. `status` is `logged_out` or `revoked`.
+/// How a session ends: its final status and the reason recorded with it.
+#[derive(Debug, Clone, Copy)]
+pub struct Ending {
+    pub status: SessionStatus,
+    pub reason: RevocationReason,
+}
+
+/// End one active session of a user.
 pub async fn end(
     ex: Exec<'_>,
-    user_id: Uuid,
-    id: Uuid,
-    status: &str,
-    reason: &str,
+    user_id: UserId,
+    id: SessionId,
+    ending: Ending,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<EndedSession>> {
     Ok(fetch_optional!(
         ex,
         EndedSession,
         "UPDATE sessions SET status = $3, revoked_at = $5, revoked_reason = $4, updated_at = $5
-         WHERE id = $1 AND user_id = $2 AND status = 'active'
+         WHERE id = $1 AND user_id = $2 AND status = $6
          RETURNING id, device_id, created_at",
-        id,
-        user_id,
-        status,
-        reason,
-        now
+        id.as_uuid(),
+        user_id.as_uuid(),
+        ending.status.as_str(),
+        ending.reason.as_str(),
+        now,
+        SessionStatus::Active.as_str(),
     )?)
 }
 
 /// End every active session of a user, except `keep` if given.
 pub async fn end_all_for_user(
     ex: Exec<'_>,
-    user_id: Uuid,
-    keep: Option<Uuid>,
-    status: &str,
-    reason: &str,
+    user_id: UserId,
+    keep: Option<SessionId>,
+    ending: Ending,
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<EndedSession>> {
     Ok(fetch_all!(
         ex,
         EndedSession,
         "UPDATE sessions SET status = $3, revoked_at = $5, revoked_reason = $4, updated_at = $5
-         WHERE user_id = $1 AND status = 'active' AND ($2 IS NULL OR id <> $2)
+         WHERE user_id = $1 AND status = $6 AND ($2 IS NULL OR id <> $2)
          RETURNING id, device_id, created_at",
-        user_id,
-        keep,
-        status,
-        reason,
-        now
+        user_id.as_uuid(),
+        keep.map(|k| k.as_uuid()),
+        ending.status.as_str(),
+        ending.reason.as_str(),
+        now,
+        SessionStatus::Active.as_str(),
     )?)
 }
 
 /// End every active session on one device.
 pub async fn end_all_for_device(
     ex: Exec<'_>,
-    device_id: Uuid,
-    reason: &str,
+    device_id: DeviceId,
+    ending: Ending,
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<EndedSession>> {
     Ok(fetch_all!(
         ex,
         EndedSession,
-        "UPDATE sessions SET status = 'revoked', revoked_at = $3, revoked_reason = $2, updated_at = $3
-         WHERE device_id = $1 AND status = 'active'
+        "UPDATE sessions SET status = $2, revoked_at = $4, revoked_reason = $3, updated_at = $4
+         WHERE device_id = $1 AND status = $5
          RETURNING id, device_id, created_at",
-        device_id,
-        reason,
-        now
+        device_id.as_uuid(),
+        ending.status.as_str(),
+        ending.reason.as_str(),
+        now,
+        SessionStatus::Active.as_str(),
     )?)
 }

@@ -3,23 +3,23 @@
 use crate::db::Exec;
 use crate::error::StoreResult;
 use chrono::{DateTime, NaiveDate, Utc};
+use gatehouse_domain::ids::{SessionId, UserId};
+use std::fmt;
 use uuid::Uuid;
 
-/// `SELECT <every UserRow column> FROM users` followed by `$rest`.
+/// `SELECT <every UserRow column> FROM users`, for `concat!(select_users!(), " WHERE ...")`.
 macro_rules! select_users {
-    ($rest:literal) => {
-        concat!(
-            "SELECT id, email, username, password_hash, is_active, is_staff, is_superuser,
-                last_login_at, created_at, updated_at FROM users",
-            $rest
-        )
+    () => {
+        "SELECT id, email, username, password_hash, is_active, is_staff, is_superuser,
+            last_login_at, created_at, updated_at FROM users"
     };
 }
 
-/// A `users` row.
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// A `users` row. Its `Debug` leaves the password hash out.
+#[derive(Clone, sqlx::FromRow)]
 pub struct UserRow {
-    pub id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    pub id: UserId,
     pub email: String,
     pub username: Option<String>,
     pub password_hash: String,
@@ -31,10 +31,28 @@ pub struct UserRow {
     pub updated_at: DateTime<Utc>,
 }
 
+impl fmt::Debug for UserRow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserRow")
+            .field("id", &self.id)
+            .field("email", &self.email)
+            .field("username", &self.username)
+            .field("password_hash", &"[redacted]")
+            .field("is_active", &self.is_active)
+            .field("is_staff", &self.is_staff)
+            .field("is_superuser", &self.is_superuser)
+            .field("last_login_at", &self.last_login_at)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
+}
+
 /// A `profiles` row (the seed's profile fields).
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct ProfileRow {
-    pub user_id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    pub user_id: UserId,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub date_of_birth: Option<NaiveDate>,
@@ -67,7 +85,7 @@ pub async fn insert_with_profile(
         ex.reborrow(),
         "INSERT INTO users (id, email, username, password_hash, is_active, is_staff, is_superuser, last_login_at, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        user.id,
+        user.id.as_uuid(),
         &user.email,
         &user.username,
         &user.password_hash,
@@ -83,18 +101,18 @@ pub async fn insert_with_profile(
         "INSERT INTO profiles (id, user_id, timezone, language, created_at, updated_at)
          VALUES ($1, $2, 'UTC', 'en', $3, $3)",
         profile_id,
-        user.id,
+        user.id.as_uuid(),
         user.created_at,
     )?;
     Ok(())
 }
 
-pub async fn find_by_id(ex: Exec<'_>, id: Uuid) -> StoreResult<Option<UserRow>> {
+pub async fn find_by_id(ex: Exec<'_>, id: UserId) -> StoreResult<Option<UserRow>> {
     Ok(fetch_optional!(
         ex,
         UserRow,
-        select_users!(" WHERE id = $1"),
-        id
+        concat!(select_users!(), " WHERE id = $1"),
+        id.as_uuid()
     )?)
 }
 
@@ -103,7 +121,7 @@ pub async fn find_by_email(ex: Exec<'_>, email: &str) -> StoreResult<Option<User
     Ok(fetch_optional!(
         ex,
         UserRow,
-        select_users!(" WHERE email = $1"),
+        concat!(select_users!(), " WHERE email = $1"),
         email
     )?)
 }
@@ -113,32 +131,32 @@ pub async fn find_by_username(ex: Exec<'_>, username: &str) -> StoreResult<Optio
     Ok(fetch_optional!(
         ex,
         UserRow,
-        select_users!(" WHERE username = $1"),
+        concat!(select_users!(), " WHERE username = $1"),
         username
     )?)
 }
 
 pub async fn set_password_hash(
     ex: Exec<'_>,
-    id: Uuid,
+    id: UserId,
     password_hash: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     execute!(
         ex,
         "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1",
-        id,
+        id.as_uuid(),
         password_hash,
         now
     )?;
     Ok(())
 }
 
-pub async fn touch_last_login(ex: Exec<'_>, id: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
+pub async fn touch_last_login(ex: Exec<'_>, id: UserId, now: DateTime<Utc>) -> StoreResult<()> {
     execute!(
         ex,
         "UPDATE users SET last_login_at = $2 WHERE id = $1",
-        id,
+        id.as_uuid(),
         now
     )?;
     Ok(())
@@ -148,7 +166,8 @@ pub async fn touch_last_login(ex: Exec<'_>, id: Uuid, now: DateTime<Utc>) -> Sto
 struct UserProfileJoin {
     #[sqlx(flatten)]
     user: UserRow,
-    user_id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    user_id: UserId,
     first_name: Option<String>,
     last_name: Option<String>,
     date_of_birth: Option<NaiveDate>,
@@ -165,7 +184,7 @@ struct UserProfileJoin {
 }
 
 /// The user and profile in one query.
-pub async fn find_with_profile(ex: Exec<'_>, id: Uuid) -> StoreResult<Option<UserWithProfile>> {
+pub async fn find_with_profile(ex: Exec<'_>, id: UserId) -> StoreResult<Option<UserWithProfile>> {
     let row = fetch_optional!(
         ex,
         UserProfileJoin,
@@ -176,7 +195,7 @@ pub async fn find_with_profile(ex: Exec<'_>, id: Uuid) -> StoreResult<Option<Use
                 p.preferred_mfa_method, p.updated_at AS profile_updated_at
          FROM users u JOIN profiles p ON p.user_id = u.id
          WHERE u.id = $1",
-        id
+        id.as_uuid()
     )?;
     Ok(row.map(UserProfileJoin::into_parts))
 }
@@ -210,8 +229,8 @@ impl UserProfileJoin {
 /// the per-request session check and the read are the same query.
 pub async fn find_with_profile_for_session(
     ex: Exec<'_>,
-    user_id: Uuid,
-    session_id: Uuid,
+    user_id: UserId,
+    session_id: SessionId,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<UserWithProfile>> {
     let row = fetch_optional!(
@@ -227,8 +246,8 @@ pub async fn find_with_profile_for_session(
          JOIN profiles p ON p.user_id = u.id
          WHERE s.id = $1 AND s.user_id = $2 AND s.status = 'active' AND s.expires_at > $3
            AND u.is_active = TRUE",
-        session_id,
-        user_id,
+        session_id.as_uuid(),
+        user_id.as_uuid(),
         now
     )?;
     Ok(row.map(UserProfileJoin::into_parts))
@@ -242,7 +261,7 @@ pub async fn update_profile(ex: Exec<'_>, p: &ProfileRow) -> StoreResult<()> {
             address = $6, city = $7, state = $8, country = $9, postal_code = $10, timezone = $11,
             language = $12, preferred_mfa_method = $13, updated_at = $14
          WHERE user_id = $1",
-        p.user_id,
+        p.user_id.as_uuid(),
         &p.first_name,
         &p.last_name,
         p.date_of_birth,

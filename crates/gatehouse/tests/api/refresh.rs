@@ -148,3 +148,56 @@ async fn a_token_spent_on_an_ended_session_is_not_taken_for_reuse(backend: Backe
     );
 }
 both_backends!(a_token_spent_on_an_ended_session_is_not_taken_for_reuse);
+
+/// The claims of an access token, verified with the app's own key.
+fn claims_of(app: &TestApp, access: &str) -> gatehouse_core::tokens::AccessClaims {
+    gatehouse_core::tokens::verify(
+        &app.core.keys.signing,
+        &app.core.config.issuer,
+        access,
+        app.core.clock.now(),
+    )
+    .unwrap()
+}
+
+/// A session keeps the methods it proved: refreshing copies the session's `amr` and
+/// authentication time into the new access token instead of stamping `["pwd"]`.
+async fn refresh_keeps_the_sessions_amr_and_auth_time(backend: Backend) {
+    use gatehouse_domain::ids::SessionId;
+    use gatehouse_store::accounts::sessions;
+    use gatehouse_store::Executor;
+
+    let app = TestApp::spawn(backend).await;
+    app.register("amr@example.com").await;
+    let login = app.login("amr@example.com").await;
+    let at_login = claims_of(&app, &login.access);
+    assert_eq!(at_login.amr, vec!["pwd".to_owned()]);
+    assert_eq!(at_login.auth_time, app.core.clock.now().timestamp());
+
+    // What a completed MFA challenge will do: record the step-up on the session.
+    app.advance(Duration::minutes(2));
+    let stepped_up_at = app.core.clock.now();
+    let session_id = SessionId(login.session_id.parse().unwrap());
+    let amr = vec!["pwd".to_owned(), "otp".to_owned()];
+    let mut conn = app.core.db.writer().await.unwrap();
+    assert!(
+        sessions::record_authentication(conn.exec(), session_id, &amr, true, stepped_up_at)
+            .await
+            .unwrap()
+    );
+    drop(conn);
+
+    app.advance(Duration::minutes(5));
+    let first = Tokens::from(&app.refresh(&login.refresh).await);
+    let second = Tokens::from(&app.refresh(&first.refresh).await);
+    for tokens in [&first, &second] {
+        let claims = claims_of(&app, &tokens.access);
+        assert_eq!(claims.amr, amr);
+        assert_eq!(claims.auth_time, stepped_up_at.timestamp());
+        assert!(claims.iat > claims.auth_time);
+    }
+    // The session listing shows the session as MFA-verified.
+    let listed = app.get("/v1/me/sessions", Some(&second.access)).await;
+    assert_eq!(listed.body["items"][0]["mfa_verified"], true);
+}
+both_backends!(refresh_keeps_the_sessions_amr_and_auth_time);

@@ -1,0 +1,231 @@
+//! Issuing sessions and tokens, in one place. Login (and, with MFA, a completed challenge)
+//! starts a session here; refresh signs its new access token here. A session row keeps
+//! its `amr` (RFC 8176) and authentication time, and every access token issued for it —
+//! at login or at any later refresh — carries those, so a session that passed MFA stays
+//! `["pwd","otp"]` for its whole life.
+//!
+//! These helpers run inside the caller's open transaction, so they take only what they
+//! need ([`TokenIssuer`]: keys and token settings), never the whole `Core`: on SQLite's
+//! single writer, a helper that took a second connection while the transaction is open
+//! would wait for itself.
+
+use super::{AccountsError, AccountsResult};
+use crate::config::CoreConfig;
+use crate::events::{self, Event};
+use crate::keys::Keys;
+use crate::state::{ClientInfo, Core};
+use crate::tokens::{self, AccessClaims};
+use chrono::{DateTime, Duration, Utc};
+use gatehouse_domain::accounts::{AuthMethod, SessionType};
+use gatehouse_domain::ids::{DeviceId, SessionId, TokenFamilyId, UserId};
+use gatehouse_store::accounts::{refresh_tokens, sessions};
+use gatehouse_store::types::Inet;
+use gatehouse_store::{Executor, Tx};
+use std::fmt;
+use uuid::Uuid;
+
+/// Tokens handed out by login and refresh. Its `Debug` shows no token.
+#[derive(Clone)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_in: u64,
+    pub session_id: SessionId,
+    pub user_id: UserId,
+}
+
+impl fmt::Debug for TokenPair {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenPair")
+            .field("access_token", &"[redacted]")
+            .field("refresh_token", &"[redacted]")
+            .field("expires_in", &self.expires_in)
+            .field("session_id", &self.session_id)
+            .field("user_id", &self.user_id)
+            .finish()
+    }
+}
+
+/// What signing and minting tokens needs: the keys and the token settings.
+#[derive(Clone, Copy)]
+pub(crate) struct TokenIssuer<'a> {
+    keys: &'a Keys,
+    config: &'a CoreConfig,
+}
+
+impl Core {
+    pub(crate) fn issuer(&self) -> TokenIssuer<'_> {
+        TokenIssuer {
+            keys: &self.keys,
+            config: &self.config,
+        }
+    }
+}
+
+/// A session about to start: who, on which device, proven how.
+pub(crate) struct SessionGrant<'a> {
+    pub user_id: UserId,
+    pub session_id: SessionId,
+    pub device_id: DeviceId,
+    pub amr: &'a [AuthMethod],
+    pub session_type: SessionType,
+    pub mfa_verified: bool,
+    pub client: &'a ClientInfo,
+}
+
+/// A new refresh token: the opaque value for the client, its keyed hash for the store.
+pub(crate) struct NewRefreshToken {
+    pub token: String,
+    pub hash: String,
+}
+
+impl TokenIssuer<'_> {
+    pub fn new_refresh_token(&self) -> NewRefreshToken {
+        let token = tokens::new_refresh_token();
+        let hash = tokens::refresh_token_hash(self.keys, &token);
+        NewRefreshToken { token, hash }
+    }
+
+    pub fn refresh_token_hash(&self, token: &str) -> String {
+        tokens::refresh_token_hash(self.keys, token)
+    }
+
+    pub fn access_ttl(&self) -> Duration {
+        std_duration(self.config.access_token_ttl)
+    }
+
+    pub fn refresh_ttl(&self) -> Duration {
+        std_duration(self.config.refresh_token_ttl)
+    }
+
+    /// Start a session in `tx`: the session row (with its `amr`), the first refresh token
+    /// of a new family and the `SessionStarted` event; then sign the access token.
+    pub async fn start_session(
+        &self,
+        tx: &mut Tx,
+        now: DateTime<Utc>,
+        grant: SessionGrant<'_>,
+    ) -> AccountsResult<TokenPair> {
+        let access_jti = Uuid::now_v7();
+        let refresh = self.new_refresh_token();
+        let session_expires = now + std_duration(self.config.session_ttl);
+        let refresh_expires = (now + self.refresh_ttl()).min(session_expires);
+        let amr: Vec<String> = grant.amr.iter().map(|m| m.as_str().to_owned()).collect();
+        sessions::insert(
+            tx.exec(),
+            &sessions::NewSession {
+                id: grant.session_id,
+                user_id: grant.user_id,
+                device_id: Some(grant.device_id),
+                access_jti: &access_jti.to_string(),
+                refresh_jti: &refresh.hash,
+                ip_address: grant.client.ip.map(Inet),
+                user_agent: grant.client.user_agent.as_deref(),
+                session_type: grant.session_type,
+                amr: &amr,
+                authenticated_at: now,
+                mfa_verified: grant.mfa_verified,
+                expires_at: session_expires,
+                now,
+            },
+        )
+        .await?;
+        refresh_tokens::insert(
+            tx.exec(),
+            &refresh_tokens::NewRefreshToken {
+                id: Uuid::now_v7(),
+                user_id: grant.user_id,
+                session_id: grant.session_id,
+                jti: &refresh.hash,
+                family_id: TokenFamilyId::new(),
+                parent_jti: None,
+                expires_at: refresh_expires,
+                now,
+            },
+        )
+        .await?;
+        events::record(
+            tx,
+            now,
+            grant.client,
+            Event::SessionStarted {
+                user_id: grant.user_id,
+                session_id: grant.session_id,
+                device_id: grant.device_id,
+                session_type: grant.session_type,
+                mfa_verified: grant.mfa_verified,
+            },
+        )
+        .await?;
+        let access = AccessGrant {
+            user_id: grant.user_id,
+            session_id: grant.session_id,
+            jti: access_jti,
+            amr,
+            authenticated_at: now,
+        };
+        self.token_pair(&access, refresh.token, now)
+    }
+
+    /// Sign an access token for a session and pair it with its refresh token.
+    pub fn token_pair(
+        &self,
+        access: &AccessGrant,
+        refresh_token: String,
+        now: DateTime<Utc>,
+    ) -> AccountsResult<TokenPair> {
+        let claims = AccessClaims {
+            iss: self.config.issuer.clone(),
+            sub: access.user_id.as_uuid(),
+            sid: access.session_id.as_uuid(),
+            jti: access.jti,
+            amr: access.amr.clone(),
+            auth_time: access.authenticated_at.timestamp(),
+            iat: now.timestamp(),
+            exp: (now + self.access_ttl()).timestamp(),
+        };
+        let access_token = tokens::sign(&self.keys.signing, &claims)
+            .map_err(|e| AccountsError::Internal(e.to_string()))?;
+        Ok(TokenPair {
+            access_token,
+            refresh_token,
+            expires_in: self.config.access_token_ttl.as_secs(),
+            session_id: access.session_id,
+            user_id: access.user_id,
+        })
+    }
+}
+
+/// What an access token says: the session's user, id, methods and authentication time.
+pub(crate) struct AccessGrant {
+    pub user_id: UserId,
+    pub session_id: SessionId,
+    pub jti: Uuid,
+    pub amr: Vec<String>,
+    pub authenticated_at: DateTime<Utc>,
+}
+
+pub(crate) fn std_duration(d: std::time::Duration) -> Duration {
+    Duration::from_std(d).unwrap_or(Duration::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_pair_debug_hides_the_tokens() {
+        let pair = TokenPair {
+            access_token: "eyJhbGciOiJFZERTQSJ9.secret-access".to_owned(),
+            refresh_token: "secret-refresh-value".to_owned(),
+            expires_in: 900,
+            session_id: SessionId::new(),
+            user_id: UserId::new(),
+        };
+        let shown = format!("{pair:?}");
+        assert!(!shown.contains("secret-access"));
+        assert!(!shown.contains("secret-refresh-value"));
+        assert!(shown.contains("[redacted]"));
+        assert!(shown.contains(&pair.session_id.to_string()));
+    }
+}

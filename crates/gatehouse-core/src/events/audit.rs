@@ -1,0 +1,257 @@
+//! The audit subscriber: turns each [`Event`] into its rows in the session, device,
+//! session-device link and account audit logs (the seed's `audit_log` part).
+
+use super::{Event, LockChange};
+use crate::state::ClientInfo;
+use chrono::{DateTime, Utc};
+use gatehouse_domain::accounts::RevocationReason;
+use gatehouse_domain::audit::{AccountAction, DeviceAction, LinkAction, SessionAction};
+use gatehouse_domain::ids::{AuditId, UserId};
+use gatehouse_domain::risk::RiskLevel;
+use gatehouse_store::audit::{
+    self, AccountAuditEntry, DeviceAuditEntry, LinkAuditEntry, SessionAuditEntry,
+};
+use gatehouse_store::types::Inet;
+use gatehouse_store::{Executor, StoreResult, Tx};
+use serde_json::json;
+
+/// The rows one event writes.
+#[derive(Debug, Default)]
+pub struct AuditRows {
+    pub session: Vec<SessionAuditEntry>,
+    pub device: Vec<DeviceAuditEntry>,
+    pub link: Vec<LinkAuditEntry>,
+    pub account: Vec<AccountAuditEntry>,
+}
+
+pub(super) async fn write(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    client: &ClientInfo,
+    event: &Event<'_>,
+) -> StoreResult<()> {
+    let rows = rows_for(event, client, now);
+    for e in &rows.account {
+        audit::insert_account(tx.exec(), AuditId::new().as_uuid(), e, now).await?;
+    }
+    for e in &rows.device {
+        audit::insert_device(tx.exec(), AuditId::new().as_uuid(), e, now).await?;
+    }
+    for e in &rows.session {
+        audit::insert_session(tx.exec(), AuditId::new().as_uuid(), e, now).await?;
+    }
+    for e in &rows.link {
+        audit::insert_link(tx.exec(), AuditId::new().as_uuid(), e, now).await?;
+    }
+    Ok(())
+}
+
+fn ip(client: &ClientInfo) -> Option<Inet> {
+    client.ip.map(Inet)
+}
+
+pub(super) fn token_refreshed_row(client: &ClientInfo) -> SessionAuditEntry {
+    // The user is a placeholder: the rotation statement writes the rotated session's.
+    SessionAuditEntry::new(
+        UserId(uuid::Uuid::nil()),
+        SessionAction::TokenRefreshed,
+        RiskLevel::Low,
+        ip(client),
+    )
+}
+
+/// The audit rows of an event (pure: no I/O, so each mapping is easy to read and test).
+pub fn rows_for(event: &Event<'_>, client: &ClientInfo, now: DateTime<Utc>) -> AuditRows {
+    let mut rows = AuditRows::default();
+    match event {
+        Event::Registered {
+            user_id,
+            username_set,
+        } => rows.account.push(AccountAuditEntry {
+            user_id: Some(*user_id),
+            action: AccountAction::Registered,
+            details: Some(json!({ "username_set": username_set })),
+            ip_address: ip(client),
+        }),
+        Event::LoginFailed { user_id: None } => {
+            // Attempts on accounts that do not exist are a credential-stuffing signal.
+            rows.account.push(AccountAuditEntry {
+                user_id: None,
+                action: AccountAction::LoginFailedUnknownAccount,
+                details: None,
+                ip_address: ip(client),
+            })
+        }
+        Event::LoginFailed {
+            user_id: Some(user_id),
+        } => rows.session.push(SessionAuditEntry::new(
+            *user_id,
+            SessionAction::LoginFailed,
+            RiskLevel::Medium,
+            ip(client),
+        )),
+        Event::LoginRefusedLocked { user_id, lock } => {
+            let (action, risk) = match lock {
+                LockChange::AccountNewlyLocked => (SessionAction::AccountLocked, RiskLevel::High),
+                LockChange::AddressNewlyBlocked => (SessionAction::IpThrottled, RiskLevel::High),
+                LockChange::StillLocked => (SessionAction::LoginLocked, RiskLevel::Medium),
+            };
+            let mut entry = SessionAuditEntry::new(*user_id, action, risk, ip(client));
+            entry.is_anomalous = *lock != LockChange::StillLocked;
+            if *lock == LockChange::AccountNewlyLocked {
+                entry.anomaly_reasons = vec!["failed_login_burst".to_owned()];
+            }
+            rows.session.push(entry);
+        }
+        Event::DeviceSeen {
+            user_id,
+            device_id,
+            session_id,
+            action,
+            device,
+            previous_ip,
+        } => rows.device.push(DeviceAuditEntry {
+            user_id: *user_id,
+            device_id: *device_id,
+            session_id: Some(*session_id),
+            action: *action,
+            device_type: Some(device.device_type.clone()),
+            browser: device.browser.clone(),
+            os: device.os.clone(),
+            risk_score: 0,
+            ip_address: ip(client),
+            previous_ip: *previous_ip,
+            trust_state_change: None,
+            metadata: None,
+        }),
+        Event::SessionStarted {
+            user_id,
+            session_id,
+            device_id,
+            session_type,
+            mfa_verified,
+        } => {
+            let mut entry = SessionAuditEntry::new(
+                *user_id,
+                SessionAction::LoginSucceeded,
+                RiskLevel::Low,
+                ip(client),
+            );
+            entry.session_id = Some(*session_id);
+            entry.device_id = Some(*device_id);
+            entry.session_type = Some(*session_type);
+            entry.mfa_verified = Some(*mfa_verified);
+            rows.session.push(entry);
+            rows.link.push(LinkAuditEntry {
+                user_id: *user_id,
+                session_id: *session_id,
+                device_id: *device_id,
+                link_action: LinkAction::Linked,
+                previous_device_id: None,
+                revoked_at: None,
+                link_duration_seconds: None,
+                context: None,
+            });
+        }
+        Event::SessionEnded {
+            user_id,
+            session,
+            reason,
+        } => {
+            let action = match reason {
+                RevocationReason::Logout => SessionAction::Logout,
+                RevocationReason::LogoutAll => SessionAction::LogoutAll,
+                RevocationReason::PasswordChanged => SessionAction::PasswordChanged,
+                _ => SessionAction::SessionRevoked,
+            };
+            let duration = (now - session.created_at)
+                .num_seconds()
+                .clamp(0, i64::from(i32::MAX)) as i32;
+            let context = json!({ "reason": reason.as_str() });
+            let mut entry = SessionAuditEntry::new(*user_id, action, RiskLevel::Low, ip(client));
+            entry.session_id = Some(session.id);
+            entry.device_id = session.device_id;
+            entry.session_duration_seconds = Some(duration);
+            entry.metadata = Some(context.clone());
+            rows.session.push(entry);
+            if let Some(device_id) = session.device_id {
+                rows.link.push(LinkAuditEntry {
+                    user_id: *user_id,
+                    session_id: session.id,
+                    device_id,
+                    link_action: LinkAction::Unlinked,
+                    previous_device_id: None,
+                    revoked_at: Some(now),
+                    link_duration_seconds: Some(duration),
+                    context: Some(context),
+                });
+            }
+        }
+        Event::RefreshTokenReused {
+            user_id,
+            session_id,
+            device_id,
+            family_id,
+        } => {
+            let mut entry = SessionAuditEntry::new(
+                *user_id,
+                SessionAction::RefreshTokenReused,
+                RiskLevel::High,
+                ip(client),
+            );
+            entry.session_id = Some(*session_id);
+            entry.device_id = *device_id;
+            entry.is_anomalous = true;
+            entry.anomaly_reasons = vec!["refresh_token_reuse".to_owned()];
+            entry.requires_review = true;
+            entry.metadata = Some(json!({ "family_id": family_id }));
+            rows.session.push(entry);
+        }
+        Event::PasswordChanged {
+            user_id,
+            session_id,
+            signed_out_other_sessions,
+        } => {
+            let mut entry = SessionAuditEntry::new(
+                *user_id,
+                SessionAction::PasswordChanged,
+                RiskLevel::Medium,
+                ip(client),
+            );
+            entry.session_id = Some(*session_id);
+            entry.metadata =
+                Some(json!({ "signed_out_other_sessions": signed_out_other_sessions }));
+            rows.session.push(entry);
+        }
+        Event::ProfileUpdated {
+            user_id,
+            session_id,
+            changed_fields,
+        } => {
+            let mut entry = SessionAuditEntry::new(
+                *user_id,
+                SessionAction::ProfileUpdated,
+                RiskLevel::Low,
+                ip(client),
+            );
+            entry.session_id = Some(*session_id);
+            entry.new_value = Some(json!({ "changed_fields": changed_fields }));
+            rows.session.push(entry);
+        }
+        Event::DeviceRemoved { user_id, device } => rows.device.push(DeviceAuditEntry {
+            user_id: *user_id,
+            device_id: device.id,
+            session_id: None,
+            action: DeviceAction::Removed,
+            device_type: device.device_type.clone(),
+            browser: device.browser.clone(),
+            os: device.os.clone(),
+            risk_score: device.risk_score,
+            ip_address: ip(client),
+            previous_ip: None,
+            trust_state_change: device.is_trusted.then_some("trusted->removed"),
+            metadata: None,
+        }),
+    }
+    rows
+}

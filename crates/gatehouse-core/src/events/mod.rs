@@ -1,0 +1,111 @@
+//! The event recorder (DESIGN §5a): every security-relevant change is raised once, here,
+//! inside the transaction of the change — `events::record(&mut tx, now, &client, Event::..)`.
+//! The recorder hands the event to its subscribers: today the audit logs ([`audit`]);
+//! the notification outbox and the risk engine subscribe here too, so a use case never
+//! writes an audit row or a message itself.
+
+pub mod audit;
+
+use crate::state::ClientInfo;
+use chrono::{DateTime, Utc};
+use gatehouse_domain::accounts::{RevocationReason, SessionType};
+use gatehouse_domain::audit::DeviceAction;
+use gatehouse_domain::ids::{DeviceId, SessionId, TokenFamilyId, UserId};
+use gatehouse_store::accounts::devices::DeviceRow;
+use gatehouse_store::accounts::sessions::EndedSession;
+use gatehouse_store::types::Inet;
+use gatehouse_store::{StoreResult, Tx};
+
+/// What happened, in the domain's words. Each variant carries what its subscribers need.
+#[derive(Debug, Clone)]
+pub enum Event<'a> {
+    /// A new account.
+    Registered { user_id: UserId, username_set: bool },
+    /// A wrong password for an account, or (`user_id: None`) a login naming no account.
+    LoginFailed { user_id: Option<UserId> },
+    /// A login refused because a throttle lock holds.
+    LoginRefusedLocked { user_id: UserId, lock: LockChange },
+    /// The device a login came from: new, seen again, or back after removal.
+    DeviceSeen {
+        user_id: UserId,
+        device_id: DeviceId,
+        session_id: SessionId,
+        action: DeviceAction,
+        device: &'a DeviceDescription,
+        previous_ip: Option<Inet>,
+    },
+    /// A session began on a device.
+    SessionStarted {
+        user_id: UserId,
+        session_id: SessionId,
+        device_id: DeviceId,
+        session_type: SessionType,
+        mfa_verified: bool,
+    },
+    /// A session ended (logout, revocation, password change, device removal, reuse).
+    SessionEnded {
+        user_id: UserId,
+        session: &'a EndedSession,
+        reason: RevocationReason,
+    },
+    /// A rotated refresh token was presented again: its family and session are revoked.
+    RefreshTokenReused {
+        user_id: UserId,
+        session_id: SessionId,
+        device_id: Option<DeviceId>,
+        family_id: TokenFamilyId,
+    },
+    PasswordChanged {
+        user_id: UserId,
+        session_id: SessionId,
+        signed_out_other_sessions: bool,
+    },
+    /// Profile fields changed (their names, never their values).
+    ProfileUpdated {
+        user_id: UserId,
+        session_id: SessionId,
+        changed_fields: &'a [&'static str],
+    },
+    /// The owner removed a device.
+    DeviceRemoved {
+        user_id: UserId,
+        device: &'a DeviceRow,
+    },
+}
+
+/// Which lock refused a login, and whether this attempt is the one that set it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockChange {
+    /// This attempt locked the account.
+    AccountNewlyLocked,
+    /// This attempt blocked the client's address.
+    AddressNewlyBlocked,
+    /// A lock set earlier still holds.
+    StillLocked,
+}
+
+/// What a login's user agent says about the device.
+#[derive(Debug, Clone)]
+pub struct DeviceDescription {
+    pub device_type: String,
+    pub browser: Option<String>,
+    pub os: Option<String>,
+}
+
+/// Raise `event` inside `tx`: every subscriber writes its part in the same transaction,
+/// so the change and its records commit, or vanish, together.
+pub async fn record(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    client: &ClientInfo,
+    event: Event<'_>,
+) -> StoreResult<()> {
+    audit::write(tx, now, client, &event).await
+}
+
+/// The audit row of a refresh. Refresh rotation is the one change whose row the store
+/// writes inside its own single statement (the hot path: one round trip); the recorder
+/// still decides what that row says, and the store fills in the session it rotated.
+pub fn token_refreshed(client: &ClientInfo) -> gatehouse_store::audit::SessionAuditEntry {
+    audit::token_refreshed_row(client)
+}

@@ -187,8 +187,8 @@ struct Schema {
 fn sqlite_type_for(pg_data_type: &str, pg_udt: &str) -> String {
     match pg_data_type {
         "uuid" => "BLOB",
-        "boolean" => "BOOLEAN",
-        "integer" | "bigint" => "INTEGER",
+        // SQLite tables are STRICT (0007), which has no BOOLEAN: booleans are INTEGER 0/1.
+        "boolean" | "integer" | "bigint" => "INTEGER",
         "double precision" => "REAL",
         "timestamp with time zone"
         | "date"
@@ -798,6 +798,72 @@ async fn applied_versions_pg(pool: &PgPool) -> Result<Vec<i64>, Error> {
             .fetch_all(pool)
             .await?,
     )
+}
+
+/// Migration 0007 rebuilds every SQLite table as STRICT: rows (and their references) survive
+/// it in both directions, and afterwards a value of the wrong type is refused as PostgreSQL
+/// would refuse it.
+#[tokio::test]
+async fn sqlite_strict_rebuild_keeps_rows_and_refuses_wrong_types() -> TestResult {
+    let pool = sqlite_fresh().await?;
+    SQLITE_MIGRATOR.run(&pool).await?;
+    SQLITE_MIGRATOR.undo(&pool, 6).await?;
+    let (user, session) = (Uuid::now_v7(), Uuid::now_v7());
+    sqlx::query(
+        "INSERT INTO users (id, email, password_hash, created_at, updated_at)
+         VALUES ($1, 'strict@example.com', 'h', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+    )
+    .bind(user)
+    .execute(&pool)
+    .await?;
+    sqlx::query(
+        "INSERT INTO sessions (id, user_id, access_jti, refresh_jti, status, expires_at, created_at, updated_at)
+         VALUES ($1, $2, 'a', 'r', 'active', '2030-01-01T00:00:00Z', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+    )
+    .bind(session)
+    .bind(user)
+    .execute(&pool)
+    .await?;
+
+    let count = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool);
+    for round in ["up", "down", "up again"] {
+        match round {
+            "down" => SQLITE_MIGRATOR.undo(&pool, 6).await?,
+            _ => SQLITE_MIGRATOR.run(&pool).await?,
+        }
+        assert_eq!(count("SELECT count(*) FROM users").await?, 1, "{round}");
+        assert_eq!(count("SELECT count(*) FROM sessions").await?, 1, "{round}");
+        let violations = sqlx::query("PRAGMA foreign_key_check")
+            .fetch_all(&pool)
+            .await?;
+        assert!(violations.is_empty(), "{round}: foreign keys broken");
+    }
+    // 0006 gave the existing session the methods and time of a password login.
+    let amr: String = sqlx::query_scalar("SELECT amr FROM sessions")
+        .fetch_one(&pool)
+        .await?;
+    assert_eq!(amr, r#"["pwd"]"#);
+
+    let strict_tables =
+        count("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND sql LIKE '%) STRICT'")
+            .await?;
+    assert_eq!(strict_tables as usize, expected_tables().len());
+    let text_as_id = sqlx::query(
+        "INSERT INTO users (id, email, password_hash, created_at, updated_at)
+         VALUES ('not-a-uuid', 'x@example.com', 'h', 'now', 'now')",
+    )
+    .execute(&pool)
+    .await;
+    assert!(text_as_id.is_err(), "text accepted in a BLOB id column");
+    let text_as_flag = sqlx::query("UPDATE users SET is_active = 'yes' WHERE id = $1")
+        .bind(user)
+        .execute(&pool)
+        .await;
+    assert!(
+        text_as_flag.is_err(),
+        "text accepted in an INTEGER flag column"
+    );
+    Ok(())
 }
 
 #[tokio::test]

@@ -75,16 +75,20 @@ macro_rules! execute {
 }
 
 /// Steps that differ per backend, as one visible form:
-/// `per_backend!(db, pg => { .. }, sqlite => { .. })` where `db` is a [`crate::Db`];
-/// `pg(pool) => ..` binds the PostgreSQL pool for code that only PostgreSQL can run.
+/// `per_backend!(db, pg => { .. }, sqlite => { .. })` where `db` is a [`crate::Db`].
+/// `pg(pool) => ..` binds the PostgreSQL pool, `sqlite(writer) => ..` SQLite's writer pool,
+/// for code that runs on that backend's own API.
 macro_rules! per_backend {
     ($db:expr, pg => $pg:expr, sqlite => $sq:expr $(,)?) => {
-        per_backend!($db, pg(_) => $pg, sqlite => $sq)
+        per_backend!($db, pg(_) => $pg, sqlite(_) => $sq)
     };
     ($db:expr, pg($pool:pat) => $pg:expr, sqlite => $sq:expr $(,)?) => {
+        per_backend!($db, pg($pool) => $pg, sqlite(_) => $sq)
+    };
+    ($db:expr, pg($pool:pat) => $pg:expr, sqlite($writer:pat) => $sq:expr $(,)?) => {
         match $db {
             $crate::db::Db::Postgres($pool) => $pg,
-            $crate::db::Db::Sqlite { .. } => $sq,
+            $crate::db::Db::Sqlite { writer: $writer, .. } => $sq,
         }
     };
 }

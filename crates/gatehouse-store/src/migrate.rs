@@ -17,27 +17,24 @@ pub struct MigrationStatus {
 }
 
 fn migrator(db: &Db) -> &'static Migrator {
-    match db {
-        Db::Postgres(_) => &POSTGRES,
-        Db::Sqlite { .. } => &SQLITE,
-    }
+    per_backend!(db, pg => &POSTGRES, sqlite => &SQLITE)
 }
 
 /// Apply every pending migration.
 pub async fn up(db: &Db) -> StoreResult<()> {
-    match db {
-        Db::Postgres(pool) => POSTGRES.run(pool).await?,
-        Db::Sqlite { writer, .. } => SQLITE.run(writer).await?,
-    }
+    per_backend!(db,
+        pg(pool) => POSTGRES.run(pool).await?,
+        sqlite(writer) => SQLITE.run(writer).await?,
+    );
     Ok(())
 }
 
 /// Revert applied migrations down to (and keeping) version `target`; 0 reverts all.
 pub async fn down_to(db: &Db, target: i64) -> StoreResult<()> {
-    match db {
-        Db::Postgres(pool) => POSTGRES.undo(pool, target).await?,
-        Db::Sqlite { writer, .. } => SQLITE.undo(writer, target).await?,
-    }
+    per_backend!(db,
+        pg(pool) => POSTGRES.undo(pool, target).await?,
+        sqlite(writer) => SQLITE.undo(writer, target).await?,
+    );
     Ok(())
 }
 

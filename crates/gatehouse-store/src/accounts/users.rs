@@ -278,3 +278,29 @@ pub async fn update_profile(ex: Exec<'_>, p: &ProfileRow) -> StoreResult<()> {
     )?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_leaves_the_password_hash_out() {
+        let now = chrono::Utc::now();
+        let row = UserRow {
+            id: UserId::new(),
+            email: "a@example.com".to_owned(),
+            username: None,
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned(),
+            is_active: true,
+            is_staff: false,
+            is_superuser: false,
+            last_login_at: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let shown = format!("{row:?}");
+        assert!(shown.contains("a@example.com"));
+        assert!(shown.contains("[redacted]"));
+        assert!(!shown.contains("argon2id"));
+    }
+}

@@ -255,3 +255,116 @@ pub fn rows_for(event: &Event<'_>, client: &ClientInfo, now: DateTime<Utc>) -> A
     }
     rows
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gatehouse_domain::ids::{DeviceId, SessionId};
+    use gatehouse_store::accounts::sessions::EndedSession;
+
+    fn client() -> ClientInfo {
+        ClientInfo {
+            ip: Some("203.0.113.9".parse().unwrap()),
+            user_agent: None,
+        }
+    }
+
+    #[test]
+    fn a_login_on_no_account_is_an_account_row_and_on_an_account_a_session_row() {
+        let now = Utc::now();
+        let unknown = rows_for(&Event::LoginFailed { user_id: None }, &client(), now);
+        assert_eq!(unknown.account.len(), 1);
+        assert_eq!(
+            unknown.account[0].action,
+            AccountAction::LoginFailedUnknownAccount
+        );
+        assert!(unknown.session.is_empty());
+
+        let user_id = UserId::new();
+        let known = rows_for(
+            &Event::LoginFailed {
+                user_id: Some(user_id),
+            },
+            &client(),
+            now,
+        );
+        assert!(known.account.is_empty());
+        assert_eq!(known.session[0].action, SessionAction::LoginFailed);
+        assert_eq!(known.session[0].risk_level, RiskLevel::Medium);
+        assert_eq!(known.session[0].user_id, user_id);
+    }
+
+    #[test]
+    fn locks_map_to_their_actions_and_only_new_locks_are_anomalies() {
+        let cases = [
+            (
+                LockChange::AccountNewlyLocked,
+                SessionAction::AccountLocked,
+                true,
+            ),
+            (
+                LockChange::AddressNewlyBlocked,
+                SessionAction::IpThrottled,
+                true,
+            ),
+            (LockChange::StillLocked, SessionAction::LoginLocked, false),
+        ];
+        for (lock, action, anomalous) in cases {
+            let event = Event::LoginRefusedLocked {
+                user_id: UserId::new(),
+                lock,
+            };
+            let rows = rows_for(&event, &client(), Utc::now());
+            assert_eq!(rows.session[0].action, action, "{lock:?}");
+            assert_eq!(rows.session[0].is_anomalous, anomalous, "{lock:?}");
+        }
+    }
+
+    #[test]
+    fn an_ended_session_writes_its_duration_and_unlinks_its_device() {
+        let now = Utc::now();
+        let session = EndedSession {
+            id: SessionId::new(),
+            device_id: Some(DeviceId::new()),
+            created_at: now - chrono::Duration::seconds(90),
+        };
+        let event = Event::SessionEnded {
+            user_id: UserId::new(),
+            session: &session,
+            reason: RevocationReason::LogoutAll,
+        };
+        let rows = rows_for(&event, &client(), now);
+        assert_eq!(rows.session[0].action, SessionAction::LogoutAll);
+        assert_eq!(rows.session[0].session_duration_seconds, Some(90));
+        assert_eq!(rows.link[0].link_action, LinkAction::Unlinked);
+        assert_eq!(rows.link[0].link_duration_seconds, Some(90));
+
+        let without_device = EndedSession {
+            device_id: None,
+            ..session
+        };
+        let event = Event::SessionEnded {
+            user_id: UserId::new(),
+            session: &without_device,
+            reason: RevocationReason::DeviceRemoved,
+        };
+        let rows = rows_for(&event, &client(), now);
+        assert_eq!(rows.session[0].action, SessionAction::SessionRevoked);
+        assert!(rows.link.is_empty());
+    }
+
+    #[test]
+    fn reuse_of_a_refresh_token_is_high_risk_and_queued_for_review() {
+        let event = Event::RefreshTokenReused {
+            user_id: UserId::new(),
+            session_id: SessionId::new(),
+            device_id: None,
+            family_id: gatehouse_domain::ids::TokenFamilyId::new(),
+        };
+        let rows = rows_for(&event, &client(), Utc::now());
+        let row = &rows.session[0];
+        assert_eq!(row.risk_level, RiskLevel::High);
+        assert!(row.requires_review && row.is_anomalous);
+        assert_eq!(row.review_status(), Some("pending"));
+    }
+}

@@ -48,7 +48,7 @@ pub async fn refresh(
         let known = refresh_tokens::find(tx.exec(), &hash).await?;
         return match known {
             Some(row) if row.revocation_reason == Some(RevocationReason::Rotated) => {
-                revoke_on_reuse(core, tx, &row, client).await?;
+                revoke_on_reuse(tx, &row, client, core.clock.now()).await?;
                 Err(AccountsError::RefreshTokenReused)
             }
             _ => Err(AccountsError::InvalidRefreshToken),
@@ -73,12 +73,11 @@ pub async fn refresh(
 }
 
 async fn revoke_on_reuse(
-    core: &Core,
     mut tx: Tx,
     row: &RefreshTokenRow,
     client: &ClientInfo,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> AccountsResult<()> {
-    let now = core.clock.now();
     let reason = RevocationReason::ReuseDetected;
     refresh_tokens::revoke_family(tx.exec(), row.family_id, reason, now).await?;
     let ended = sessions::end(tx.exec(), row.user_id, row.session_id, revoked(reason), now).await?;

@@ -22,7 +22,7 @@ fn main() -> ExitCode {
         Ok(loaded) => {
             logging::init(&loaded.settings.log);
             for deprecation in &loaded.deprecations {
-                tracing::warn!("{deprecation}");
+                tracing::warn!(old = %deprecation.old, new = %deprecation.new, "{deprecation}");
             }
             loaded.settings
         }

@@ -176,6 +176,35 @@ fn known_keys() -> Result<Map<String, Value>, SettingError> {
     }
 }
 
+/// The value at `path` if it is a setting (not a section), else `None`.
+fn leaf_at<'a, S: AsRef<str>>(known: &'a Map<String, Value>, path: &[S]) -> Option<&'a Value> {
+    let (last, sections) = path.split_last()?;
+    let mut node = known;
+    for section in sections {
+        node = node.get(section.as_ref())?.as_object()?;
+    }
+    node.get(last.as_ref()).filter(|value| !value.is_object())
+}
+
+/// Put `value` at `path`, creating sections on the way. A section that is already something
+/// else is left as it is: extracting it reports the wrong type.
+fn insert<S: AsRef<str>>(map: &mut Map<String, Value>, path: &[S], value: Value) {
+    match path {
+        [] => {}
+        [key] => {
+            map.insert(key.as_ref().to_owned(), value);
+        }
+        [section, rest @ ..] => {
+            let node = map
+                .entry(section.as_ref().to_owned())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(inner) = node {
+                insert(inner, rest, value);
+            }
+        }
+    }
+}
+
 fn internal(message: impl Into<String>) -> SettingError {
     SettingError {
         key: "configuration".to_owned(),

@@ -8,7 +8,7 @@
 //! (for mounted secrets). Old flat names resolve through [`legacy`](super::legacy).
 //! `GATEHOUSE_TEST_*` and `GATEHOUSE_BENCH_*` belong to the test suite and benchmarks.
 
-use super::{legacy, Deprecation, SettingError};
+use super::{insert, leaf_at, legacy, Deprecation, SettingError};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -28,38 +28,6 @@ pub(super) struct EnvSettings {
 pub(super) fn variable_name<S: AsRef<str>>(path: &[S]) -> String {
     let names: Vec<&str> = path.iter().map(AsRef::as_ref).collect();
     format!("{PREFIX}{}", names.join(LEVEL_SEPARATOR).to_uppercase())
-}
-
-/// The value at `path` if it is a setting (not a section), else `None`.
-pub(super) fn leaf_at<'a, S: AsRef<str>>(
-    known: &'a Map<String, Value>,
-    path: &[S],
-) -> Option<&'a Value> {
-    let (last, sections) = path.split_last()?;
-    let mut node = known;
-    for section in sections {
-        node = node.get(section.as_ref())?.as_object()?;
-    }
-    node.get(last.as_ref()).filter(|value| !value.is_object())
-}
-
-/// Put `value` at `path`, creating sections on the way. A section that is already something
-/// else is left as it is: extracting it reports the wrong type.
-pub(super) fn insert<S: AsRef<str>>(map: &mut Map<String, Value>, path: &[S], value: Value) {
-    match path {
-        [] => {}
-        [key] => {
-            map.insert(key.as_ref().to_owned(), value);
-        }
-        [section, rest @ ..] => {
-            let node = map
-                .entry(section.as_ref().to_owned())
-                .or_insert_with(|| Value::Object(Map::new()));
-            if let Value::Object(inner) = node {
-                insert(inner, rest, value);
-            }
-        }
-    }
 }
 
 /// What a variable's name (without the prefix, lower-cased) stands for.

@@ -7,8 +7,7 @@
 //! more release with a deprecation warning. Setting a key by its old and new name at once
 //! is refused.
 
-use super::env::{insert, leaf_at};
-use super::{Deprecation, SettingError};
+use super::{insert, leaf_at, Deprecation, SettingError};
 use serde_json::{Map, Value};
 use std::path::Path;
 
@@ -77,7 +76,7 @@ pub(super) fn find(old: &str) -> Option<&'static Renamed> {
 }
 
 /// How a key is written in the TOML file: `[tokens] issuer`, or `data_dir` at the top.
-pub(super) fn toml_name(path: &[&str]) -> String {
+fn toml_name(path: &[&str]) -> String {
     match path.split_last() {
         Some((key, [])) => (*key).to_owned(),
         Some((key, sections)) => format!("[{}] {key}", sections.join(".")),

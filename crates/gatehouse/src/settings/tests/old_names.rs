@@ -2,7 +2,7 @@
 //! one works with a deprecation naming its new key, and old plus new at once is refused.
 
 use super::*;
-use crate::settings::env::{leaf_at, variable_name};
+use crate::settings::env::variable_name;
 use crate::settings::legacy::{find, RENAMED};
 
 #[test]

@@ -1,7 +1,10 @@
 //! Settings the use cases need (lifetimes, limits, hashing cost), with production
-//! defaults. The binary fills this from its configuration file and environment.
+//! defaults, and the configuration sections they are read from (`[tokens]`, `[argon2]`,
+//! `[password]`, `[login]`). The binary fills these from its configuration file and
+//! environment.
 
 use gatehouse_domain::accounts::PasswordPolicy;
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 /// Argon2id cost. Production default: OWASP's m=19456 KiB, t=2, p=1.
@@ -79,6 +82,140 @@ impl Default for CoreConfig {
             password_policy: PasswordPolicy::default(),
             password_history: 5,
             throttle: ThrottleLimits::default(),
+        }
+    }
+}
+
+// The configuration file's sections that core reads. Each is the section as an operator
+// writes it (whole seconds, plain numbers); `CoreConfig::from_sections` turns them into
+// the typed values above. The binary layers file and environment over these defaults and
+// checks the ranges; unknown keys are refused here, by serde.
+
+/// `[tokens]`: the JWT issuer and the lifetimes of access tokens, refresh tokens and sessions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TokensConfig {
+    pub issuer: String,
+    pub access_token_ttl_secs: u64,
+    pub refresh_token_ttl_secs: u64,
+    pub session_ttl_secs: u64,
+}
+
+impl Default for TokensConfig {
+    fn default() -> Self {
+        let core = CoreConfig::default();
+        Self {
+            issuer: core.issuer,
+            access_token_ttl_secs: core.access_token_ttl.as_secs(),
+            refresh_token_ttl_secs: core.refresh_token_ttl.as_secs(),
+            session_ttl_secs: core.session_ttl.as_secs(),
+        }
+    }
+}
+
+/// `[argon2]`: the Argon2id cost of new hashes, and how many may run at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Argon2Config {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+    /// Concurrent password hashes; 0 = one per CPU.
+    pub hash_concurrency: usize,
+}
+
+impl Default for Argon2Config {
+    fn default() -> Self {
+        let params = Argon2Params::default();
+        Self {
+            memory_kib: params.memory_kib,
+            iterations: params.iterations,
+            parallelism: params.parallelism,
+            hash_concurrency: 0,
+        }
+    }
+}
+
+/// `[password]`: the length policy (NIST 800-63B 5.1.1.2) and the reuse history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PasswordConfig {
+    pub min_length: usize,
+    pub max_length: usize,
+    pub history: u32,
+}
+
+impl Default for PasswordConfig {
+    fn default() -> Self {
+        let policy = PasswordPolicy::default();
+        Self {
+            min_length: policy.min_length,
+            max_length: policy.max_length,
+            history: CoreConfig::default().password_history,
+        }
+    }
+}
+
+/// `[login]`: the failed-login throttle ([`ThrottleLimits`]) in whole seconds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoginConfig {
+    pub max_failures_per_account: u32,
+    pub account_window_secs: u64,
+    pub max_failures_per_ip: u32,
+    pub ip_window_secs: u64,
+    pub lockout_secs: u64,
+}
+
+impl Default for LoginConfig {
+    fn default() -> Self {
+        let limits = ThrottleLimits::default();
+        Self {
+            max_failures_per_account: limits.account_max_failures,
+            account_window_secs: limits.account_window.as_secs(),
+            max_failures_per_ip: limits.ip_max_failures,
+            ip_window_secs: limits.ip_window.as_secs(),
+            lockout_secs: limits.lockout.as_secs(),
+        }
+    }
+}
+
+impl CoreConfig {
+    /// The configuration core runs with, from the sections as written.
+    pub fn from_sections(
+        tokens: &TokensConfig,
+        argon2: &Argon2Config,
+        password: &PasswordConfig,
+        login: &LoginConfig,
+    ) -> Self {
+        let secs = Duration::from_secs;
+        let defaults = Self::default();
+        Self {
+            issuer: tokens.issuer.clone(),
+            access_token_ttl: secs(tokens.access_token_ttl_secs),
+            refresh_token_ttl: secs(tokens.refresh_token_ttl_secs),
+            session_ttl: secs(tokens.session_ttl_secs),
+            argon2: Argon2Params {
+                memory_kib: argon2.memory_kib,
+                iterations: argon2.iterations,
+                parallelism: argon2.parallelism,
+            },
+            hash_concurrency: match argon2.hash_concurrency {
+                0 => defaults.hash_concurrency,
+                n => n,
+            },
+            password_policy: PasswordPolicy {
+                min_length: password.min_length,
+                max_length: password.max_length,
+            },
+            password_history: password.history,
+            throttle: ThrottleLimits {
+                account_max_failures: login.max_failures_per_account,
+                account_window: secs(login.account_window_secs),
+                ip_max_failures: login.max_failures_per_ip,
+                ip_window: secs(login.ip_window_secs),
+                lockout: secs(login.lockout_secs),
+            },
         }
     }
 }

@@ -2,6 +2,7 @@
 //! errors leave as RFC 9457 problem+json. The OpenAPI document is generated from the
 //! handler annotations and served with a browsable page.
 
+mod config;
 mod docs_page;
 pub mod error;
 pub mod extract;
@@ -16,24 +17,10 @@ use axum::Router;
 use gatehouse_core::Core;
 use std::sync::Arc;
 
+pub use config::HttpConfig;
 pub use error::ApiError;
 pub use metrics::Metrics;
 pub use openapi::ApiDoc;
-
-/// HTTP-level settings.
-#[derive(Debug, Clone)]
-pub struct HttpConfig {
-    /// Largest accepted request body, in bytes.
-    pub max_body_bytes: usize,
-}
-
-impl Default for HttpConfig {
-    fn default() -> Self {
-        Self {
-            max_body_bytes: 16 * 1024,
-        }
-    }
-}
 
 /// What every handler can reach through `State`.
 #[derive(Clone)]

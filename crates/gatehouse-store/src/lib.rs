@@ -14,6 +14,7 @@ mod macros;
 
 pub mod accounts;
 pub mod audit;
+pub mod config;
 pub mod db;
 pub mod error;
 pub mod maintenance;
@@ -21,5 +22,6 @@ pub mod migrate;
 pub mod throttle;
 pub mod types;
 
+pub use config::DatabaseConfig;
 pub use db::{Backend, Conn, Db, DbOptions, Exec, Executor, Tx};
 pub use error::{StoreError, StoreResult};

@@ -3,7 +3,7 @@
 use crate::settings::Settings;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use gatehouse_store::{migrate, Db, DbOptions};
+use gatehouse_store::{migrate, Db};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -47,7 +47,7 @@ pub enum MigrateAction {
 
 pub async fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Result<()> {
     settings.ensure_data_dir()?;
-    let db = Db::connect(&settings.database_url(), &DbOptions::default())
+    let db = Db::connect(&settings.database_url(), &settings.database.options())
         .await
         .context("cannot connect to the database")?;
     match action {

@@ -1,7 +1,7 @@
 //! The `gatehouse` binary: `serve`, `migrate` (`up`, `down --to N`, `status`) and
-//! `version`. Configuration comes from a TOML file, `GATEHOUSE_*` variables and
-//! `GATEHOUSE_*_FILE` secrets; a bad setting stops start-up with one line naming it and
-//! exit code 2.
+//! `version`. Configuration comes from a TOML file in sections, `GATEHOUSE_SECTION__KEY`
+//! variables and `GATEHOUSE_SECTION__KEY_FILE` secrets; a bad setting stops start-up with
+//! one line naming it and exit code 2, an old flat name is warned about.
 
 mod cli;
 mod keys;
@@ -19,13 +19,18 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let settings = match settings::Settings::load(cli.config.as_deref()) {
-        Ok(s) => s,
+        Ok(loaded) => {
+            logging::init(&loaded.settings.log);
+            for deprecation in &loaded.deprecations {
+                tracing::warn!(old = %deprecation.old, new = %deprecation.new, "{deprecation}");
+            }
+            loaded.settings
+        }
         Err(e) => {
             eprintln!("gatehouse: configuration error: {e}");
             return ExitCode::from(2);
         }
     };
-    logging::init(&settings);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -4,25 +4,18 @@
 use crate::settings::Settings;
 use anyhow::Context;
 use gatehouse_core::{Core, SystemClock};
-use gatehouse_http::{router, AppState, HttpConfig};
-use gatehouse_store::{maintenance, migrate, Db, DbOptions};
+use gatehouse_http::{router, AppState};
+use gatehouse_store::{maintenance, migrate, Db};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
     settings.ensure_data_dir()?;
-    let keys = crate::keys::load(&settings)?;
-    let url = settings.database_url();
-    let db = Db::connect(
-        &url,
-        &DbOptions {
-            max_connections: settings.db_max_connections,
-            ..DbOptions::default()
-        },
-    )
-    .await
-    .context("cannot connect to the database")?;
+    let keys = crate::keys::load(&settings.keys, &settings.data_dir)?;
+    let db = Db::connect(&settings.database_url(), &settings.database.options())
+        .await
+        .context("cannot connect to the database")?;
     migrate::up(&db)
         .await
         .context("applying migrations failed")?;
@@ -37,13 +30,12 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         settings.core_config(),
     )
     .context("invalid password hashing parameters")?;
-    let app = router(
-        AppState::new(core),
-        &HttpConfig {
-            max_body_bytes: settings.max_body_bytes,
-        },
-    );
-    let addr: SocketAddr = settings.listen.parse().context("invalid listen address")?;
+    let app = router(AppState::new(core), &settings.http);
+    let addr: SocketAddr = settings
+        .http
+        .listen
+        .parse()
+        .context("invalid listen address")?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;

@@ -1,92 +1,58 @@
-//! Settings: defaults, then a TOML file (`--config`), then `GATEHOUSE_<KEY>` variables,
-//! then `GATEHOUSE_<KEY>_FILE` (the setting's value read from a file, for secrets; a
-//! setting whose own name ends in `_file`, like `signing_key_file`, is set directly).
-//! Every key is known: an unknown or invalid one is refused with its name.
-//! `GATEHOUSE_TEST_*` and `GATEHOUSE_BENCH_*` are reserved for the test suite and
-//! benchmarks and ignored here.
+//! Settings, by section: defaults, then a TOML file (`--config`), then environment
+//! variables. Each section is a struct next to the code that reads it (`[http]` in the HTTP
+//! crate, `[database]` in the store, `[tokens]`, `[argon2]`, `[password]` and `[login]` in
+//! core, `[log]` and `[keys]` here) and refuses keys it does not know.
+//!
+//! A variable names its key's path with `__` between levels: `GATEHOUSE_TOKENS__ISSUER`
+//! is `[tokens] issuer`, `GATEHOUSE_NOTIFY__SMTP__URL` would be `[notify.smtp] url`. A
+//! `_FILE` suffix reads the value from a file ([`env`]); the flat names of earlier releases
+//! still work for now ([`legacy`]). A bad or unknown key stops start-up with one line that
+//! names it ([`validate`]).
 
-use figment::providers::{Format, Serialized, Toml};
+mod env;
+mod legacy;
+mod validate;
+
+use crate::keys::KeysConfig;
+use crate::logging::LogConfig;
+use figment::providers::{Format, Toml};
 use figment::Figment;
-use gatehouse_core::config::{Argon2Params, CoreConfig, ThrottleLimits};
-use gatehouse_core::keys::{parse_secret32, KeyError, SigningKeyPair};
-use gatehouse_domain::accounts::PasswordPolicy;
+use gatehouse_core::config::{Argon2Config, CoreConfig, LoginConfig, PasswordConfig, TokensConfig};
+use gatehouse_http::HttpConfig;
+use gatehouse_store::DatabaseConfig;
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-const PREFIX: &str = "GATEHOUSE_";
-
-/// Every setting, with its default. Keys are the field names (TOML) and
-/// `GATEHOUSE_<FIELD NAME IN CAPITALS>` (environment).
+/// Every setting, with its default, section by section.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct Settings {
-    /// `sqlite:…` or `postgres://…`. Default: an SQLite file in the data directory.
-    pub database_url: String,
-    pub listen: String,
+    /// Where generated keys and the default SQLite file live.
     pub data_dir: PathBuf,
-    /// `auto` (JSON when not on a terminal), `json` or `text`.
-    pub log_format: String,
-    /// A tracing filter, e.g. `info` or `gatehouse=debug,info`.
-    pub log_level: String,
-    /// Ed25519 PKCS#8 PEM file; default `<data_dir>/signing-key.pem`, created if missing.
-    pub signing_key_file: Option<PathBuf>,
-    /// Base64 of 32 bytes; default read from (or created in) `<data_dir>/pepper.key`.
-    pub pepper: Option<String>,
-    /// Base64 of 32 bytes; default read from (or created in) `<data_dir>/encryption.key`.
-    pub encryption_key: Option<String>,
-    pub issuer: String,
-    pub access_token_ttl_secs: u64,
-    pub refresh_token_ttl_secs: u64,
-    pub session_ttl_secs: u64,
-    pub argon2_memory_kib: u32,
-    pub argon2_iterations: u32,
-    pub argon2_parallelism: u32,
-    /// Concurrent password hashes; 0 = number of CPUs.
-    pub hash_concurrency: usize,
-    pub password_min_length: usize,
-    pub password_max_length: usize,
-    pub password_history: u32,
-    pub login_max_failures_per_account: u32,
-    pub login_account_window_secs: u64,
-    pub login_max_failures_per_ip: u32,
-    pub login_ip_window_secs: u64,
-    pub login_lockout_secs: u64,
-    pub max_body_bytes: usize,
-    pub db_max_connections: u32,
+    pub log: LogConfig,
+    pub keys: KeysConfig,
+    pub http: HttpConfig,
+    pub database: DatabaseConfig,
+    pub tokens: TokensConfig,
+    pub argon2: Argon2Config,
+    pub password: PasswordConfig,
+    pub login: LoginConfig,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        let core = CoreConfig::default();
         Self {
-            database_url: String::new(),
-            listen: "127.0.0.1:8080".to_owned(),
             data_dir: PathBuf::from("./data"),
-            log_format: "auto".to_owned(),
-            log_level: "info".to_owned(),
-            signing_key_file: None,
-            pepper: None,
-            encryption_key: None,
-            issuer: core.issuer,
-            access_token_ttl_secs: core.access_token_ttl.as_secs(),
-            refresh_token_ttl_secs: core.refresh_token_ttl.as_secs(),
-            session_ttl_secs: core.session_ttl.as_secs(),
-            argon2_memory_kib: core.argon2.memory_kib,
-            argon2_iterations: core.argon2.iterations,
-            argon2_parallelism: core.argon2.parallelism,
-            hash_concurrency: 0,
-            password_min_length: core.password_policy.min_length,
-            password_max_length: core.password_policy.max_length,
-            password_history: core.password_history,
-            login_max_failures_per_account: core.throttle.account_max_failures,
-            login_account_window_secs: core.throttle.account_window.as_secs(),
-            login_max_failures_per_ip: core.throttle.ip_max_failures,
-            login_ip_window_secs: core.throttle.ip_window.as_secs(),
-            login_lockout_secs: core.throttle.lockout.as_secs(),
-            max_body_bytes: 16 * 1024,
-            db_max_connections: 16,
+            log: LogConfig::default(),
+            keys: KeysConfig::default(),
+            http: HttpConfig::default(),
+            database: DatabaseConfig::default(),
+            tokens: TokensConfig::default(),
+            argon2: Argon2Config::default(),
+            password: PasswordConfig::default(),
+            login: LoginConfig::default(),
         }
     }
 }
@@ -99,31 +65,52 @@ pub struct SettingError {
     pub message: String,
 }
 
-fn env_name(key: &str) -> String {
-    format!("{PREFIX}{}", key.to_uppercase())
+/// An old setting name that still works, for one release.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deprecation {
+    /// The name as the user wrote it.
+    pub old: String,
+    /// The name to use instead.
+    pub new: String,
 }
 
-fn refuse(key: &str, message: impl Into<String>) -> SettingError {
-    SettingError {
-        key: format!("{} ({key})", env_name(key)),
-        message: message.into(),
+impl std::fmt::Display for Deprecation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the setting {} is deprecated and stops working in the next release; use {}",
+            self.old, self.new
+        )
     }
 }
 
-/// What was wrong with a key, without the `what` prefix (the caller names the setting).
-fn key_error_detail(e: KeyError) -> String {
-    match e {
-        KeyError::Invalid { detail, .. } => detail,
-        e @ KeyError::Io { .. } => e.to_string(),
-    }
+/// Settings that passed every check, and the old names they were given with.
+#[derive(Debug)]
+pub struct Loaded {
+    pub settings: Settings,
+    pub deprecations: Vec<Deprecation>,
 }
 
-fn is_reserved(var: &str) -> bool {
-    var.starts_with("GATEHOUSE_TEST_") || var.starts_with("GATEHOUSE_BENCH_")
+/// Which variable set each key (dotted path -> variable name), so an error names what the
+/// user actually wrote.
+#[derive(Debug, Default)]
+struct Origins(BTreeMap<String, String>);
+
+impl Origins {
+    fn refuse(&self, key: &str, message: impl Into<String>) -> SettingError {
+        let key = match self.0.get(key) {
+            Some(variable) => format!("{variable} ({key})"),
+            None => key.to_owned(),
+        };
+        SettingError {
+            key,
+            message: message.into(),
+        }
+    }
 }
 
 impl Settings {
-    pub fn load(config_file: Option<&Path>) -> Result<Self, SettingError> {
+    pub fn load(config_file: Option<&Path>) -> Result<Loaded, SettingError> {
         Self::load_from(config_file, std::env::vars().collect())
     }
 
@@ -131,175 +118,30 @@ impl Settings {
     pub fn load_from(
         config_file: Option<&Path>,
         env: Vec<(String, String)>,
-    ) -> Result<Self, SettingError> {
+    ) -> Result<Loaded, SettingError> {
+        let known = known_keys()?;
+        let mut deprecations = Vec::new();
+        let mut figment = Figment::new();
         if let Some(path) = config_file {
-            if !path.exists() {
-                return Err(SettingError {
-                    key: "--config".to_owned(),
-                    message: format!("{} does not exist", path.display()),
-                });
-            }
+            let mut values = read_toml(path)?;
+            deprecations.extend(legacy::rename_in_file(&mut values, path)?);
+            figment = figment.merge(Layer::new(path.display().to_string(), values)?);
         }
-        let defaults = default_values()?;
-        let env_map = collect_env(&defaults, env)?;
-        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
-        if let Some(path) = config_file {
-            figment = figment.merge(Toml::file_exact(path));
-        }
-        figment = figment.merge(EnvValues(env_map));
-        let settings: Settings = figment.extract().map_err(|e| {
-            let key = e.path.join(".");
-            let key = if key.is_empty() {
-                "configuration".to_owned()
-            } else {
-                key
-            };
-            let origin = e
-                .metadata
-                .as_ref()
-                .map(|m| m.name.to_string())
-                .unwrap_or_default();
-            let message = match &e.kind {
-                // Only the TOML file can get here: unknown variables are refused earlier.
-                figment::error::Kind::UnknownField(field, _) => {
-                    return SettingError {
-                        key: field.clone(),
-                        message: "unknown setting".to_owned(),
-                    };
-                }
-                kind => format!(
-                    "{kind}{}",
-                    if origin.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" (from {origin})")
-                    }
-                ),
-            };
-            refuse(&key, message)
-        })?;
-        settings.validate()?;
-        Ok(settings)
+        let env = env::collect(&known, env)?;
+        deprecations.extend(env.deprecations);
+        let origins = Origins(env.origins);
+        figment = figment.merge(Layer::new("environment".to_owned(), env.values)?);
+        let settings: Settings = figment
+            .extract()
+            .map_err(|e| extraction_error(e, &origins))?;
+        settings.validate(&origins)?;
+        Ok(Loaded {
+            settings,
+            deprecations,
+        })
     }
 
-    fn validate(&self) -> Result<(), SettingError> {
-        self.listen
-            .parse::<SocketAddr>()
-            .map_err(|e| refuse("listen", format!("not an address:port ({e})")))?;
-        let url = self.database_url.as_str();
-        if !(url.is_empty()
-            || url.starts_with("sqlite:")
-            || url.starts_with("postgres://")
-            || url.starts_with("postgresql://"))
-        {
-            return Err(refuse(
-                "database_url",
-                "must start with sqlite: or postgres://",
-            ));
-        }
-        if !["auto", "json", "text"].contains(&self.log_format.as_str()) {
-            return Err(refuse("log_format", "must be auto, json or text"));
-        }
-        tracing_subscriber::EnvFilter::try_new(&self.log_level)
-            .map_err(|e| refuse("log_level", e.to_string()))?;
-        if !(8..=64).contains(&self.password_min_length) {
-            return Err(refuse(
-                "password_min_length",
-                "must be 8 to 64 (NIST 800-63B requires at least 8)",
-            ));
-        }
-        if self.password_max_length < 64.max(self.password_min_length)
-            || self.password_max_length > 1024
-        {
-            return Err(refuse(
-                "password_max_length",
-                "must be 64 to 1024 and at least password_min_length",
-            ));
-        }
-        if self.argon2_parallelism == 0
-            || self.argon2_iterations == 0
-            || self.argon2_memory_kib < 8 * self.argon2_parallelism
-        {
-            return Err(refuse(
-                "argon2_memory_kib",
-                "argon2 needs iterations >= 1, parallelism >= 1, memory >= 8 KiB x parallelism",
-            ));
-        }
-        if self.hash_concurrency > 256 {
-            return Err(refuse(
-                "hash_concurrency",
-                "must be 0 (one per CPU) to 256; each hash holds argon2_memory_kib of memory",
-            ));
-        }
-        if !(1..=24).contains(&self.password_history) {
-            return Err(refuse("password_history", "must be 1 to 24"));
-        }
-        if !(1..=100).contains(&self.login_max_failures_per_account) {
-            return Err(refuse(
-                "login_max_failures_per_account",
-                "must be 1 to 100 (NIST 800-63B 5.2.2)",
-            ));
-        }
-        // Per address, not per account: one address can front many users (NAT, proxies),
-        // but 0 would block every login.
-        if !(1..=100_000).contains(&self.login_max_failures_per_ip) {
-            return Err(refuse("login_max_failures_per_ip", "must be 1 to 100000"));
-        }
-        for (key, value) in [
-            ("access_token_ttl_secs", self.access_token_ttl_secs),
-            ("refresh_token_ttl_secs", self.refresh_token_ttl_secs),
-            ("session_ttl_secs", self.session_ttl_secs),
-            ("login_account_window_secs", self.login_account_window_secs),
-            ("login_ip_window_secs", self.login_ip_window_secs),
-            ("login_lockout_secs", self.login_lockout_secs),
-        ] {
-            if value == 0 {
-                return Err(refuse(key, "must be greater than 0"));
-            }
-        }
-        if self.max_body_bytes < 1024 {
-            return Err(refuse("max_body_bytes", "must be at least 1024"));
-        }
-        if self.db_max_connections == 0 {
-            return Err(refuse("db_max_connections", "must be at least 1"));
-        }
-        self.validate_keys()
-    }
-
-    /// Keys given in the configuration are checked here, so a bad one stops start-up like
-    /// any other setting instead of failing later in `keys::load`. The values themselves
-    /// are never echoed.
-    fn validate_keys(&self) -> Result<(), SettingError> {
-        for (key, value) in [
-            ("pepper", &self.pepper),
-            ("encryption_key", &self.encryption_key),
-        ] {
-            if let Some(text) = value {
-                parse_secret32(key, text).map_err(|e| refuse(key, key_error_detail(e)))?;
-            }
-        }
-        if let Some(path) = &self.signing_key_file {
-            let pem = std::fs::read_to_string(path).map_err(|e| {
-                refuse(
-                    "signing_key_file",
-                    format!("cannot read {}: {e}", path.display()),
-                )
-            })?;
-            SigningKeyPair::from_pem(&pem).map_err(|e| {
-                refuse(
-                    "signing_key_file",
-                    format!(
-                        "{} is not an Ed25519 PKCS#8 PEM key: {}",
-                        path.display(),
-                        key_error_detail(e)
-                    ),
-                )
-            })?;
-        }
-        Ok(())
-    }
-
-    /// Create the data directory if needed, and fill in the default database URL.
+    /// Create the data directory if needed.
     pub fn ensure_data_dir(&self) -> anyhow::Result<()> {
         std::fs::create_dir_all(&self.data_dir).map_err(|e| {
             anyhow::anyhow!(
@@ -311,145 +153,138 @@ impl Settings {
 
     /// The database URL, defaulting to `<data_dir>/gatehouse.db`.
     pub fn database_url(&self) -> String {
-        if self.database_url.is_empty() {
+        if self.database.url.is_empty() {
             format!("sqlite://{}", self.data_dir.join("gatehouse.db").display())
         } else {
-            self.database_url.clone()
+            self.database.url.clone()
         }
     }
 
     pub fn core_config(&self) -> CoreConfig {
-        let secs = Duration::from_secs;
-        CoreConfig {
-            issuer: self.issuer.clone(),
-            access_token_ttl: secs(self.access_token_ttl_secs),
-            refresh_token_ttl: secs(self.refresh_token_ttl_secs),
-            session_ttl: secs(self.session_ttl_secs),
-            argon2: Argon2Params {
-                memory_kib: self.argon2_memory_kib,
-                iterations: self.argon2_iterations,
-                parallelism: self.argon2_parallelism,
-            },
-            hash_concurrency: if self.hash_concurrency == 0 {
-                CoreConfig::default().hash_concurrency
-            } else {
-                self.hash_concurrency
-            },
-            password_policy: PasswordPolicy {
-                min_length: self.password_min_length,
-                max_length: self.password_max_length,
-            },
-            password_history: self.password_history,
-            throttle: ThrottleLimits {
-                account_max_failures: self.login_max_failures_per_account,
-                account_window: secs(self.login_account_window_secs),
-                ip_max_failures: self.login_max_failures_per_ip,
-                ip_window: secs(self.login_ip_window_secs),
-                lockout: secs(self.login_lockout_secs),
-            },
-        }
+        CoreConfig::from_sections(&self.tokens, &self.argon2, &self.password, &self.login)
     }
 }
 
-/// Every setting's default, keyed by setting name: the set of known keys and, from each
-/// default's type, how to read an environment value for it. Taken from the struct itself
-/// so a new field needs no second list.
-fn default_values() -> Result<serde_json::Map<String, serde_json::Value>, SettingError> {
+/// Every setting's default, by section: the set of known keys and, from each default's
+/// type, how to read an environment value for it. Taken from the structs themselves so a
+/// new field or section needs no second list.
+fn known_keys() -> Result<Map<String, Value>, SettingError> {
     match serde_json::to_value(Settings::default()) {
-        Ok(serde_json::Value::Object(map)) => Ok(map),
-        Ok(_) => Err(SettingError {
-            key: "configuration".to_owned(),
-            message: "defaults are not a map of settings".to_owned(),
-        }),
-        Err(e) => Err(SettingError {
-            key: "configuration".to_owned(),
-            message: format!("cannot list the defaults: {e}"),
-        }),
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(internal("defaults are not a map of settings")),
+        Err(e) => Err(internal(format!("cannot list the defaults: {e}"))),
     }
 }
 
-/// Collect `GATEHOUSE_<KEY>` and `GATEHOUSE_<KEY>_FILE` as setting name -> value.
-///
-/// A variable whose whole lower-cased name is a setting is that setting, so
-/// `GATEHOUSE_SIGNING_KEY_FILE` is the path setting `signing_key_file`. Only otherwise does
-/// a `_FILE` suffix mean "the value of `<stem>`, read from this file" (so
-/// `GATEHOUSE_SIGNING_KEY_FILE_FILE` reads that path from a file).
-fn collect_env(
-    defaults: &serde_json::Map<String, serde_json::Value>,
-    env: Vec<(String, String)>,
-) -> Result<figment::value::Dict, SettingError> {
-    let mut env_map = figment::value::Dict::new();
-    for (name, value) in env {
-        let Some(rest) = name.strip_prefix(PREFIX) else {
-            continue;
-        };
-        if is_reserved(&name) {
-            continue;
+/// The value at `path` if it is a setting (not a section), else `None`.
+fn leaf_at<'a, S: AsRef<str>>(known: &'a Map<String, Value>, path: &[S]) -> Option<&'a Value> {
+    let (last, sections) = path.split_last()?;
+    let mut node = known;
+    for section in sections {
+        node = node.get(section.as_ref())?.as_object()?;
+    }
+    node.get(last.as_ref()).filter(|value| !value.is_object())
+}
+
+/// Put `value` at `path`, creating sections on the way. A section that is already something
+/// else is left as it is: extracting it reports the wrong type.
+fn insert<S: AsRef<str>>(map: &mut Map<String, Value>, path: &[S], value: Value) {
+    match path {
+        [] => {}
+        [key] => {
+            map.insert(key.as_ref().to_owned(), value);
         }
-        let lower = rest.to_lowercase();
-        let (key, value) = if defaults.contains_key(&lower) {
-            (lower, value)
-        } else {
-            match lower.strip_suffix("_file") {
-                Some(stem) if defaults.contains_key(stem) => {
-                    let contents = std::fs::read_to_string(&value).map_err(|e| SettingError {
-                        key: name.clone(),
-                        message: format!("cannot read {value}: {e}"),
-                    })?;
-                    (
-                        stem.to_owned(),
-                        contents.trim_end_matches(['\n', '\r']).to_owned(),
-                    )
-                }
-                _ => {
-                    return Err(SettingError {
-                        key: name,
-                        message: "unknown setting".to_owned(),
-                    })
-                }
+        [section, rest @ ..] => {
+            let node = map
+                .entry(section.as_ref().to_owned())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(inner) = node {
+                insert(inner, rest, value);
             }
-        };
-        let value = env_value(&key, defaults.get(&key), value)?;
-        if env_map.insert(key.clone(), value).is_some() {
-            return Err(refuse(
-                &key,
-                "set both directly and through _FILE; choose one",
-            ));
         }
     }
-    Ok(env_map)
 }
 
-/// The collected variables as one figment source, so errors say "from environment".
-struct EnvValues(figment::value::Dict);
+fn internal(message: impl Into<String>) -> SettingError {
+    SettingError {
+        key: "configuration".to_owned(),
+        message: message.into(),
+    }
+}
 
-impl figment::Provider for EnvValues {
+/// The file's settings as written (sections are tables), before old names are moved.
+fn read_toml(path: &Path) -> Result<Map<String, Value>, SettingError> {
+    let refuse = |message: String| SettingError {
+        key: "--config".to_owned(),
+        message,
+    };
+    if !path.exists() {
+        return Err(refuse(format!("{} does not exist", path.display())));
+    }
+    let data = figment::Provider::data(&Toml::file_exact(path))
+        .map_err(|e| refuse(format!("{}: {e}", path.display())))?;
+    let dict = data
+        .get(&figment::Profile::Default)
+        .cloned()
+        .unwrap_or_default();
+    match serde_json::to_value(dict) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(refuse(format!(
+            "{} is not a table of settings",
+            path.display()
+        ))),
+    }
+}
+
+/// One source of settings (the file or the environment), named in extraction errors.
+struct Layer {
+    name: String,
+    values: figment::value::Dict,
+}
+
+impl Layer {
+    fn new(name: String, values: Map<String, Value>) -> Result<Self, SettingError> {
+        let values = figment::value::Value::serialize(values)
+            .ok()
+            .and_then(figment::value::Value::into_dict)
+            .ok_or_else(|| internal(format!("cannot read the settings from {name}")))?;
+        Ok(Self { name, values })
+    }
+}
+
+impl figment::Provider for Layer {
     fn metadata(&self) -> figment::Metadata {
-        figment::Metadata::named("environment")
+        figment::Metadata::named(self.name.clone())
     }
 
     fn data(
         &self,
     ) -> Result<figment::value::Map<figment::Profile, figment::value::Dict>, figment::Error> {
-        Ok(figment::Profile::Default.collect(self.0.clone()))
+        Ok(figment::Profile::Default.collect(self.values.clone()))
     }
 }
 
-/// Environment values are text. A setting whose default is a number gets a number (or a
-/// refusal); every other setting keeps the text as it is, digits or not.
-fn env_value(
-    key: &str,
-    default: Option<&serde_json::Value>,
-    value: String,
-) -> Result<figment::value::Value, SettingError> {
-    if let Some(serde_json::Value::Number(_)) = default {
-        return value
-            .trim()
-            .parse::<u64>()
-            .map(Into::into)
-            .map_err(|_| refuse(key, format!("must be a whole number, not {value:?}")));
+/// A value of the wrong type, or a key no section knows (only the file can have one:
+/// unknown variables are refused while collecting them).
+fn extraction_error(e: figment::Error, origins: &Origins) -> SettingError {
+    let path = e.path.join(".");
+    if let figment::error::Kind::UnknownField(field, _) = &e.kind {
+        // The path already ends with the field, but say so even if it did not.
+        let key = if path.is_empty() { field.clone() } else { path };
+        return SettingError {
+            key,
+            message: "unknown setting".to_owned(),
+        };
     }
-    Ok(value.into())
+    if path.is_empty() {
+        return internal(e.kind.to_string());
+    }
+    let from = e
+        .metadata
+        .as_ref()
+        .map(|m| format!(" (from {})", m.name))
+        .unwrap_or_default();
+    origins.refuse(&path, format!("{}{from}", e.kind))
 }
 
 #[cfg(test)]

@@ -25,35 +25,54 @@ fn gatehouse() -> Command {
 fn bad_or_unknown_settings_stop_startup_with_exit_code_2() {
     let dir = tempfile::tempdir().unwrap();
     let cases: Vec<(&str, &str, &str)> = vec![
-        ("GATEHOUSE_LISTEN", "not-an-address", "GATEHOUSE_LISTEN"),
+        // The quick-start names, kept as they were.
+        (
+            "GATEHOUSE_LISTEN",
+            "not-an-address",
+            "GATEHOUSE_LISTEN (http.listen)",
+        ),
         ("GATEHOUSE_LISTN", "127.0.0.1:1", "GATEHOUSE_LISTN"),
         (
             "GATEHOUSE_DATABASE_URL",
             "mysql://x",
-            "GATEHOUSE_DATABASE_URL",
+            "GATEHOUSE_DATABASE_URL (database.url)",
         ),
         (
-            "GATEHOUSE_PASSWORD_MIN_LENGTH",
+            "GATEHOUSE_HTTP__LISTEN",
+            "not-an-address",
+            "GATEHOUSE_HTTP__LISTEN (http.listen)",
+        ),
+        ("GATEHOUSE_HTTP__MYSTERY", "1", "GATEHOUSE_HTTP__MYSTERY"),
+        (
+            "GATEHOUSE_PASSWORD__MIN_LENGTH",
             "4",
-            "GATEHOUSE_PASSWORD_MIN_LENGTH",
+            "GATEHOUSE_PASSWORD__MIN_LENGTH (password.min_length)",
         ),
         (
-            "GATEHOUSE_ACCESS_TOKEN_TTL_SECS",
+            "GATEHOUSE_TOKENS__ACCESS_TOKEN_TTL_SECS",
             "soon",
-            "access_token_ttl_secs",
+            "tokens.access_token_ttl_secs",
         ),
         // Checked with the other settings, not later when the keys load (exit 1).
-        ("GATEHOUSE_PEPPER", "not-base64!", "GATEHOUSE_PEPPER"),
-        ("GATEHOUSE_PEPPER", "c2hvcnQ=", "GATEHOUSE_PEPPER"),
         (
-            "GATEHOUSE_ENCRYPTION_KEY",
-            "c2hvcnQ=",
-            "GATEHOUSE_ENCRYPTION_KEY",
+            "GATEHOUSE_KEYS__PEPPER",
+            "not-base64!",
+            "GATEHOUSE_KEYS__PEPPER",
         ),
         (
-            "GATEHOUSE_SIGNING_KEY_FILE",
+            "GATEHOUSE_KEYS__PEPPER",
+            "c2hvcnQ=",
+            "GATEHOUSE_KEYS__PEPPER",
+        ),
+        (
+            "GATEHOUSE_KEYS__ENCRYPTION_KEY",
+            "c2hvcnQ=",
+            "GATEHOUSE_KEYS__ENCRYPTION_KEY",
+        ),
+        (
+            "GATEHOUSE_KEYS__SIGNING_KEY_FILE",
             "/nonexistent/signing-key.pem",
-            "GATEHOUSE_SIGNING_KEY_FILE",
+            "GATEHOUSE_KEYS__SIGNING_KEY_FILE",
         ),
         (
             "GATEHOUSE_MYSTERY_FILE",
@@ -62,29 +81,35 @@ fn bad_or_unknown_settings_stop_startup_with_exit_code_2() {
         ),
         // Range checks.
         (
-            "GATEHOUSE_LOGIN_MAX_FAILURES_PER_IP",
+            "GATEHOUSE_LOGIN__MAX_FAILURES_PER_IP",
             "0",
-            "GATEHOUSE_LOGIN_MAX_FAILURES_PER_IP",
+            "GATEHOUSE_LOGIN__MAX_FAILURES_PER_IP",
         ),
         (
-            "GATEHOUSE_LOGIN_IP_WINDOW_SECS",
+            "GATEHOUSE_LOGIN__IP_WINDOW_SECS",
             "0",
-            "GATEHOUSE_LOGIN_IP_WINDOW_SECS",
+            "GATEHOUSE_LOGIN__IP_WINDOW_SECS",
         ),
         (
-            "GATEHOUSE_LOGIN_ACCOUNT_WINDOW_SECS",
+            "GATEHOUSE_LOGIN__ACCOUNT_WINDOW_SECS",
             "0",
-            "GATEHOUSE_LOGIN_ACCOUNT_WINDOW_SECS",
+            "GATEHOUSE_LOGIN__ACCOUNT_WINDOW_SECS",
         ),
         (
-            "GATEHOUSE_HASH_CONCURRENCY",
+            "GATEHOUSE_ARGON2__HASH_CONCURRENCY",
             "257",
-            "GATEHOUSE_HASH_CONCURRENCY",
+            "GATEHOUSE_ARGON2__HASH_CONCURRENCY",
         ),
         (
-            "GATEHOUSE_PASSWORD_HISTORY",
+            "GATEHOUSE_PASSWORD__HISTORY",
             "0",
-            "GATEHOUSE_PASSWORD_HISTORY",
+            "GATEHOUSE_PASSWORD__HISTORY",
+        ),
+        // An old name with a bad value: the one line is the error, naming both.
+        (
+            "GATEHOUSE_LOGIN_LOCKOUT_SECS",
+            "0",
+            "GATEHOUSE_LOGIN_LOCKOUT_SECS (login.lockout_secs)",
         ),
     ];
     for (key, value, named) in cases {
@@ -99,15 +124,24 @@ fn bad_or_unknown_settings_stop_startup_with_exit_code_2() {
         assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
         assert!(stderr.contains(named), "{key}: {stderr}");
     }
-    // A bad key in the TOML file is named too.
+    // A bad key in the TOML file is named too, with its section.
     let file = dir.path().join("gatehouse.toml");
-    std::fs::write(&file, "listen = \"127.0.0.1:0\"\nmystery = 1\n").unwrap();
-    let out = gatehouse()
-        .args(["--config", file.to_str().unwrap(), "serve"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("mystery"));
+    for (toml, named) in [
+        ("mystery = 1\n", "mystery: unknown setting"),
+        (
+            "[http]\nlisten = \"127.0.0.1:0\"\nmystery = 1\n",
+            "http.mystery: unknown setting",
+        ),
+    ] {
+        std::fs::write(&file, toml).unwrap();
+        let out = gatehouse()
+            .args(["--config", file.to_str().unwrap(), "serve"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{toml}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(named), "{toml}: {stderr}");
+    }
 }
 
 #[test]
@@ -118,7 +152,7 @@ fn file_secrets_are_read() {
     let out = gatehouse()
         .arg("serve")
         .env("GATEHOUSE_DATA_DIR", dir.path())
-        .env("GATEHOUSE_LISTEN_FILE", &secret)
+        .env("GATEHOUSE_HTTP__LISTEN_FILE", &secret)
         .output()
         .unwrap();
     assert_eq!(
@@ -126,7 +160,8 @@ fn file_secrets_are_read() {
         Some(2),
         "the file's content was used as the setting"
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("GATEHOUSE_LISTEN"));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("GATEHOUSE_HTTP__LISTEN_FILE (http.listen): not an address:port"));
 }
 
 /// Writes a fresh Ed25519 PEM key into `dir`; returns its path and its JWK `x`.
@@ -149,15 +184,15 @@ fn migrate_status(dir: &Path, env: &[(&str, &OsStr)]) -> std::process::Output {
         .unwrap()
 }
 
-/// `GATEHOUSE_SIGNING_KEY_FILE` is the path setting `signing_key_file` (its own name ends
-/// in `_FILE`), and the key it names is the one that signs.
+/// `GATEHOUSE_KEYS__SIGNING_KEY_FILE` is the path setting `signing_key_file` (its own
+/// name ends in `_FILE`), and the key it names is the one that signs.
 #[test]
 fn signing_key_file_from_the_environment_is_used() {
     let dir = tempfile::tempdir().unwrap();
     let (key, public_x) = write_signing_key(dir.path());
     let out = migrate_status(
         dir.path(),
-        &[("GATEHOUSE_SIGNING_KEY_FILE", key.as_os_str())],
+        &[("GATEHOUSE_KEYS__SIGNING_KEY_FILE", key.as_os_str())],
     );
     assert!(
         out.status.success(),
@@ -170,7 +205,7 @@ fn signing_key_file_from_the_environment_is_used() {
     std::fs::write(&holder, format!("{}\n", key.display())).unwrap();
     let out = migrate_status(
         dir.path(),
-        &[("GATEHOUSE_SIGNING_KEY_FILE_FILE", holder.as_os_str())],
+        &[("GATEHOUSE_KEYS__SIGNING_KEY_FILE_FILE", holder.as_os_str())],
     );
     assert!(
         out.status.success(),
@@ -180,7 +215,7 @@ fn signing_key_file_from_the_environment_is_used() {
 
     let mut cmd = gatehouse();
     cmd.env("GATEHOUSE_DATA_DIR", dir.path())
-        .env("GATEHOUSE_SIGNING_KEY_FILE", &key);
+        .env("GATEHOUSE_KEYS__SIGNING_KEY_FILE", &key);
     let (jwks, stderr) = serve_and_get(cmd, "/.well-known/jwks.json");
     let jwks = jwks.unwrap_or_else(|| panic!("never ready: {stderr}"));
     assert!(jwks.starts_with("HTTP/1.1 200"), "{jwks}");
@@ -203,12 +238,15 @@ fn a_bad_signing_key_file_stops_startup_with_exit_code_2() {
     for path in [&missing, &garbage] {
         let out = migrate_status(
             dir.path(),
-            &[("GATEHOUSE_SIGNING_KEY_FILE", path.as_os_str())],
+            &[("GATEHOUSE_KEYS__SIGNING_KEY_FILE", path.as_os_str())],
         );
         assert_eq!(out.status.code(), Some(2), "{}", path.display());
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
-        assert!(stderr.contains("GATEHOUSE_SIGNING_KEY_FILE"), "{stderr}");
+        assert!(
+            stderr.contains("GATEHOUSE_KEYS__SIGNING_KEY_FILE"),
+            "{stderr}"
+        );
     }
 }
 
@@ -219,8 +257,8 @@ fn all_digit_values_for_text_settings_are_accepted() {
     let out = migrate_status(
         dir.path(),
         &[
-            ("GATEHOUSE_ISSUER", OsStr::new("12345")),
-            ("GATEHOUSE_ACCESS_TOKEN_TTL_SECS", OsStr::new("60")),
+            ("GATEHOUSE_TOKENS__ISSUER", OsStr::new("12345")),
+            ("GATEHOUSE_TOKENS__ACCESS_TOKEN_TTL_SECS", OsStr::new("60")),
         ],
     );
     assert!(
@@ -228,6 +266,53 @@ fn all_digit_values_for_text_settings_are_accepted() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// An old flat name still works for now, with a warning on stderr naming the new one; the
+/// quick-start names (`GATEHOUSE_DATABASE_URL`, `GATEHOUSE_DATA_DIR`) get none.
+#[test]
+fn old_setting_names_work_with_a_deprecation_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = migrate_status(dir.path(), &[]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("deprecated"), "{stderr}");
+
+    let (key, _) = write_signing_key(dir.path());
+    let out = migrate_status(
+        dir.path(),
+        &[
+            ("GATEHOUSE_ISSUER", OsStr::new("old-name")),
+            ("GATEHOUSE_SIGNING_KEY_FILE", key.as_os_str()),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    for (old, new) in [
+        ("GATEHOUSE_ISSUER", "GATEHOUSE_TOKENS__ISSUER"),
+        (
+            "GATEHOUSE_SIGNING_KEY_FILE",
+            "GATEHOUSE_KEYS__SIGNING_KEY_FILE",
+        ),
+    ] {
+        assert!(
+            stderr
+                .lines()
+                .any(|l| l.contains(&format!("{old} is deprecated")) && l.contains(new)),
+            "{old}: {stderr}"
+        );
+    }
+
+    // Old and new together are refused.
+    let out = migrate_status(
+        dir.path(),
+        &[
+            ("GATEHOUSE_ISSUER", OsStr::new("old")),
+            ("GATEHOUSE_TOKENS__ISSUER", OsStr::new("new")),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("choose one"));
 }
 
 fn migrate(url: &str, args: &[&str]) -> String {

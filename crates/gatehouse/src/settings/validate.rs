@@ -1,0 +1,149 @@
+//! The checks every setting passes before start-up goes on. Each refusal is one line that
+//! names the key (and the variable that set it), so a bad deployment stops at once with
+//! exit code 2 instead of failing later.
+
+use super::{Origins, SettingError, Settings};
+use gatehouse_core::keys::{parse_secret32, KeyError, SigningKeyPair};
+use std::net::SocketAddr;
+
+impl Settings {
+    pub(super) fn validate(&self, names: &Origins) -> Result<(), SettingError> {
+        self.validate_service(names)?;
+        self.validate_accounts(names)?;
+        self.validate_keys(names)
+    }
+
+    /// `[http]`, `[database]` and `[log]`.
+    fn validate_service(&self, names: &Origins) -> Result<(), SettingError> {
+        self.http
+            .listen
+            .parse::<SocketAddr>()
+            .map_err(|e| names.refuse("http.listen", format!("not an address:port ({e})")))?;
+        if self.http.max_body_bytes < 1024 {
+            return Err(names.refuse("http.max_body_bytes", "must be at least 1024"));
+        }
+        let url = self.database.url.as_str();
+        if !(url.is_empty()
+            || url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return Err(names.refuse("database.url", "must start with sqlite: or postgres://"));
+        }
+        if self.database.max_connections == 0 {
+            return Err(names.refuse("database.max_connections", "must be at least 1"));
+        }
+        if !["auto", "json", "text"].contains(&self.log.format.as_str()) {
+            return Err(names.refuse("log.format", "must be auto, json or text"));
+        }
+        tracing_subscriber::EnvFilter::try_new(&self.log.level)
+            .map_err(|e| names.refuse("log.level", e.to_string()))?;
+        Ok(())
+    }
+
+    /// `[tokens]`, `[argon2]`, `[password]` and `[login]`.
+    fn validate_accounts(&self, names: &Origins) -> Result<(), SettingError> {
+        let password = &self.password;
+        if !(8..=64).contains(&password.min_length) {
+            return Err(names.refuse(
+                "password.min_length",
+                "must be 8 to 64 (NIST 800-63B requires at least 8)",
+            ));
+        }
+        if password.max_length < 64.max(password.min_length) || password.max_length > 1024 {
+            return Err(names.refuse(
+                "password.max_length",
+                "must be 64 to 1024 and at least password.min_length",
+            ));
+        }
+        if !(1..=24).contains(&password.history) {
+            return Err(names.refuse("password.history", "must be 1 to 24"));
+        }
+        let argon2 = &self.argon2;
+        if argon2.iterations == 0 {
+            return Err(names.refuse("argon2.iterations", "must be at least 1"));
+        }
+        if argon2.parallelism == 0 {
+            return Err(names.refuse("argon2.parallelism", "must be at least 1"));
+        }
+        if u64::from(argon2.memory_kib) < 8 * u64::from(argon2.parallelism) {
+            return Err(names.refuse(
+                "argon2.memory_kib",
+                "must be at least 8 KiB x argon2.parallelism",
+            ));
+        }
+        if argon2.hash_concurrency > 256 {
+            return Err(names.refuse(
+                "argon2.hash_concurrency",
+                "must be 0 (one per CPU) to 256; each hash holds argon2.memory_kib of memory",
+            ));
+        }
+        let login = &self.login;
+        if !(1..=100).contains(&login.max_failures_per_account) {
+            return Err(names.refuse(
+                "login.max_failures_per_account",
+                "must be 1 to 100 (NIST 800-63B 5.2.2)",
+            ));
+        }
+        // Per address, not per account: one address can front many users (NAT, proxies),
+        // but 0 would block every login.
+        if !(1..=100_000).contains(&login.max_failures_per_ip) {
+            return Err(names.refuse("login.max_failures_per_ip", "must be 1 to 100000"));
+        }
+        let tokens = &self.tokens;
+        for (key, value) in [
+            ("tokens.access_token_ttl_secs", tokens.access_token_ttl_secs),
+            (
+                "tokens.refresh_token_ttl_secs",
+                tokens.refresh_token_ttl_secs,
+            ),
+            ("tokens.session_ttl_secs", tokens.session_ttl_secs),
+            ("login.account_window_secs", login.account_window_secs),
+            ("login.ip_window_secs", login.ip_window_secs),
+            ("login.lockout_secs", login.lockout_secs),
+        ] {
+            if value == 0 {
+                return Err(names.refuse(key, "must be greater than 0"));
+            }
+        }
+        Ok(())
+    }
+
+    /// `[keys]`: keys given in the configuration are checked here, so a bad one stops
+    /// start-up like any other setting instead of failing later in `keys::load`. The values
+    /// themselves are never echoed.
+    fn validate_keys(&self, names: &Origins) -> Result<(), SettingError> {
+        for (key, value) in [
+            ("keys.pepper", &self.keys.pepper),
+            ("keys.encryption_key", &self.keys.encryption_key),
+        ] {
+            if let Some(text) = value {
+                parse_secret32(key, text).map_err(|e| names.refuse(key, key_error_detail(e)))?;
+            }
+        }
+        if let Some(path) = &self.keys.signing_key_file {
+            let key = "keys.signing_key_file";
+            let pem = std::fs::read_to_string(path)
+                .map_err(|e| names.refuse(key, format!("cannot read {}: {e}", path.display())))?;
+            SigningKeyPair::from_pem(&pem).map_err(|e| {
+                names.refuse(
+                    key,
+                    format!(
+                        "{} is not an Ed25519 PKCS#8 PEM key: {}",
+                        path.display(),
+                        key_error_detail(e)
+                    ),
+                )
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// What was wrong with a key, without the `what` prefix (the caller names the setting).
+fn key_error_detail(e: KeyError) -> String {
+    match e {
+        KeyError::Invalid { detail, .. } => detail,
+        e @ KeyError::Io { .. } => e.to_string(),
+    }
+}

@@ -1,10 +1,10 @@
 //! The main path: register → login → me → refresh → sessions → logout, and what it
 //! writes to the audit logs.
 
-use crate::both_backends;
-use crate::support::{TestApp, PASSWORD};
 use axum::http::StatusCode;
 use gatehouse_store::Backend;
+use gatehouse_testkit::both_backends;
+use gatehouse_testkit::{queries, TestApp, PASSWORD};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -160,28 +160,11 @@ async fn unknown_account_and_wrong_password_answer_alike(backend: Backend) {
 both_backends!(unknown_account_and_wrong_password_answer_alike);
 
 async fn disabled_account_cannot_log_in_or_use_its_sessions(backend: Backend) {
-    use gatehouse_store::Executor;
     let app = TestApp::spawn(backend).await;
-    app.register("fay@example.com").await;
+    let reg = app.register("fay@example.com").await;
+    let user_id: Uuid = reg.body["id"].as_str().unwrap().parse().unwrap();
     let before = app.login("fay@example.com").await;
-    {
-        let mut tx = app.core.db.begin().await.unwrap();
-        match tx.exec() {
-            gatehouse_store::Exec::Pg(c) => {
-                sqlx::query("UPDATE users SET is_active = FALSE")
-                    .execute(c)
-                    .await
-                    .unwrap();
-            }
-            gatehouse_store::Exec::Sqlite(c) => {
-                sqlx::query("UPDATE users SET is_active = FALSE")
-                    .execute(c)
-                    .await
-                    .unwrap();
-            }
-        }
-        tx.commit().await.unwrap();
-    }
+    queries::set_user_active(&app.core.db, user_id, false).await;
     let r = app.login_as("fay@example.com", PASSWORD).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(r.code(), "account_disabled");

@@ -1,9 +1,9 @@
 //! The `gatehouse` binary itself: configuration errors, `migrate`, and `serve` with no
 //! configuration at all.
 
-use crate::support::TestDb;
 use gatehouse_core::keys::SigningKeyPair;
 use gatehouse_store::Backend;
+use gatehouse_testkit::TestDb;
 use std::ffi::OsStr;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -357,7 +357,7 @@ async fn migrate_down_to_zero_and_up_again(backend: Backend) {
     .await
     .unwrap();
 }
-crate::both_backends!(migrate_down_to_zero_and_up_again);
+gatehouse_testkit::both_backends!(migrate_down_to_zero_and_up_again);
 
 fn http_get(port: u16, path: &str) -> Option<String> {
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;

@@ -1,10 +1,10 @@
 //! Bad input gets a clear 4xx problem+json and changes nothing (DESIGN §5).
 
-use crate::both_backends;
-use crate::support::{TestApp, PASSWORD};
 use axum::body::Body;
 use axum::http::{Method, StatusCode};
 use gatehouse_store::Backend;
+use gatehouse_testkit::both_backends;
+use gatehouse_testkit::{TestApp, PASSWORD};
 use serde_json::json;
 
 async fn malformed_bodies_are_4xx_and_write_nothing(backend: Backend) {

@@ -1,9 +1,8 @@
 //! The HTTP integration suite: one test binary; every test runs on SQLite and on
-//! PostgreSQL (`both_backends!`), each on its own fresh database.
+//! PostgreSQL (`gatehouse_testkit::both_backends!`), each on its own fresh database, through
+//! the kit's `TestApp`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
 
 mod auth_flow;
 mod binary;

@@ -1,9 +1,9 @@
 //! Profile changes and password changes.
 
-use crate::both_backends;
-use crate::support::{TestApp, PASSWORD};
 use axum::http::StatusCode;
 use gatehouse_store::Backend;
+use gatehouse_testkit::both_backends;
+use gatehouse_testkit::{TestApp, PASSWORD};
 use serde_json::json;
 
 async fn profile_fields_are_validated_and_cleared_with_null(backend: Backend) {

@@ -1,10 +1,10 @@
 //! Refresh-token rotation and reuse detection (DESIGN §4).
 
-use crate::both_backends;
-use crate::support::{TestApp, Tokens};
 use axum::http::StatusCode;
 use chrono::Duration;
 use gatehouse_store::Backend;
+use gatehouse_testkit::both_backends;
+use gatehouse_testkit::{TestApp, Tokens};
 use std::sync::Arc;
 
 async fn reusing_a_rotated_token_revokes_family_and_session(backend: Backend) {

@@ -1,9 +1,9 @@
 //! Sessions and devices of the signed-in account.
 
-use crate::both_backends;
-use crate::support::{TestApp, PASSWORD};
 use axum::http::StatusCode;
 use gatehouse_store::Backend;
+use gatehouse_testkit::both_backends;
+use gatehouse_testkit::{TestApp, PASSWORD};
 use serde_json::json;
 
 async fn sessions_page_with_cursors_and_revoke_one(backend: Backend) {
@@ -91,7 +91,7 @@ async fn devices_are_listed_without_fingerprints_and_removal_ends_sessions(backe
                 .post("/v1/auth/login", json!({ "login": "xan@example.com", "password": PASSWORD, "device": { "fingerprint": fp, "name": "Work laptop" } }), None)
                 .await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-            crate::support::Tokens::from(&r)
+            gatehouse_testkit::Tokens::from(&r)
         }
     };
     let laptop = login("fp-laptop-123").await;

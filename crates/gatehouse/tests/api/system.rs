@@ -1,9 +1,9 @@
 //! Health, readiness, metrics, keys, OpenAPI and docs; and that secrets stay out of logs.
 
-use crate::both_backends;
-use crate::support::{TestApp, PASSWORD};
 use axum::http::StatusCode;
 use gatehouse_store::Backend;
+use gatehouse_testkit::both_backends;
+use gatehouse_testkit::{TestApp, PASSWORD};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 

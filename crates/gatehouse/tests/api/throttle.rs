@@ -1,13 +1,13 @@
 //! Failed-login limits per account and per address: counted before the password check,
 //! held in the database (so across processes), lifted by time.
 
-use crate::both_backends;
-use crate::support::{test_config, TestApp, PASSWORD};
 use axum::http::StatusCode;
 use chrono::Duration;
 use gatehouse_core::config::{Argon2Params, CoreConfig, ThrottleLimits};
 use gatehouse_core::keys::Keys;
 use gatehouse_store::Backend;
+use gatehouse_testkit::both_backends;
+use gatehouse_testkit::{test_config, TestApp, PASSWORD};
 use std::sync::Arc;
 
 fn limits(account: u32, ip: u32) -> CoreConfig {

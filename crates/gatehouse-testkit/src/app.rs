@@ -1,0 +1,147 @@
+//! [`TestApp`]: one gatehouse "process" — the real router over a fresh database, a fake
+//! clock, cheap Argon2 parameters — with typed helpers for the common requests.
+
+use crate::queries::{self, AuditCounts, SessionAuditSummary};
+use crate::request::{Resp, Tokens};
+use crate::TestDb;
+use axum::http::StatusCode;
+use axum::Router;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use gatehouse_core::config::{Argon2Params, CoreConfig};
+use gatehouse_core::keys::Keys;
+use gatehouse_core::{Core, FakeClock};
+use gatehouse_http::{router, AppState, HttpConfig};
+use gatehouse_store::Backend;
+use serde_json::json;
+use std::net::IpAddr;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// The password every helper registers and logs in with.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// Cheap hashing for tests; production uses OWASP parameters.
+pub fn test_config() -> CoreConfig {
+    CoreConfig {
+        argon2: Argon2Params {
+            memory_kib: 256,
+            iterations: 1,
+            parallelism: 1,
+        },
+        ..CoreConfig::default()
+    }
+}
+
+/// One gatehouse "process": a router over a database.
+pub struct TestApp {
+    pub router: Router,
+    pub core: Core,
+    pub clock: FakeClock,
+    /// The client address every request comes from.
+    pub ip: IpAddr,
+    pub db: TestDbHandle,
+}
+
+/// Shares the database between apps acting as separate processes.
+#[derive(Clone)]
+pub struct TestDbHandle(pub Arc<TestDb>);
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, test_config()).await
+    }
+
+    pub async fn spawn_with(backend: Backend, config: CoreConfig) -> TestApp {
+        let db = TestDbHandle(Arc::new(TestDb::new(backend).await));
+        Self::on(
+            db,
+            config,
+            Keys::ephemeral().expect("keys"),
+            FakeClock::new(start_time()),
+        )
+        .await
+    }
+
+    /// Another "process" on the same database (own pools, own keys unless given).
+    pub async fn on(db: TestDbHandle, config: CoreConfig, keys: Keys, clock: FakeClock) -> TestApp {
+        let conn = db.0.connect().await;
+        let core = Core::new(conn, Arc::new(clock.clone()), keys, config).expect("core");
+        let router = router(AppState::new(core.clone()), &HttpConfig::default());
+        TestApp {
+            router,
+            core,
+            clock,
+            ip: "203.0.113.7".parse().expect("ip"),
+            db,
+        }
+    }
+
+    pub async fn register(&self, email: &str) -> Resp {
+        let r = self
+            .post(
+                "/v1/auth/register",
+                json!({ "email": email, "password": PASSWORD }),
+                None,
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::CREATED,
+            "register {email}: {}",
+            r.text
+        );
+        r
+    }
+
+    pub async fn login_as(&self, login: &str, password: &str) -> Resp {
+        self.post(
+            "/v1/auth/login",
+            json!({ "login": login, "password": password }),
+            None,
+        )
+        .await
+    }
+
+    /// Log in with [`PASSWORD`] and return the tokens and session id.
+    pub async fn login(&self, login: &str) -> Tokens {
+        let r = self.login_as(login, PASSWORD).await;
+        assert_eq!(r.status, StatusCode::OK, "login {login}: {}", r.text);
+        Tokens::from(&r)
+    }
+
+    pub async fn refresh(&self, refresh_token: &str) -> Resp {
+        self.post(
+            "/v1/auth/refresh",
+            json!({ "refresh_token": refresh_token }),
+            None,
+        )
+        .await
+    }
+
+    /// Move this app's fake clock forward.
+    pub fn advance(&self, by: Duration) {
+        self.clock.advance(by);
+    }
+
+    /// How many rows `table` holds, e.g. `count("users")`.
+    pub async fn count(&self, table: &str) -> i64 {
+        queries::count_rows(&self.core.db, table).await
+    }
+
+    /// The user's `session_audit_log` rows, oldest first.
+    pub async fn audit_actions(&self, user_id: Uuid) -> Vec<SessionAuditSummary> {
+        queries::session_audit_actions(&self.core.db, user_id).await
+    }
+
+    /// How many rows of each audit table mention the user.
+    pub async fn audit_counts(&self, user_id: Uuid) -> AuditCounts {
+        queries::audit_counts(&self.core.db, user_id).await
+    }
+}
+
+/// Where every test's fake clock starts.
+fn start_time() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 26, 12, 0, 0)
+        .single()
+        .expect("time")
+}

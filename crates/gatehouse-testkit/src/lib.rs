@@ -1,0 +1,46 @@
+//! gatehouse-testkit: what the workspace's integration tests share. A fresh database per
+//! test on either backend ([`TestDb`]), [`both_backends!`] to run a test on SQLite and on
+//! PostgreSQL, the queries only tests need ([`queries`]), and — with the `app` feature —
+//! [`TestApp`]: the real router over a fresh database with a fake clock.
+//!
+//! Only ever a dev-dependency. The store's integration tests use it too (a dev-dependency
+//! cycle is fine for `tests/*.rs`; unit tests inside the store must not use it, or they
+//! would see two copies of the store's types).
+
+// Setup that fails should fail the test at once, with the reason: this crate is test code.
+#![allow(clippy::expect_used)]
+
+mod db;
+pub mod queries;
+
+#[cfg(feature = "app")]
+mod app;
+#[cfg(feature = "app")]
+mod request;
+
+pub use db::{postgres_admin_url, TestDb};
+pub use gatehouse_store::Backend;
+
+#[cfg(feature = "app")]
+pub use app::{test_config, TestApp, TestDbHandle, PASSWORD};
+#[cfg(feature = "app")]
+pub use request::{Resp, Tokens};
+
+/// Run an `async fn name(backend: Backend)` test once on SQLite and once on PostgreSQL,
+/// as the tests `name::sqlite` and `name::postgres`. The calling crate needs `tokio` (with
+/// the `macros` and `rt-multi-thread` features) among its dependencies.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::Backend::Postgres).await
+            }
+        }
+    };
+}

@@ -1,0 +1,91 @@
+//! Queries only tests need: row counts, what the audit logs hold, and changes no use case
+//! makes yet (disabling an account). They run their own SQL here so production code keeps
+//! only the queries it uses.
+
+use gatehouse_store::{Db, Exec, Executor};
+use uuid::Uuid;
+
+/// Run `$body` with `$c` bound to the connection of whichever backend `$conn` is on; the
+/// body is written once and compiled for each backend.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn.exec() {
+            Exec::Pg($c) => $body,
+            Exec::Sqlite($c) => $body,
+        }
+    };
+}
+
+/// How many rows `table` holds, e.g. `count_rows(db, "users")`.
+pub async fn count_rows(db: &Db, table: &str) -> i64 {
+    let sql = format!("SELECT COUNT(*) FROM {table}");
+    let mut conn = db.reader().await.expect("connection");
+    on_backend!(conn, |c| sqlx::query_scalar::<_, i64>(&sql)
+        .fetch_one(c)
+        .await
+        .expect("count rows"))
+}
+
+/// How many rows of each audit table mention a user.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditCounts {
+    pub session: i64,
+    pub device: i64,
+    pub link: i64,
+    pub account: i64,
+}
+
+pub async fn audit_counts(db: &Db, user_id: Uuid) -> AuditCounts {
+    const SQL: &str = "SELECT
+            (SELECT COUNT(*) FROM session_audit_log WHERE user_id = $1),
+            (SELECT COUNT(*) FROM device_audit_log WHERE user_id = $1),
+            (SELECT COUNT(*) FROM session_device_link_audit_log WHERE user_id = $1),
+            (SELECT COUNT(*) FROM account_audit_log WHERE user_id = $1)";
+    let mut conn = db.reader().await.expect("connection");
+    let (session, device, link, account) =
+        on_backend!(conn, |c| sqlx::query_as::<_, (i64, i64, i64, i64)>(SQL)
+            .bind(user_id)
+            .fetch_one(c)
+            .await
+            .expect("audit counts"));
+    AuditCounts {
+        session,
+        device,
+        link,
+        account,
+    }
+}
+
+/// One `session_audit_log` row of a user: what happened, how risky, whether to review.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SessionAuditSummary {
+    pub action: String,
+    pub risk_level: String,
+    pub requires_review: bool,
+}
+
+/// The user's `session_audit_log` rows, oldest first.
+pub async fn session_audit_actions(db: &Db, user_id: Uuid) -> Vec<SessionAuditSummary> {
+    const SQL: &str = "SELECT action, risk_level, requires_review FROM session_audit_log
+         WHERE user_id = $1 ORDER BY created_at, id";
+    let mut conn = db.reader().await.expect("connection");
+    on_backend!(conn, |c| sqlx::query_as::<_, SessionAuditSummary>(SQL)
+        .bind(user_id)
+        .fetch_all(c)
+        .await
+        .expect("session audit rows"))
+}
+
+/// Enable or disable an account (`users.is_active`), as an administrator would.
+pub async fn set_user_active(db: &Db, user_id: Uuid, active: bool) {
+    const SQL: &str = "UPDATE users SET is_active = $2 WHERE id = $1";
+    let mut conn = db.writer().await.expect("connection");
+    let changed = on_backend!(conn, |c| sqlx::query(SQL)
+        .bind(user_id)
+        .bind(active)
+        .execute(c)
+        .await
+        .expect("update users")
+        .rows_affected());
+    assert_eq!(changed, 1, "no user {user_id}");
+}

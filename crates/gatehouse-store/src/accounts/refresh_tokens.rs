@@ -61,7 +61,7 @@ pub async fn insert(ex: Exec<'_>, t: &NewRefreshToken<'_>) -> StoreResult<()> {
 /// Atomically mark a valid, unexpired token as rotated. Of concurrent callers with the
 /// same token exactly one gets `Some` (the row lock / single writer serialises them and
 /// the `is_valid` condition is re-checked).
-pub async fn consume(
+pub(crate) async fn consume(
     ex: Exec<'_>,
     jti: &str,
     now: DateTime<Utc>,

@@ -135,7 +135,7 @@ pub struct RotatedSession {
 
 /// Store the new token ids of a refreshed session, if it is still active (and its
 /// account enabled).
-pub async fn rotate_tokens(
+pub(crate) async fn rotate_tokens(
     ex: Exec<'_>,
     id: SessionId,
     access_jti: &str,

@@ -10,6 +10,7 @@ pub mod events;
 pub mod keys;
 pub mod password;
 pub mod state;
+pub mod system;
 pub mod throttle;
 pub mod tokens;
 

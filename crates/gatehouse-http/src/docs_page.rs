@@ -2,8 +2,8 @@
 //! no scripts, no CDN, so it works offline and under a strict CSP.
 
 use std::fmt::Write;
-use utoipa::openapi::path::Operation;
-use utoipa::openapi::{OpenApi, RefOr};
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::{OpenApi, RefOr, Response};
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -29,6 +29,29 @@ fn schema_name(r: &RefOr<utoipa::openapi::schema::Schema>) -> String {
     match r {
         RefOr::Ref(r) => r.ref_location.rsplit('/').next().unwrap_or("").to_owned(),
         RefOr::T(_) => "inline".to_owned(),
+    }
+}
+
+fn location(at: &ParameterIn) -> &'static str {
+    match at {
+        ParameterIn::Query => "query",
+        ParameterIn::Path => "path",
+        ParameterIn::Header => "header",
+        ParameterIn::Cookie => "cookie",
+    }
+}
+
+/// A response's description, following a reference to a shared response component.
+fn response_description(doc: &OpenApi, response: &RefOr<Response>) -> String {
+    match response {
+        RefOr::T(r) => r.description.clone(),
+        RefOr::Ref(r) => {
+            let name = r.ref_location.rsplit('/').next().unwrap_or("");
+            match doc.components.as_ref().and_then(|c| c.responses.get(name)) {
+                Some(RefOr::T(shared)) => shared.description.clone(),
+                _ => r.ref_location.clone(),
+            }
+        }
     }
 }
 
@@ -77,12 +100,18 @@ pub fn render(doc: &OpenApi) -> String {
                     );
                 }
             }
+            for param in op.parameters.iter().flatten() {
+                let _ = write!(
+                    html,
+                    "<p>Parameter <code>{}</code> ({}): {}</p>",
+                    escape(&param.name),
+                    location(&param.parameter_in),
+                    escape(param.description.as_deref().unwrap_or(""))
+                );
+            }
             html.push_str("<table><tr><th>Status</th><th>Meaning</th></tr>");
             for (status, response) in op.responses.responses.iter() {
-                let description = match response {
-                    RefOr::T(r) => r.description.clone(),
-                    RefOr::Ref(r) => r.ref_location.clone(),
-                };
+                let description = response_description(doc, response);
                 let _ = write!(
                     html,
                     "<tr><td>{}</td><td>{}</td></tr>",
@@ -102,4 +131,15 @@ pub fn render(doc: &OpenApi) -> String {
     }
     html.push_str("</body></html>");
     html
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn shared_responses_and_query_parameters_are_spelled_out() {
+        let html = super::render(&crate::openapi::document());
+        assert!(html.contains("Parameter <code>limit</code> (query)"));
+        assert!(html.contains("No valid access token for an active session"));
+        assert!(!html.contains("#/components/responses/"));
+    }
 }

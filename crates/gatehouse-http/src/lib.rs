@@ -1,6 +1,6 @@
 //! gatehouse-http: the axum router. Handlers extract, call one use case, map the result;
-//! errors leave as RFC 9457 problem+json. The OpenAPI document is generated from the
-//! handler annotations and served with a browsable page.
+//! errors leave as RFC 9457 problem+json. The router and the OpenAPI document come from
+//! one registration ([`routes::api`]); the document is served with a browsable page.
 
 mod config;
 mod docs_page;
@@ -20,7 +20,6 @@ use std::sync::Arc;
 pub use config::HttpConfig;
 pub use error::ApiError;
 pub use metrics::Metrics;
-pub use openapi::ApiDoc;
 
 /// What every handler can reach through `State`.
 #[derive(Clone)]
@@ -47,12 +46,8 @@ impl AppState {
 
 /// The whole API.
 pub fn router(state: AppState, config: &HttpConfig) -> Router {
-    Router::new()
-        .merge(routes::auth::router())
-        .merge(routes::me::router())
-        .merge(routes::sessions::router())
-        .merge(routes::system::router())
-        .fallback(routes::system::not_found)
+    let (api, _document) = routes::api().split_for_parts();
+    api.fallback(routes::system::not_found)
         .method_not_allowed_fallback(routes::system::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -2,30 +2,33 @@
 
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, AuthSession, Client};
+use crate::openapi::responses::{BadRequest, TooManyAttempts, Unauthenticated, ValidationFailed};
 use crate::wire::{LoginRequest, RefreshRequest, RegisterRequest, TokenResponse, UserResponse};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::post;
-use axum::{Json, Router};
+use axum::Json;
 use gatehouse_core::accounts::{self, DeviceHint, LoginInput, RegisterInput};
 use secrecy::SecretString;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/auth/register", post(register))
-        .route("/v1/auth/login", post(login))
-        .route("/v1/auth/refresh", post(refresh))
-        .route("/v1/auth/logout", post(logout))
-        .route("/v1/auth/logout-all", post(logout_all))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(register))
+        .routes(routes!(login))
+        .routes(routes!(refresh))
+        .routes(routes!(logout))
+        .routes(routes!(logout_all))
 }
 
 /// Create an account.
 #[utoipa::path(post, path = "/v1/auth/register", tag = "auth", request_body = RegisterRequest,
     responses(
         (status = 201, description = "Account created", body = UserResponse),
+        (status = 400, response = BadRequest),
         (status = 409, description = "Email or username taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field (named in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, response = ValidationFailed),
     ))]
 pub async fn register(
     State(state): State<AppState>,
@@ -45,8 +48,11 @@ pub async fn register(
 #[utoipa::path(post, path = "/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses(
         (status = 200, description = "Authenticated", body = TokenResponse),
+        (status = 400, response = BadRequest),
         (status = 401, description = "Invalid login or password (same answer for unknown accounts)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed attempts (see Retry-After)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The account is disabled", body = Problem, content_type = "application/problem+json"),
+        (status = 422, response = ValidationFailed),
+        (status = 429, response = TooManyAttempts),
     ))]
 pub async fn login(
     State(state): State<AppState>,
@@ -69,7 +75,9 @@ pub async fn login(
 #[utoipa::path(post, path = "/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
     responses(
         (status = 200, description = "New tokens", body = TokenResponse),
+        (status = 400, response = BadRequest),
         (status = 401, description = "Invalid, expired or reused refresh token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, response = ValidationFailed),
     ))]
 pub async fn refresh(
     State(state): State<AppState>,
@@ -84,7 +92,7 @@ pub async fn refresh(
 #[utoipa::path(post, path = "/v1/auth/logout", tag = "auth", security(("bearer" = [])),
     responses(
         (status = 204, description = "Logged out"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 401, response = Unauthenticated),
     ))]
 pub async fn logout(
     State(state): State<AppState>,
@@ -99,7 +107,7 @@ pub async fn logout(
 #[utoipa::path(post, path = "/v1/auth/logout-all", tag = "auth", security(("bearer" = [])),
     responses(
         (status = 204, description = "All sessions ended"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 401, response = Unauthenticated),
     ))]
 pub async fn logout_all(
     State(state): State<AppState>,

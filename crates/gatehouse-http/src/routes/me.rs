@@ -2,27 +2,29 @@
 
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, AuthSession, BearerToken, Client};
+use crate::openapi::responses::{BadRequest, TooManyAttempts, Unauthenticated, ValidationFailed};
 use crate::wire::{MeResponse, PasswordChangeRequest, ProfilePatchRequest};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, patch, post};
-use axum::{Json, Router};
+use axum::Json;
 use gatehouse_core::accounts::{self, PasswordChange};
 use secrecy::SecretString;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/me", get(me))
-        .route("/v1/me/profile", patch(update_profile))
-        .route("/v1/me/password", post(change_password))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(me))
+        .routes(routes!(update_profile))
+        .routes(routes!(change_password))
 }
 
 /// The signed-in account and its profile.
 #[utoipa::path(get, path = "/v1/me", tag = "me", security(("bearer" = [])),
     responses(
         (status = 200, description = "The account", body = MeResponse),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 401, response = Unauthenticated),
     ))]
 pub async fn me(
     State(state): State<AppState>,
@@ -36,7 +38,9 @@ pub async fn me(
 #[utoipa::path(patch, path = "/v1/me/profile", tag = "me", security(("bearer" = [])), request_body = ProfilePatchRequest,
     responses(
         (status = 200, description = "The updated account", body = MeResponse),
-        (status = 422, description = "Invalid field (named in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 422, response = ValidationFailed),
     ))]
 pub async fn update_profile(
     State(state): State<AppState>,
@@ -52,9 +56,11 @@ pub async fn update_profile(
 #[utoipa::path(post, path = "/v1/me/password", tag = "me", security(("bearer" = [])), request_body = PasswordChangeRequest,
     responses(
         (status = 204, description = "Password changed"),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
         (status = 403, description = "Current password is wrong", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "New password refused (policy or history)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed attempts", body = Problem, content_type = "application/problem+json"),
+        (status = 422, response = ValidationFailed),
+        (status = 429, response = TooManyAttempts),
     ))]
 pub async fn change_password(
     State(state): State<AppState>,

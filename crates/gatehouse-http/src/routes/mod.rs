@@ -1,7 +1,26 @@
 //! Routes, one file per area: `auth` (register, login, refresh, logout), `me` (account,
 //! profile, password), `sessions` (sessions and devices), `system` (health, keys, docs).
+//!
+//! Every route is registered through utoipa-axum's `routes!`, which adds the handler to
+//! the router and its `#[utoipa::path]` operation to the OpenAPI document in one step;
+//! nothing here calls `.route(..)` directly, so the document lists exactly what is served.
 
 pub mod auth;
 pub mod me;
 pub mod sessions;
 pub mod system;
+
+use crate::openapi::ApiDoc;
+use crate::AppState;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+/// Every route of the API with its OpenAPI operation. [`crate::router`] serves it and
+/// [`crate::openapi::document`] publishes it.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(auth::router())
+        .merge(me::router())
+        .merge(sessions::router())
+        .merge(system::router())
+}

@@ -7,19 +7,19 @@ use crate::AppState;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
-use gatehouse_core::tokens;
-use gatehouse_store::migrate;
+use axum::Json;
+use gatehouse_core::{system, tokens};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
-        .route("/.well-known/jwks.json", get(jwks))
-        .route("/openapi.json", get(openapi_json))
-        .route("/docs", get(docs))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
+        .routes(routes!(metrics))
+        .routes(routes!(jwks))
+        .routes(routes!(openapi_json))
+        .routes(routes!(docs))
 }
 
 /// The process is up.
@@ -35,18 +35,15 @@ pub async fn healthz() -> Json<HealthResponse> {
         (status = 503, description = "Not ready", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<HealthResponse>, ApiError> {
-    let unavailable =
-        |detail: &str| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", detail);
-    state
-        .core
-        .db
-        .ping()
-        .await
-        .map_err(|_| unavailable("database unreachable"))?;
-    match migrate::is_current(&state.core.db).await {
-        Ok(true) => Ok(Json(HealthResponse { status: "ready" })),
-        Ok(false) => Err(unavailable("migrations pending")),
-        Err(_) => Err(unavailable("migration state unreadable")),
+    let readiness = system::readiness(&state.core).await;
+    if readiness.is_ready() {
+        Ok(Json(HealthResponse { status: "ready" }))
+    } else {
+        Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_ready",
+            readiness.reason(),
+        ))
     }
 }
 

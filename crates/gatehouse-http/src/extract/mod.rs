@@ -1,14 +1,21 @@
-//! Extractors: [`ApiJson`] (JSON bodies whose every rejection is a problem+json 4xx),
-//! [`AuthSession`] (a valid access token of an active session) and [`Client`] (peer
-//! address and user agent).
+//! Extractors. Each one rejects with a problem+json 4xx, so handlers only see parsed
+//! input: [`ApiJson`] (JSON bodies), [`AuthSession`] / [`BearerToken`] (the caller's
+//! access token), [`Client`] (peer address and user agent), [`Pagination`] (`limit` and
+//! `cursor` from the query) and [`PathId`] (an id in the path).
+
+mod auth;
+mod page;
+mod path;
+
+pub use auth::{AuthSession, BearerToken};
+pub use page::Pagination;
+pub use path::PathId;
 
 use crate::error::ApiError;
-use crate::AppState;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
-use gatehouse_core::accounts::{self, AuthContext};
 use gatehouse_core::ClientInfo;
 use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
@@ -39,48 +46,6 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
         _ => "invalid_body",
     };
     ApiError::new(status, code, detail)
-}
-
-/// The raw bearer token, for use cases that check the session themselves (in the same
-/// query as their read). Tokens are only ever taken from the `Authorization` header.
-pub struct BearerToken(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for BearerToken {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        bearer(parts).map(|t| BearerToken(t.to_owned()))
-    }
-}
-
-fn bearer(parts: &Parts) -> Result<&str, ApiError> {
-    parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| ApiError::from(gatehouse_core::AccountsError::Unauthenticated))
-}
-
-/// The authenticated caller.
-pub struct AuthSession(pub AuthContext);
-
-impl FromRequestParts<AppState> for AuthSession {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let token = bearer(parts)?;
-        let context = accounts::authenticate(&state.core, token).await?;
-        Ok(AuthSession(context))
-    }
 }
 
 /// The caller's address (the TCP peer; proxies are trusted in the operations work)

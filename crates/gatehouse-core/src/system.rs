@@ -1,0 +1,50 @@
+//! Whether this node can serve: the database answers and its schema is the one this build
+//! expects. `/readyz` asks here so the HTTP layer never reaches into the store itself.
+
+use crate::state::Core;
+use gatehouse_store::migrate;
+
+/// The answer to "can this node take traffic?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Readiness {
+    Ready,
+    /// The database did not answer a trivial query.
+    DatabaseUnreachable,
+    /// Some migration embedded in this build is not applied yet.
+    MigrationsPending,
+    /// The migration table could not be read.
+    MigrationStateUnreadable,
+}
+
+impl Readiness {
+    pub fn is_ready(self) -> bool {
+        self == Readiness::Ready
+    }
+
+    /// A short reason, safe to show to any caller (no database text).
+    pub fn reason(self) -> &'static str {
+        match self {
+            Readiness::Ready => "ready",
+            Readiness::DatabaseUnreachable => "database unreachable",
+            Readiness::MigrationsPending => "migrations pending",
+            Readiness::MigrationStateUnreadable => "migration state unreadable",
+        }
+    }
+}
+
+/// Check the database and the migration state. Causes are logged here, never returned,
+/// because the readiness endpoint is public.
+pub async fn readiness(core: &Core) -> Readiness {
+    if let Err(error) = core.db.ping().await {
+        tracing::warn!(%error, "not ready: database unreachable");
+        return Readiness::DatabaseUnreachable;
+    }
+    match migrate::is_current(&core.db).await {
+        Ok(true) => Readiness::Ready,
+        Ok(false) => Readiness::MigrationsPending,
+        Err(error) => {
+            tracing::warn!(%error, "not ready: migration state unreadable");
+            Readiness::MigrationStateUnreadable
+        }
+    }
+}

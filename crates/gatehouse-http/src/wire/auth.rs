@@ -1,0 +1,72 @@
+//! Sign-up, login, refresh: request bodies and the token pair answer.
+
+use gatehouse_core::accounts::TokenPair;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    #[schema(example = "ada@example.com")]
+    pub email: String,
+    /// 8 to 128 characters; common passwords are refused.
+    #[schema(example = "correct horse battery staple")]
+    pub password: String,
+    /// Optional; 3-150 of a-z 0-9 . _ -
+    pub username: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// Email or username.
+    #[schema(example = "ada@example.com")]
+    pub login: String,
+    pub password: String,
+    pub device: Option<DeviceRequest>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceRequest {
+    /// A stable client-side device identifier; stored only as a keyed hash.
+    pub fingerprint: String,
+    pub name: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+/// Tokens of an authenticated session.
+#[derive(Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// `authenticated` (the MFA work adds `mfa_required`).
+    #[schema(example = "authenticated")]
+    pub status: &'static str,
+    /// Short-lived JWT (EdDSA) for `Authorization: Bearer`.
+    pub access_token: String,
+    /// Opaque, single use: each refresh returns a new one.
+    pub refresh_token: String,
+    #[schema(example = "Bearer")]
+    pub token_type: &'static str,
+    /// Access token lifetime in seconds.
+    pub expires_in: u64,
+    pub session_id: Uuid,
+}
+
+impl From<TokenPair> for TokenResponse {
+    fn from(t: TokenPair) -> Self {
+        Self {
+            status: "authenticated",
+            access_token: t.access_token,
+            refresh_token: t.refresh_token,
+            token_type: "Bearer",
+            expires_in: t.expires_in,
+            session_id: t.session_id.as_uuid(),
+        }
+    }
+}

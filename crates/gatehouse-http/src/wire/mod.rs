@@ -1,0 +1,15 @@
+//! Wire types: what the API reads and writes, separate from domain types and rows, one
+//! file per area. Request types refuse unknown fields. Types holding secrets do not
+//! derive `Debug`.
+
+mod auth;
+mod me;
+mod page;
+mod sessions;
+mod system;
+
+pub use auth::{LoginRequest, RefreshRequest, RegisterRequest, TokenResponse};
+pub use me::{MeResponse, PasswordChangeRequest, ProfilePatchRequest, UserResponse};
+pub use page::{decode_cursor, encode_cursor, PageQuery, DEFAULT_LIMIT, MAX_LIMIT};
+pub use sessions::{DeviceList, DeviceResponse, SessionList, SessionResponse};
+pub use system::HealthResponse;

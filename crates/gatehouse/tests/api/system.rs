@@ -74,7 +74,9 @@ async fn every_documented_operation_is_served(backend: Backend) {
     for (method, path) in operations {
         let uri = path.replace("{id}", &uuid::Uuid::now_v7().to_string());
         let method = Method::from_bytes(method.as_bytes()).unwrap();
-        let resp = app.request(method.clone(), &uri, Some(&t.access), None, None).await;
+        let resp = app
+            .request(method.clone(), &uri, Some(&t.access), None, None)
+            .await;
         let fallback = resp.status == StatusCode::METHOD_NOT_ALLOWED
             || (resp.status == StatusCode::NOT_FOUND && resp.body["detail"] == "no such endpoint");
         assert!(!fallback, "{method} {path} is documented but not served");

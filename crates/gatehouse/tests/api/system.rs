@@ -1,7 +1,7 @@
 //! Health, readiness, metrics, keys, OpenAPI and docs; and that secrets stay out of logs.
 
 use axum::http::{Method, StatusCode};
-use gatehouse_store::Backend;
+use gatehouse_store::{migrate, Backend};
 use gatehouse_testkit::both_backends;
 use gatehouse_testkit::{TestApp, PASSWORD};
 use std::io::Write;
@@ -52,6 +52,38 @@ async fn operational_endpoints_answer(backend: Backend) {
     assert_eq!(claims["amr"][0], "pwd");
 }
 both_backends!(operational_endpoints_answer);
+
+/// `/readyz` answers 503 while a migration is missing and when the database is gone, with
+/// a reason and no database text.
+async fn readiness_follows_migrations_and_the_database(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let latest = migrate::status(&app.core.db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.version)
+        .max()
+        .unwrap();
+    migrate::down_to(&app.core.db, latest - 1).await.unwrap();
+    let r = app.get("/readyz", None).await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::SERVICE_UNAVAILABLE, "not_ready")
+    );
+    assert_eq!(r.body["detail"], "migrations pending");
+
+    migrate::up(&app.core.db).await.unwrap();
+    assert_eq!(app.get("/readyz", None).await.status, StatusCode::OK);
+
+    app.core.db.close().await;
+    let r = app.get("/readyz", None).await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::SERVICE_UNAVAILABLE, "not_ready")
+    );
+    assert_eq!(r.body["detail"], "database unreachable");
+}
+both_backends!(readiness_follows_migrations_and_the_database);
 
 /// The router and the document come from one registration: every operation that
 /// /openapi.json lists is served (the reverse holds by construction, since routes are only

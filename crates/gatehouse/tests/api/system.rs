@@ -135,6 +135,12 @@ impl Write for Capture {
 /// Tokens and passwords never reach the logs, even at the most verbose level.
 #[test]
 fn secrets_never_reach_the_logs() {
+    // While only one dispatcher exists, tracing-core computes a callsite's interest from the
+    // default of whichever thread registers it first (tokio-rs/tracing#3611): a parallel
+    // test thread without a subscriber could mark the request log "never" for the whole
+    // process and blind the capture. With a second (silent) dispatcher alive, registration
+    // asks every dispatcher, the capture included.
+    let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
     for backend in [Backend::Sqlite, Backend::Postgres] {
         let capture = Capture::default();
         let writer = capture.clone();

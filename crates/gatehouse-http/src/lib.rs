@@ -46,6 +46,7 @@ impl AppState {
 
 /// The whole API.
 pub fn router(state: AppState, config: &HttpConfig) -> Router {
+    // The document half of this same registration is what `AppState::new` published.
     let (api, _document) = routes::api().split_for_parts();
     api.fallback(routes::system::not_found)
         .method_not_allowed_fallback(routes::system::method_not_allowed)

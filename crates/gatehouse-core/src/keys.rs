@@ -30,7 +30,9 @@ pub struct SigningKeyPair {
     pub kid: String,
     /// Base64url public key (the JWK `x`).
     pub public_x: String,
-    pub(crate) encoding: jsonwebtoken::EncodingKey,
+    /// Signs directly: jsonwebtoken's `EncodingKey` re-reads the PKCS#8 key and derives
+    /// the public key again on every signature, twice the work of one signature.
+    pub(crate) signer: SigningKey,
     pub(crate) decoding: jsonwebtoken::DecodingKey,
 }
 
@@ -41,25 +43,21 @@ impl SigningKeyPair {
             what: "signing key".into(),
             detail: e.to_string(),
         })?;
-        Self::from_signing_key(&key)
+        Ok(Self::from_signing_key(&key))
     }
 
-    fn from_signing_key(key: &SigningKey) -> Result<Self, KeyError> {
-        let der = key.to_pkcs8_der().map_err(|e| KeyError::Invalid {
-            what: "signing key".into(),
-            detail: e.to_string(),
-        })?;
+    fn from_signing_key(key: &SigningKey) -> Self {
         let public = key.verifying_key().to_bytes();
         let public_x = URL_SAFE_NO_PAD.encode(public);
         // RFC 7638: SHA-256 over the required members in lexicographic order.
         let canonical = format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{public_x}"}}"#);
         let kid = URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()));
-        Ok(Self {
+        Self {
             kid,
             public_x,
-            encoding: jsonwebtoken::EncodingKey::from_ed_der(der.as_bytes()),
+            signer: key.clone(),
             decoding: jsonwebtoken::DecodingKey::from_ed_der(&public),
-        })
+        }
     }
 
     /// A fresh random key, and its PEM for storing.
@@ -73,7 +71,7 @@ impl SigningKeyPair {
                 what: "signing key".into(),
                 detail: e.to_string(),
             })?;
-        Ok((Self::from_signing_key(&key)?, pem.to_string()))
+        Ok((Self::from_signing_key(&key), pem.to_string()))
     }
 }
 

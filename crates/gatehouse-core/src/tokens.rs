@@ -8,6 +8,7 @@ use crate::keys::{HashPurpose, Keys, SigningKeyPair};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
+use ed25519_dalek::Signer;
 use jsonwebtoken::{Algorithm, Header, Validation};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -39,14 +40,22 @@ pub enum TokenError {
     Expired,
 }
 
-/// Sign claims with the server key.
+/// Sign claims with the server key: the same compact JWS as `jsonwebtoken::encode`
+/// (Ed25519 signatures are deterministic, so byte for byte), signed with the key pair
+/// held in memory instead of one rebuilt from PKCS#8 per call (half the Ed25519 work).
 pub fn sign(
     key: &SigningKeyPair,
     claims: &AccessClaims,
 ) -> Result<String, jsonwebtoken::errors::Error> {
     let mut header = Header::new(Algorithm::EdDSA);
     header.kid = Some(key.kid.clone());
-    jsonwebtoken::encode(&header, claims, &key.encoding)
+    let mut token = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header)?);
+    token.push('.');
+    URL_SAFE_NO_PAD.encode_string(serde_json::to_vec(claims)?, &mut token);
+    let signature = key.signer.sign(token.as_bytes());
+    token.push('.');
+    URL_SAFE_NO_PAD.encode_string(signature.to_bytes(), &mut token);
+    Ok(token)
 }
 
 /// Verify signature, algorithm and issuer, then expiry against `now`.
@@ -128,6 +137,23 @@ mod tests {
             ),
             Err(TokenError::Expired)
         );
+    }
+
+    #[test]
+    fn signature_is_the_one_jsonwebtoken_makes() {
+        let keys = Keys::ephemeral().unwrap();
+        let c = claims(Utc::now());
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(keys.signing.kid.clone());
+        let der =
+            ed25519_dalek::pkcs8::EncodePrivateKey::to_pkcs8_der(&keys.signing.signer).unwrap();
+        let reference = jsonwebtoken::encode(
+            &header,
+            &c,
+            &jsonwebtoken::EncodingKey::from_ed_der(der.as_bytes()),
+        )
+        .unwrap();
+        assert_eq!(sign(&keys.signing, &c).unwrap(), reference);
     }
 
     #[test]

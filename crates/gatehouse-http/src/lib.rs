@@ -21,10 +21,11 @@ pub use config::HttpConfig;
 pub use error::ApiError;
 pub use metrics::Metrics;
 
-/// What every handler can reach through `State`.
+/// What every handler can reach through `State`. axum clones it for every extractor
+/// that asks for it, so it holds only reference-counted parts.
 #[derive(Clone)]
 pub struct AppState {
-    pub core: Core,
+    pub core: Arc<Core>,
     pub metrics: Arc<Metrics>,
     openapi_json: Arc<str>,
     docs_html: Arc<str>,
@@ -36,7 +37,7 @@ impl AppState {
         let openapi_json = serde_json::to_string(&doc).unwrap_or_else(|_| "{}".to_owned());
         let docs_html = docs_page::render(&doc);
         Self {
-            core,
+            core: Arc::new(core),
             metrics: Arc::new(Metrics::default()),
             openapi_json: openapi_json.into(),
             docs_html: docs_html.into(),
@@ -51,7 +52,7 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
     api.fallback(routes::system::not_found)
         .method_not_allowed_fallback(routes::system::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
+            state.metrics.clone(),
             middleware::observe,
         ))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))

@@ -6,7 +6,9 @@
 # one keep-alive connection by benches/profile_client.py, so the figures do not depend on
 # how loaded the machine is:
 #   cpu   - servers run natively; CPU time per request of the server process and of its
-#           PostgreSQL backends (from /proc/<pid>/task/*/schedstat), after a warm-up.
+#           PostgreSQL backends (from /proc/<pid>/task/*/schedstat), after a warm-up, and
+#           the server's context switches per request (`perf stat`, where available).
+#           CPU time includes the kernel's share but moves with the machine's load.
 #   cg    - servers run under `valgrind --tool=callgrind`; the counters are zeroed after a
 #           warm-up and dumped after N requests, so each dump holds exactly N requests.
 #           benches/profile_report.py turns the dumps into instructions per request and a
@@ -70,14 +72,24 @@ cpu_ns() { # pid
 measure_cpu() { # label count cmd...
     local label=$1 count=$2
     shift 2
-    local before after
+    local before after perf_pid switches=0
+    if perf stat -e context-switches true >/dev/null 2>&1; then
+        perf stat -x, -e context-switches -p "$SERVER_PID" -o "$WORK/perf.csv" &
+        perf_pid=$!
+        sleep 0.2
+    fi
     before=$(cpu_ns "$SERVER_PID")
     "$@" >/dev/null
     after=$(cpu_ns "$SERVER_PID")
-    python3 - "$label" "$count" $before $after <<'EOF' | tee -a "$OUT/cpu.txt"
+    if [[ -n ${perf_pid:-} ]]; then
+        kill -INT "$perf_pid" && wait "$perf_pid" || true
+        switches=$(grep context-switches "$WORK/perf.csv" | cut -d, -f1)
+    fi
+    python3 - "$label" "$count" $before $after "$switches" <<'EOF' | tee -a "$OUT/cpu.txt"
 import sys
-label, n, s0, p0, s1, p1 = sys.argv[1], int(sys.argv[2]), *map(int, sys.argv[3:])
-print(f"{label:<10} server {(s1-s0)/n/1000:8.1f} us/req   postgres {(p1-p0)/n/1000:8.1f} us/req")
+label, n, s0, p0, s1, p1, cs = sys.argv[1], int(sys.argv[2]), *map(int, sys.argv[3:])
+print(f"{label:<10} server {(s1-s0)/n/1000:8.1f} us/req   postgres {(p1-p0)/n/1000:8.1f} us/req"
+      f"   server context switches {cs/n:5.2f}/req")
 EOF
 }
 

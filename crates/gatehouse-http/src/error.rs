@@ -74,7 +74,9 @@ impl ApiError {
             chain.push_str(&s.to_string());
             source = s.source();
         }
-        tracing::error!(error = %chain, "internal error");
+        // The request span exists only at DEBUG, so the id travels in the event itself.
+        let request_id = current_request_id();
+        tracing::error!(error = %chain, request_id, "internal error");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal_error",

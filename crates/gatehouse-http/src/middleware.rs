@@ -111,3 +111,33 @@ fn request_id_value() -> HeaderValue {
         .try_with(HeaderValue::clone)
         .unwrap_or(HeaderValue::from_static(""))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn incoming_ids_are_taken_only_when_well_formed() {
+        assert!(is_well_formed(b"abc-123-XYZ"));
+        assert!(is_well_formed(&[b'a'; 64]));
+        assert!(!is_well_formed(b""));
+        assert!(!is_well_formed(&[b'a'; 65]));
+        assert!(!is_well_formed(b"a b"));
+        assert!(!is_well_formed(b"a\"}{"));
+    }
+
+    #[test]
+    fn new_ids_are_distinct_uuids() {
+        let a = new_request_id();
+        let b = new_request_id();
+        assert_ne!(a, b);
+        let text = a.to_str().unwrap();
+        assert_eq!(Uuid::parse_str(text).unwrap().get_version_num(), 7);
+        assert!(is_well_formed(text.as_bytes()));
+    }
+
+    #[test]
+    fn outside_a_request_the_id_is_empty() {
+        assert_eq!(current_request_id(), "");
+    }
+}

@@ -130,7 +130,7 @@ run() { # wrap ("" or "cg")
     port=$(free_port)
     url=http://127.0.0.1:$port
     GATEHOUSE_DATABASE_URL=$DB_URL GATEHOUSE_LISTEN=127.0.0.1:$port \
-        GATEHOUSE_DATA_DIR=$WORK/data GATEHOUSE_LOG_FORMAT=json \
+        GATEHOUSE_DATA_DIR=$WORK/data GATEHOUSE_LOG__FORMAT=json \
         start gatehouse "$wrap" "$GATEHOUSE" serve
     wait_ready "$url" 600
     tokens=$($CLIENT "$url" setup "$EMAIL" "$PASSWORD")

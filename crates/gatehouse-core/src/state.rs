@@ -1,6 +1,7 @@
 //! [`Core`]: everything a use case needs — database, clock, keys, hasher, settings —
 //! passed explicitly (no globals), cheap to clone.
 
+use crate::accounts::SessionCache;
 use crate::clock::Clock;
 use crate::config::CoreConfig;
 use crate::keys::Keys;
@@ -20,6 +21,8 @@ pub struct Core {
     pub config: Arc<CoreConfig>,
     /// Access tokens already verified (signature only; sessions are checked per request).
     pub verified_tokens: Arc<VerifiedTokens>,
+    /// Sessions (and their account views) recently checked; see `accounts::session_cache`.
+    pub session_cache: Arc<SessionCache>,
 }
 
 impl Core {
@@ -38,6 +41,8 @@ impl Core {
             config: Arc::new(config),
             // ~600 bytes an entry: at most ~6 MiB, well inside the memory budget.
             verified_tokens: Arc::new(VerifiedTokens::new(10_000)),
+            // A few hundred bytes to ~1.5 KiB an entry: at most ~15 MiB.
+            session_cache: Arc::new(SessionCache::new(10_000)),
         })
     }
 }

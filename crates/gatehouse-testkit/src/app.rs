@@ -52,20 +52,21 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, config: CoreConfig) -> TestApp {
+        Self::spawn_with_keys(backend, config, Keys::ephemeral().expect("keys")).await
+    }
+
+    /// A fresh database and an app with the given keys (to share them with another node).
+    pub async fn spawn_with_keys(backend: Backend, config: CoreConfig, keys: Keys) -> TestApp {
         let db = TestDbHandle(Arc::new(TestDb::new(backend).await));
-        Self::on(
-            db,
-            config,
-            Keys::ephemeral().expect("keys"),
-            FakeClock::new(start_time()),
-        )
-        .await
+        Self::on(db, config, keys, FakeClock::new(start_time())).await
     }
 
     /// Another "process" on the same database (own pools, own keys unless given).
     pub async fn on(db: TestDbHandle, config: CoreConfig, keys: Keys, clock: FakeClock) -> TestApp {
         let conn = db.0.connect().await;
         let core = Core::new(conn, Arc::new(clock.clone()), keys, config).expect("core");
+        // As `gatehouse serve` does: on PostgreSQL the session cache follows change notices.
+        gatehouse_core::accounts::spawn_session_cache_listener(&core);
         let router = router(AppState::new(core.clone()), &HttpConfig::default());
         TestApp {
             router,

@@ -30,6 +30,8 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         settings.core_config(),
     )
     .context("invalid password hashing parameters")?;
+    // Other nodes' changes reach this node's session cache through PostgreSQL notices.
+    gatehouse_core::accounts::spawn_session_cache_listener(&core);
     let app = router(AppState::new(core), &settings.http);
     let addr: SocketAddr = settings
         .http

@@ -1,6 +1,7 @@
 //! The check behind every authenticated request: a valid access token whose session is
 //! still active and unexpired (so revoking a session stops its tokens at once).
 
+use super::session_cache::CachedSession;
 use super::{AccountsError, AccountsResult};
 use crate::state::Core;
 use crate::tokens;
@@ -37,20 +38,31 @@ pub(crate) fn verify_token(
         .map_err(|_| AccountsError::Unauthenticated)
 }
 
-/// Verify an access token and its session.
+/// Verify an access token and its session (remembered per node while unchanged: see
+/// `session_cache`).
 pub async fn authenticate(core: &Core, access_token: &str) -> AccountsResult<AuthContext> {
     let now = core.clock.now();
     let claims = verify_token(core, access_token)?;
-    let mut conn = core.db.reader().await?;
-    let session = sessions::find_auth(conn.exec(), SessionId(claims.sid))
-        .await?
-        .ok_or(AccountsError::Unauthenticated)?;
-    if session.status != SessionStatus::Active
-        || session.expires_at <= now
-        || session.user_id != UserId(claims.sub)
-        || !session.user_active
-    {
-        return Err(AccountsError::Unauthenticated);
+    let (session_id, user_id) = (SessionId(claims.sid), UserId(claims.sub));
+    if core.session_cache.get(session_id, user_id, now).is_none() {
+        let read = core.session_cache.start_read();
+        let mut conn = core.db.reader().await?;
+        let session = sessions::find_auth(conn.exec(), session_id)
+            .await?
+            .ok_or(AccountsError::Unauthenticated)?;
+        if session.status != SessionStatus::Active
+            || session.expires_at <= now
+            || session.user_id != user_id
+            || !session.user_active
+        {
+            return Err(AccountsError::Unauthenticated);
+        }
+        let known = CachedSession {
+            user_id,
+            expires_at: session.expires_at,
+            view: None,
+        };
+        core.session_cache.put(read, session_id, known);
     }
     Ok(AuthContext {
         user_id: UserId(claims.sub),

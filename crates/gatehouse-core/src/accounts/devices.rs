@@ -170,5 +170,6 @@ pub async fn remove_device(
     )
     .await?;
     tx.commit().await?;
+    core.session_cache.forget_user(user_id);
     Ok(())
 }

@@ -160,5 +160,6 @@ async fn start_password_session(
         .await?;
     users::touch_last_login(tx.exec(), user_id, now).await?;
     tx.commit().await?;
+    core.session_cache.forget_user(user_id);
     Ok(pair)
 }

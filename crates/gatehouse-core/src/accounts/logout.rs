@@ -26,6 +26,7 @@ pub async fn logout(core: &Core, auth: &AuthContext, client: &ClientInfo) -> Acc
         end_sessions(&mut tx, auth.user_id, &[ended], reason, client, now).await?;
     }
     tx.commit().await?;
+    core.session_cache.forget_user(auth.user_id);
     Ok(())
 }
 
@@ -43,5 +44,6 @@ pub async fn logout_all(
         sessions::end_all_for_user(tx.exec(), auth.user_id, None, logged_out(reason), now).await?;
     end_sessions(&mut tx, auth.user_id, &ended, reason, client, now).await?;
     tx.commit().await?;
+    core.session_cache.forget_user(auth.user_id);
     Ok(())
 }

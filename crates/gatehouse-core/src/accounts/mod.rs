@@ -11,6 +11,7 @@ mod password_change;
 mod profile;
 mod refresh;
 mod register;
+mod session_cache;
 mod sessions;
 
 pub use authenticate::{authenticate, AuthContext};
@@ -23,6 +24,7 @@ pub use password_change::{change_password, PasswordChange};
 pub use profile::{get_me, update_profile, Patch, ProfilePatch};
 pub use refresh::refresh;
 pub use register::{register, RegisterInput};
+pub use session_cache::{spawn_listener as spawn_session_cache_listener, SessionCache};
 pub use sessions::{list_sessions, revoke_session, Page};
 
 use gatehouse_store::types::Inet;

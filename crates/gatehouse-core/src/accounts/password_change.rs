@@ -119,5 +119,6 @@ pub async fn change_password(
         end_sessions(&mut tx, user.id, &ended, reason, client, now).await?;
     }
     tx.commit().await?;
+    core.session_cache.forget_user(user.id);
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The signed-in person's account and profile: read it, change profile fields.
 
 use super::authenticate::{verify_token, AuthContext};
+use super::session_cache::CachedSession;
 use super::{AccountsError, AccountsResult};
 use crate::events::{self, Event};
 use crate::state::{ClientInfo, Core};
@@ -10,6 +11,7 @@ use gatehouse_domain::ids::{SessionId, UserId};
 use gatehouse_domain::FieldError;
 use gatehouse_store::accounts::users::{self, UserWithProfile};
 use gatehouse_store::Executor;
+use std::sync::Arc;
 
 /// A change to one field: leave it, clear it, or set it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -38,14 +40,30 @@ pub struct ProfilePatch {
 }
 
 /// The account and profile of the holder of `access_token`. The session check is part
-/// of the same query (one round trip for the most frequent authenticated call).
+/// of the same query (one round trip for the most frequent authenticated call), and what
+/// it read is remembered per node until the session, account or profile changes (see
+/// `session_cache`).
 pub async fn get_me(core: &Core, access_token: &str) -> AccountsResult<UserWithProfile> {
     let claims = verify_token(core, access_token)?;
-    let mut conn = core.db.reader().await?;
+    let now = core.clock.now();
     let (user_id, session_id) = (UserId(claims.sub), SessionId(claims.sid));
-    users::find_with_profile_for_session(conn.exec(), user_id, session_id, core.clock.now())
-        .await?
-        .ok_or(AccountsError::Unauthenticated)
+    let cache = &core.session_cache;
+    if let Some(view) = cache.get(session_id, user_id, now).and_then(|c| c.view) {
+        return Ok(UserWithProfile::clone(&view));
+    }
+    let read = cache.start_read();
+    let mut conn = core.db.reader().await?;
+    let (me, expires_at) =
+        users::find_with_profile_for_session(conn.exec(), user_id, session_id, now)
+            .await?
+            .ok_or(AccountsError::Unauthenticated)?;
+    let known = CachedSession {
+        user_id,
+        expires_at,
+        view: Some(Arc::new(me.clone())),
+    };
+    cache.put(read, session_id, known);
+    Ok(me)
 }
 
 /// Validate and apply a profile change; audit which fields changed (not their values).
@@ -196,6 +214,7 @@ pub async fn update_profile(
     )
     .await?;
     tx.commit().await?;
+    core.session_cache.forget_user(auth.user_id);
     Ok(UserWithProfile {
         user: current.user,
         profile: next,

@@ -49,6 +49,7 @@ pub async fn refresh(
         return match known {
             Some(row) if row.revocation_reason == Some(RevocationReason::Rotated) => {
                 revoke_on_reuse(tx, &row, client, core.clock.now()).await?;
+                core.session_cache.forget_user(row.user_id);
                 Err(AccountsError::RefreshTokenReused)
             }
             _ => Err(AccountsError::InvalidRefreshToken),

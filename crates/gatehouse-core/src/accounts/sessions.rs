@@ -54,6 +54,7 @@ pub async fn revoke_session(
         .ok_or(AccountsError::NotFound("session"))?;
     end_sessions(&mut tx, auth.user_id, &[ended], reason, client, now).await?;
     tx.commit().await?;
+    core.session_cache.forget_user(auth.user_id);
     Ok(())
 }
 

@@ -224,19 +224,27 @@ impl UserProfileJoin {
     }
 }
 
-/// `GET /v1/me` in one round trip: the user and profile of `user_id`, returned only if
-/// `session_id` is that user's active, unexpired session and the account is active —
-/// the per-request session check and the read are the same query.
+/// A user and profile read for one of their sessions, with that session's expiry.
+#[derive(sqlx::FromRow)]
+struct SessionProfileJoin {
+    #[sqlx(flatten)]
+    join: UserProfileJoin,
+    session_expires_at: DateTime<Utc>,
+}
+
+/// `GET /v1/me` in one round trip: the user and profile of `user_id`, with the session's
+/// expiry, returned only if `session_id` is that user's active, unexpired session and the
+/// account is active — the per-request session check and the read are the same query.
 pub async fn find_with_profile_for_session(
     ex: Exec<'_>,
     user_id: UserId,
     session_id: SessionId,
     now: DateTime<Utc>,
-) -> StoreResult<Option<UserWithProfile>> {
+) -> StoreResult<Option<(UserWithProfile, DateTime<Utc>)>> {
     let row = fetch_optional!(
         ex,
-        UserProfileJoin,
-        "SELECT u.id, u.email, u.username, u.password_hash, u.is_active, u.is_staff, u.is_superuser,
+        SessionProfileJoin,
+        "SELECT s.expires_at AS session_expires_at, u.id, u.email, u.username, u.password_hash, u.is_active, u.is_staff, u.is_superuser,
                 u.last_login_at, u.created_at, u.updated_at,
                 p.user_id, p.first_name, p.last_name, p.date_of_birth, p.phone_number, p.address,
                 p.city, p.state, p.country, p.postal_code, p.timezone, p.language,
@@ -250,7 +258,7 @@ pub async fn find_with_profile_for_session(
         user_id.as_uuid(),
         now
     )?;
-    Ok(row.map(UserProfileJoin::into_parts))
+    Ok(row.map(|r| (r.join.into_parts(), r.session_expires_at)))
 }
 
 /// Write every profile field (the caller merged the change into the current row).

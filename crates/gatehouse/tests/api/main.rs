@@ -9,6 +9,7 @@ mod binary;
 mod input;
 mod me;
 mod refresh;
+mod session_cache;
 mod sessions;
 mod system;
 mod throttle;

@@ -59,6 +59,8 @@ pub struct CoreConfig {
     pub refresh_token_ttl: Duration,
     /// Absolute session lifetime: refreshing never extends a session past this.
     pub session_ttl: Duration,
+    /// Capacity of the per-node session cache; 0 turns it off.
+    pub session_cache_entries: usize,
     pub argon2: Argon2Params,
     /// Concurrent Argon2 computations (defaults to the number of CPUs).
     pub hash_concurrency: usize,
@@ -75,6 +77,8 @@ impl Default for CoreConfig {
             access_token_ttl: Duration::from_secs(15 * 60),
             refresh_token_ttl: Duration::from_secs(30 * 24 * 60 * 60),
             session_ttl: Duration::from_secs(30 * 24 * 60 * 60),
+            // A few hundred bytes to ~1.5 KiB an entry: at most ~15 MiB.
+            session_cache_entries: 10_000,
             argon2: Argon2Params::default(),
             hash_concurrency: std::thread::available_parallelism()
                 .map(|n| n.get())
@@ -99,6 +103,9 @@ pub struct TokensConfig {
     pub access_token_ttl_secs: u64,
     pub refresh_token_ttl_secs: u64,
     pub session_ttl_secs: u64,
+    /// Sessions each node remembers between requests (0 turns the cache off). Only used on
+    /// PostgreSQL, where change notices keep nodes in step; see docs/operations.md.
+    pub session_cache_entries: usize,
 }
 
 impl Default for TokensConfig {
@@ -109,6 +116,7 @@ impl Default for TokensConfig {
             access_token_ttl_secs: core.access_token_ttl.as_secs(),
             refresh_token_ttl_secs: core.refresh_token_ttl.as_secs(),
             session_ttl_secs: core.session_ttl.as_secs(),
+            session_cache_entries: core.session_cache_entries,
         }
     }
 }
@@ -195,6 +203,7 @@ impl CoreConfig {
             access_token_ttl: secs(tokens.access_token_ttl_secs),
             refresh_token_ttl: secs(tokens.refresh_token_ttl_secs),
             session_ttl: secs(tokens.session_ttl_secs),
+            session_cache_entries: tokens.session_cache_entries,
             argon2: Argon2Params {
                 memory_kib: argon2.memory_kib,
                 iterations: argon2.iterations,

@@ -33,6 +33,7 @@ impl Core {
         config: CoreConfig,
     ) -> Result<Self, HashError> {
         let hasher = PasswordHasher::new(config.argon2, config.hash_concurrency)?;
+        let session_cache = Arc::new(SessionCache::new(config.session_cache_entries));
         Ok(Self {
             db,
             clock,
@@ -41,8 +42,7 @@ impl Core {
             config: Arc::new(config),
             // ~600 bytes an entry: at most ~6 MiB, well inside the memory budget.
             verified_tokens: Arc::new(VerifiedTokens::new(10_000)),
-            // A few hundred bytes to ~1.5 KiB an entry: at most ~15 MiB.
-            session_cache: Arc::new(SessionCache::new(10_000)),
+            session_cache,
         })
     }
 }

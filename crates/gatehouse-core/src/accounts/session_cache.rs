@@ -142,7 +142,11 @@ impl SessionCache {
 /// Keep the cache in step with changes made by other nodes: subscribe to account change
 /// notices and forget what they name; on PostgreSQL only (on SQLite the cache stays off).
 /// Runs until the runtime stops; a lost subscription turns the cache off until it is back.
+/// With a capacity of 0 (`[tokens] session_cache_entries = 0`) the cache is never turned on.
 pub fn spawn_listener(core: &Core) {
+    if core.config.session_cache_entries == 0 {
+        return;
+    }
     let db = core.db.clone();
     let cache = core.session_cache.clone();
     tokio::spawn(async move { listen(db, cache).await });

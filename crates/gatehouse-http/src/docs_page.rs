@@ -137,7 +137,7 @@ pub fn render(doc: &OpenApi) -> String {
 mod tests {
     #[test]
     fn shared_responses_and_query_parameters_are_spelled_out() {
-        let html = super::render(&crate::openapi::document());
+        let html = super::render(&crate::document::document());
         assert!(html.contains("Parameter <code>limit</code> (query)"));
         assert!(html.contains("No valid access token for an active session"));
         assert!(!html.contains("#/components/responses/"));

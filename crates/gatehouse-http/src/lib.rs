@@ -4,6 +4,7 @@
 
 mod config;
 mod docs_page;
+mod document;
 pub mod error;
 pub mod extract;
 mod metrics;
@@ -33,7 +34,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(core: Core) -> Self {
-        let doc = openapi::document();
+        let doc = document::document();
         let openapi_json = serde_json::to_string(&doc).unwrap_or_else(|_| "{}".to_owned());
         let docs_html = docs_page::render(&doc);
         Self {

@@ -10,15 +10,13 @@ pub mod me;
 pub mod sessions;
 pub mod system;
 
-use crate::openapi::ApiDoc;
 use crate::AppState;
-use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 /// Every route of the API with its OpenAPI operation. [`crate::router`] serves it and
-/// [`crate::openapi::document`] publishes it.
+/// [`crate::document::document`] publishes it.
 pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    OpenApiRouter::new()
         .merge(auth::router())
         .merge(me::router())
         .merge(sessions::router())

@@ -16,9 +16,12 @@ pub struct AttemptKeys {
 impl AttemptKeys {
     /// `account_id` is the user id when the login names an existing account, otherwise
     /// a keyed hash of the login text (unknown accounts lock the same way, so lockouts
-    /// do not reveal which accounts exist). IPv6 clients are grouped by /64.
+    /// do not reveal which accounts exist). IPv6 clients are grouped by /64; an IPv4
+    /// client that reaches a dual-stack listener as an IPv4-mapped or IPv4-compatible
+    /// IPv6 address counts as the IPv4 address it carries (else every IPv4 client would
+    /// share one /64 bucket).
     pub fn new(account_id: &str, ip: Option<IpAddr>) -> Self {
-        let ip = match ip {
+        let ip = match ip.map(client_address) {
             Some(IpAddr::V6(v6)) => {
                 let s = v6.segments();
                 format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
@@ -30,6 +33,27 @@ impl AttemptKeys {
             account: format!("acct:{account_id}"),
             ip: format!("ip:{ip}"),
         }
+    }
+}
+
+/// The address a client really has: IPv4-mapped (`::ffff:a.b.c.d`, RFC 4291 §2.5.5.2) and
+/// the deprecated IPv4-compatible (`::a.b.c.d`) forms become the IPv4 address; `::` and
+/// `::1` stay IPv6.
+pub fn client_address(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return IpAddr::V4(v4);
+            }
+            let is_compatible = v6.segments()[..6].iter().all(|s| *s == 0)
+                && !v6.is_unspecified()
+                && !v6.is_loopback();
+            match v6.to_ipv4() {
+                Some(v4) if is_compatible => IpAddr::V4(v4),
+                _ => ip,
+            }
+        }
+        IpAddr::V4(_) => ip,
     }
 }
 
@@ -104,4 +128,22 @@ pub async fn record_success(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     throttle::record_success(ex, &keys.account, &keys.ip, now).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv4_in_ipv6_clothing_counts_as_ipv4_and_real_ipv6_by_64() {
+        let key = |ip: &str| AttemptKeys::new("u", Some(ip.parse().unwrap())).ip;
+        assert_eq!(key("::ffff:203.0.113.7"), "ip:203.0.113.7");
+        assert_eq!(key("::203.0.113.7"), "ip:203.0.113.7");
+        assert_eq!(key("203.0.113.7"), "ip:203.0.113.7");
+        assert_ne!(key("::ffff:203.0.113.7"), key("::ffff:203.0.113.8"));
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), "ip:2001:db8:1:2::/64");
+        assert_eq!(key("2001:db8:1:2:bbbb::9"), key("2001:db8:1:2:aaaa::1"));
+        assert_eq!(key("::1"), "ip:0:0:0:0::/64");
+        assert_eq!(key("::"), "ip:0:0:0:0::/64");
+    }
 }

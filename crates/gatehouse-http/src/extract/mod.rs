@@ -59,7 +59,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Client {
         let ip = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip());
+            // An IPv4 client of a dual-stack listener arrives as `::ffff:a.b.c.d`: record
+            // (and throttle) the address it really has.
+            .map(|ConnectInfo(addr)| gatehouse_core::throttle::client_address(addr.ip()));
         let user_agent = parts
             .headers
             .get(header::USER_AGENT)

@@ -198,3 +198,69 @@ async fn unknown_account_costs_a_hash(backend: Backend) {
     );
 }
 both_backends!(unknown_account_costs_a_hash);
+
+/// POST a JSON body over a real TCP connection from `source` (an IPv4 loopback address),
+/// answering the status code and the body.
+async fn post_from(source: &str, port: u16, path: &str, body: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{source}:0").parse().unwrap()).unwrap();
+    let mut stream = socket
+        .connect(format!("127.0.0.1:{port}").parse().unwrap())
+        .await
+        .unwrap();
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    let status = answer.split(' ').nth(1).unwrap().parse().unwrap();
+    let body = answer.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
+    (status, body)
+}
+
+/// On a dual-stack listener (`[::]:port`) IPv4 clients arrive as `::ffff:a.b.c.d`; each
+/// still has its own per-address counter, so one IPv4 client's failures do not block
+/// another (they once shared a single /64 bucket).
+async fn ipv4_clients_of_a_dual_stack_listener_keep_their_own_counters(backend: Backend) {
+    let app = TestApp::spawn_with(backend, limits(100, 3)).await;
+    app.register("dual@example.com").await;
+    let listener = tokio::net::TcpListener::bind("[::]:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let service = app
+        .router
+        .clone()
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, service).await });
+
+    let wrong = r#"{"login":"dual@example.com","password":"wrong password!"}"#;
+    let right = format!(r#"{{"login":"dual@example.com","password":"{PASSWORD}"}}"#);
+    for _ in 0..3 {
+        assert_eq!(
+            post_from("127.0.0.1", port, "/v1/auth/login", wrong)
+                .await
+                .0,
+            401
+        );
+    }
+    // The first client's address is now blocked, even with the right password...
+    assert_eq!(
+        post_from("127.0.0.1", port, "/v1/auth/login", &right)
+            .await
+            .0,
+        429
+    );
+    // ...but another IPv4 client is not.
+    let (status, body) = post_from("127.0.0.2", port, "/v1/auth/login", &right).await;
+    assert_eq!(status, 200, "{body}");
+    // The session records the IPv4 address, not its mapped IPv6 form.
+    let access: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let sessions = app
+        .get("/v1/me/sessions", access["access_token"].as_str())
+        .await;
+    assert_eq!(sessions.body["items"][0]["ip_address"], "127.0.0.2");
+}
+both_backends!(ipv4_clients_of_a_dual_stack_listener_keep_their_own_counters);

@@ -11,6 +11,7 @@ mod metrics;
 mod middleware;
 mod openapi;
 mod routes;
+mod security_headers;
 mod wire;
 
 use axum::extract::DefaultBodyLimit;
@@ -50,7 +51,8 @@ impl AppState {
 pub fn router(state: AppState, config: &HttpConfig) -> Router {
     // The document half of this same registration is what `AppState::new` published.
     let (api, _document) = routes::api().split_for_parts();
-    api.fallback(routes::system::not_found)
+    let app = api
+        .fallback(routes::system::not_found)
         .method_not_allowed_fallback(routes::system::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             state.metrics.clone(),
@@ -58,5 +60,6 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
         ))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(axum::middleware::from_fn(middleware::request_id))
-        .with_state(state)
+        .with_state(state);
+    security_headers::apply(app)
 }

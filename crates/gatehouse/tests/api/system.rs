@@ -176,3 +176,33 @@ fn secrets_never_reach_the_logs() {
         }
     }
 }
+
+/// Responses are not cached and not sniffed, and leak no referrer (issue 6, item 5): token
+/// answers, personal data, errors and fallbacks alike; the JWK set keeps its public
+/// caching; `/docs` runs nothing and cannot be framed.
+async fn responses_carry_the_security_headers(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.register("hdr@example.com").await;
+    let login = app.login_as("hdr@example.com", PASSWORD).await;
+    let access = login.body["access_token"].as_str().unwrap().to_owned();
+    let answers = [
+        ("login", login),
+        ("me", app.get("/v1/me", Some(&access)).await),
+        ("unauthenticated", app.get("/v1/me", None).await),
+        ("not found", app.get("/v1/nothing-here", None).await),
+        ("metrics", app.get("/metrics", None).await),
+    ];
+    for (what, r) in &answers {
+        assert_eq!(r.headers["cache-control"], "no-store", "{what}");
+        assert_eq!(r.headers["x-content-type-options"], "nosniff", "{what}");
+        assert_eq!(r.headers["referrer-policy"], "no-referrer", "{what}");
+    }
+    let jwks = app.get("/.well-known/jwks.json", None).await;
+    assert_eq!(jwks.headers["cache-control"], "public, max-age=300");
+    assert_eq!(jwks.headers["x-content-type-options"], "nosniff");
+    let docs = app.get("/docs", None).await;
+    let csp = docs.headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(csp.contains("default-src 'none'"), "{csp}");
+}
+both_backends!(responses_carry_the_security_headers);

@@ -67,6 +67,8 @@ pub struct CoreConfig {
     pub password_policy: PasswordPolicy,
     /// How many previous passwords a change may not reuse.
     pub password_history: u32,
+    /// Password-change attempts per account per hour, counted before any hashing.
+    pub password_changes_per_hour: u32,
     pub throttle: ThrottleLimits,
 }
 
@@ -85,6 +87,7 @@ impl Default for CoreConfig {
                 .unwrap_or(2),
             password_policy: PasswordPolicy::default(),
             password_history: 5,
+            password_changes_per_hour: 5,
             throttle: ThrottleLimits::default(),
         }
     }
@@ -151,6 +154,9 @@ pub struct PasswordConfig {
     pub min_length: usize,
     pub max_length: usize,
     pub history: u32,
+    /// Password changes (attempts, right or wrong) one account may make per hour; each
+    /// can cost several Argon2id runs, so they are counted before any hashing.
+    pub changes_per_hour: u32,
 }
 
 impl Default for PasswordConfig {
@@ -160,6 +166,7 @@ impl Default for PasswordConfig {
             min_length: policy.min_length,
             max_length: policy.max_length,
             history: CoreConfig::default().password_history,
+            changes_per_hour: CoreConfig::default().password_changes_per_hour,
         }
     }
 }
@@ -218,6 +225,7 @@ impl CoreConfig {
                 max_length: password.max_length,
             },
             password_history: password.history,
+            password_changes_per_hour: password.changes_per_hour,
             throttle: ThrottleLimits {
                 account_max_failures: login.max_failures_per_account,
                 account_window: secs(login.account_window_secs),

@@ -120,6 +120,27 @@ pub async fn check_attempt(core: &Core, keys: &AttemptKeys) -> Result<Verdict, S
     })
 }
 
+/// Count one password-change attempt of `user_id` against its hourly allowance, before
+/// any hashing: a change costs up to `1 + history` Argon2id runs, so a signed-in caller
+/// (or a stolen session) must not be able to make the server hash without limit. Right and
+/// wrong attempts count alike. `Err(retry_after_secs)` when the allowance is spent.
+pub async fn count_password_change(
+    core: &Core,
+    user_id: gatehouse_domain::ids::UserId,
+) -> Result<Result<(), u64>, StoreError> {
+    let now = core.clock.now();
+    let window = Duration::hours(1);
+    let mut conn = core.db.writer().await?;
+    let key = format!("pwchange:{user_id}");
+    let state = throttle::count_event(conn.exec(), &key, now, now - window).await?;
+    if state.failures > core.config.password_changes_per_hour as i32 {
+        // The window restarts an hour after its first attempt: a conservative answer is
+        // the whole hour, never less than a second.
+        return Ok(Err(window.num_seconds().max(1) as u64));
+    }
+    Ok(Ok(()))
+}
+
 /// After a successful login or password check: run inside the transaction of what the
 /// success leads to, so the reset commits with it.
 pub async fn record_success(

@@ -54,6 +54,33 @@ pub async fn record_attempt(
     )?)
 }
 
+/// Count one event against a single `key` (for example a user's password changes): a
+/// counter whose window started at or before `window_cutoff` starts again at 1. One
+/// atomic upsert, so concurrent callers are each counted exactly once.
+pub async fn count_event(
+    ex: Exec<'_>,
+    key: &str,
+    now: DateTime<Utc>,
+    window_cutoff: DateTime<Utc>,
+) -> StoreResult<ThrottleState> {
+    Ok(fetch_one!(
+        ex,
+        ThrottleState,
+        "INSERT INTO auth_throttle (key, failures, window_started_at, locked_until, updated_at)
+         VALUES ($1, 1, $2, NULL, $2)
+         ON CONFLICT (key) DO UPDATE SET
+            failures = CASE WHEN auth_throttle.window_started_at <= $3 THEN 1
+                            ELSE auth_throttle.failures + 1 END,
+            window_started_at = CASE WHEN auth_throttle.window_started_at <= $3 THEN $2
+                                     ELSE auth_throttle.window_started_at END,
+            updated_at = $2
+         RETURNING key, failures, locked_until",
+        key,
+        now,
+        window_cutoff
+    )?)
+}
+
 /// Lock a counter until `until`, unless it is already locked. True when this call
 /// set the lock (so the caller audits the lockout once).
 pub async fn lock(

@@ -50,6 +50,9 @@ pub async fn change_password(
         ]));
     }
 
+    if let Err(retry_after_secs) = throttle::count_password_change(core, user.id).await? {
+        return Err(AccountsError::TooManyAttempts { retry_after_secs });
+    }
     let keys = AttemptKeys::new(&user.id.to_string(), client.ip);
     if let Verdict::Locked { until, .. } = throttle::check_attempt(core, &keys).await? {
         return Err(AccountsError::locked_until(until, core.clock.now()));

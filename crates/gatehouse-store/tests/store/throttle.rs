@@ -165,3 +165,32 @@ async fn concurrent_attempts_are_each_counted_once(backend: Backend) {
     assert_eq!(ip, expected);
 }
 both_backends!(concurrent_attempts_are_each_counted_once);
+
+/// A single-key counter (password changes): counts within its window, starts again after,
+/// and leaves other keys alone.
+async fn a_single_key_counter_counts_within_its_window(backend: Backend) {
+    let test_db = TestDb::new(backend).await;
+    let db = test_db.connect().await;
+    let count = |at: i64| {
+        let db = db.clone();
+        async move {
+            let mut conn = db.writer().await.unwrap();
+            let now = t0() + minutes(at);
+            throttle::count_event(conn.exec(), "pwchange:u1", now, now - minutes(60))
+                .await
+                .unwrap()
+                .failures
+        }
+    };
+    assert_eq!(count(0).await, 1);
+    assert_eq!(count(10).await, 2);
+    assert_eq!(count(59).await, 3);
+    // 61 minutes after the window began, it starts again.
+    assert_eq!(count(61).await, 1);
+    assert_eq!(
+        attempt(&db, t0() + minutes(62)).await,
+        (1, 1),
+        "other keys untouched"
+    );
+}
+both_backends!(a_single_key_counter_counts_within_its_window);

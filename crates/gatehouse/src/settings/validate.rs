@@ -59,6 +59,9 @@ impl Settings {
         if !(1..=24).contains(&password.history) {
             return Err(names.refuse("password.history", "must be 1 to 24"));
         }
+        if !(1..=1000).contains(&password.changes_per_hour) {
+            return Err(names.refuse("password.changes_per_hour", "must be 1 to 1000"));
+        }
         let argon2 = &self.argon2;
         if argon2.iterations == 0 {
             return Err(names.refuse("argon2.iterations", "must be at least 1"));

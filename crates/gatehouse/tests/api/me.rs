@@ -1,9 +1,10 @@
 //! Profile changes and password changes.
 
 use axum::http::StatusCode;
+use gatehouse_core::CoreConfig;
 use gatehouse_store::Backend;
 use gatehouse_testkit::both_backends;
-use gatehouse_testkit::{TestApp, PASSWORD};
+use gatehouse_testkit::{test_config, TestApp, PASSWORD};
 use serde_json::json;
 
 async fn profile_fields_are_validated_and_cleared_with_null(backend: Backend) {
@@ -84,7 +85,12 @@ async fn profile_fields_are_validated_and_cleared_with_null(backend: Backend) {
 both_backends!(profile_fields_are_validated_and_cleared_with_null);
 
 async fn password_change_checks_current_and_history(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    // More changes than the hourly allowance: this test is about history, not the limit.
+    let config = CoreConfig {
+        password_changes_per_hour: 50,
+        ..test_config()
+    };
+    let app = TestApp::spawn_with(backend, config).await;
     app.register("tia@example.com").await;
     let t = app.login("tia@example.com").await;
     let other = app.login("tia@example.com").await;
@@ -170,3 +176,72 @@ async fn password_change_checks_current_and_history(backend: Backend) {
     assert!(app.count("password_history").await <= 5);
 }
 both_backends!(password_change_checks_current_and_history);
+
+/// Password changes cost several Argon2id runs each, so an account gets a few an hour,
+/// right or wrong, counted before any hashing (issue 6, item 8).
+async fn password_changes_are_limited_per_account_before_hashing(backend: Backend) {
+    let config = CoreConfig {
+        password_changes_per_hour: 2,
+        ..test_config()
+    };
+    let app = TestApp::spawn_with(backend, config).await;
+    app.register("rae@example.com").await;
+    let t = app.login("rae@example.com").await;
+    let change = |current: &'static str, next: &'static str| json!({ "current_password": current, "new_password": next, "sign_out_other_sessions": false });
+    let first = app
+        .post(
+            "/v1/me/password",
+            change(PASSWORD, "first new passphrase"),
+            Some(&t.access),
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::NO_CONTENT, "{}", first.text);
+    let wrong = app
+        .post(
+            "/v1/me/password",
+            change("not the password", "second new passphrase"),
+            Some(&t.access),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+    // The allowance is spent: even the right current password is refused, with Retry-After.
+    let refused = app
+        .post(
+            "/v1/me/password",
+            change("first new passphrase", "second new passphrase"),
+            Some(&t.access),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(refused.code(), "too_many_attempts");
+    let retry: u64 = refused.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=3600).contains(&retry));
+    // The refused attempt changed nothing: the first new password still logs in.
+    assert_eq!(
+        app.login_as("rae@example.com", "first new passphrase")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // An hour later the allowance is back (with a fresh access token: the old one expired).
+    app.advance(chrono::Duration::minutes(61));
+    let t2 = {
+        let r = app
+            .login_as("rae@example.com", "first new passphrase")
+            .await;
+        gatehouse_testkit::Tokens::from(&r)
+    };
+    let again = app
+        .post(
+            "/v1/me/password",
+            change("first new passphrase", "second new passphrase"),
+            Some(&t2.access),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::NO_CONTENT, "{}", again.text);
+}
+both_backends!(password_changes_are_limited_per_account_before_hashing);

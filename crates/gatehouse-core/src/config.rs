@@ -69,6 +69,8 @@ pub struct CoreConfig {
     pub password_history: u32,
     /// Password-change attempts per account per hour, counted before any hashing.
     pub password_changes_per_hour: u32,
+    /// Accounts one client address (IPv6: its /64) may create per hour.
+    pub signups_per_address_per_hour: u32,
     pub throttle: ThrottleLimits,
 }
 
@@ -88,6 +90,7 @@ impl Default for CoreConfig {
             password_policy: PasswordPolicy::default(),
             password_history: 5,
             password_changes_per_hour: 5,
+            signups_per_address_per_hour: 20,
             throttle: ThrottleLimits::default(),
         }
     }
@@ -195,14 +198,42 @@ impl Default for LoginConfig {
     }
 }
 
+/// `[signup]`: how many accounts one client address may create per hour (IPv6 by /64),
+/// counted in the database so the limit holds across processes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SignupConfig {
+    pub max_per_address_per_hour: u32,
+}
+
+impl Default for SignupConfig {
+    fn default() -> Self {
+        Self {
+            max_per_address_per_hour: CoreConfig::default().signups_per_address_per_hour,
+        }
+    }
+}
+
+/// The sections core reads, as written in the configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct Sections<'a> {
+    pub tokens: &'a TokensConfig,
+    pub argon2: &'a Argon2Config,
+    pub password: &'a PasswordConfig,
+    pub login: &'a LoginConfig,
+    pub signup: &'a SignupConfig,
+}
+
 impl CoreConfig {
     /// The configuration core runs with, from the sections as written.
-    pub fn from_sections(
-        tokens: &TokensConfig,
-        argon2: &Argon2Config,
-        password: &PasswordConfig,
-        login: &LoginConfig,
-    ) -> Self {
+    pub fn from_sections(sections: Sections<'_>) -> Self {
+        let Sections {
+            tokens,
+            argon2,
+            password,
+            login,
+            signup,
+        } = sections;
         let secs = Duration::from_secs;
         let defaults = Self::default();
         Self {
@@ -226,6 +257,7 @@ impl CoreConfig {
             },
             password_history: password.history,
             password_changes_per_hour: password.changes_per_hour,
+            signups_per_address_per_hour: signup.max_per_address_per_hour,
             throttle: ThrottleLimits {
                 account_max_failures: login.max_failures_per_account,
                 account_window: secs(login.account_window_secs),

@@ -128,14 +128,26 @@ pub async fn count_password_change(
     core: &Core,
     user_id: gatehouse_domain::ids::UserId,
 ) -> Result<Result<(), u64>, StoreError> {
+    let key = format!("pwchange:{user_id}");
+    count_per_hour(core, &key, core.config.password_changes_per_hour).await
+}
+
+/// Count one sign-up from `ip` (IPv6 by /64) against the hourly allowance of an address,
+/// before the password is hashed. `Err(retry_after_secs)` when it is spent.
+pub async fn count_signup(core: &Core, ip: Option<IpAddr>) -> Result<Result<(), u64>, StoreError> {
+    let key = format!("signup:{}", AttemptKeys::new("", ip).ip);
+    count_per_hour(core, &key, core.config.signups_per_address_per_hour).await
+}
+
+/// One event against `key`'s hourly allowance of `limit`.
+async fn count_per_hour(core: &Core, key: &str, limit: u32) -> Result<Result<(), u64>, StoreError> {
     let now = core.clock.now();
     let window = Duration::hours(1);
     let mut conn = core.db.writer().await?;
-    let key = format!("pwchange:{user_id}");
-    let state = throttle::count_event(conn.exec(), &key, now, now - window).await?;
-    if state.failures > core.config.password_changes_per_hour as i32 {
-        // The window restarts an hour after its first attempt: a conservative answer is
-        // the whole hour, never less than a second.
+    let state = throttle::count_event(conn.exec(), key, now, now - window).await?;
+    if state.failures > i32::try_from(limit).unwrap_or(i32::MAX) {
+        // The window restarts an hour after its first event: a conservative answer is
+        // the whole hour.
         return Ok(Err(window.num_seconds().max(1) as u64));
     }
     Ok(Ok(()))

@@ -1,6 +1,6 @@
 //! Settings, by section: defaults, then a TOML file (`--config`), then environment
 //! variables. Each section is a struct next to the code that reads it (`[http]` in the HTTP
-//! crate, `[database]` in the store, `[tokens]`, `[argon2]`, `[password]` and `[login]` in
+//! crate, `[database]` in the store, `[tokens]`, `[argon2]`, `[password]`, `[login]` and `[signup]` in
 //! core, `[log]` and `[keys]` here) and refuses keys it does not know.
 //!
 //! A variable names its key's path with `__` between levels: `GATEHOUSE_TOKENS__ISSUER`
@@ -17,7 +17,9 @@ use crate::keys::KeysConfig;
 use crate::logging::LogConfig;
 use figment::providers::{Format, Toml};
 use figment::Figment;
-use gatehouse_core::config::{Argon2Config, CoreConfig, LoginConfig, PasswordConfig, TokensConfig};
+use gatehouse_core::config::{
+    Argon2Config, CoreConfig, LoginConfig, PasswordConfig, Sections, SignupConfig, TokensConfig,
+};
 use gatehouse_http::HttpConfig;
 use gatehouse_store::DatabaseConfig;
 use serde::{Deserialize, Serialize};
@@ -39,6 +41,7 @@ pub struct Settings {
     pub argon2: Argon2Config,
     pub password: PasswordConfig,
     pub login: LoginConfig,
+    pub signup: SignupConfig,
 }
 
 impl Default for Settings {
@@ -53,6 +56,7 @@ impl Default for Settings {
             argon2: Argon2Config::default(),
             password: PasswordConfig::default(),
             login: LoginConfig::default(),
+            signup: SignupConfig::default(),
         }
     }
 }
@@ -161,7 +165,13 @@ impl Settings {
     }
 
     pub fn core_config(&self) -> CoreConfig {
-        CoreConfig::from_sections(&self.tokens, &self.argon2, &self.password, &self.login)
+        CoreConfig::from_sections(Sections {
+            tokens: &self.tokens,
+            argon2: &self.argon2,
+            password: &self.password,
+            login: &self.login,
+            signup: &self.signup,
+        })
     }
 }
 

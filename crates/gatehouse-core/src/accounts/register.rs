@@ -4,6 +4,7 @@
 use super::{AccountsError, AccountsResult};
 use crate::events::{self, Event};
 use crate::state::{ClientInfo, Core};
+use crate::throttle;
 use gatehouse_domain::accounts::{EmailAddress, PasswordChangeReason, Username};
 use gatehouse_domain::ids::UserId;
 use gatehouse_domain::FieldError;
@@ -53,6 +54,11 @@ pub async fn register(
         return Err(AccountsError::Validation(errors));
     };
 
+    // Count the sign-up against its address before the (costly) hash: one client must
+    // not create accounts, or burn hashing time, without limit.
+    if let Err(retry_after_secs) = throttle::count_signup(core, client.ip).await? {
+        return Err(AccountsError::TooManyAttempts { retry_after_secs });
+    }
     let password_hash = core.hasher.hash(input.password).await?;
     let now = core.clock.now();
     let user = users::UserRow {

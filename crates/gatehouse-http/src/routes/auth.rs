@@ -29,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 400, response = BadRequest),
         (status = 409, description = "Email or username taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, response = ValidationFailed),
+        (status = 429, response = TooManyAttempts),
     ))]
 pub async fn register(
     State(state): State<AppState>,

@@ -62,6 +62,9 @@ impl Settings {
         if !(1..=1000).contains(&password.changes_per_hour) {
             return Err(names.refuse("password.changes_per_hour", "must be 1 to 1000"));
         }
+        if !(1..=100_000).contains(&self.signup.max_per_address_per_hour) {
+            return Err(names.refuse("signup.max_per_address_per_hour", "must be 1 to 100000"));
+        }
         let argon2 = &self.argon2;
         if argon2.iterations == 0 {
             return Err(names.refuse("argon2.iterations", "must be at least 1"));

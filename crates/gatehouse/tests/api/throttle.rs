@@ -264,3 +264,55 @@ async fn ipv4_clients_of_a_dual_stack_listener_keep_their_own_counters(backend: 
     assert_eq!(sessions.body["items"][0]["ip_address"], "127.0.0.2");
 }
 both_backends!(ipv4_clients_of_a_dual_stack_listener_keep_their_own_counters);
+
+/// Sign-ups are limited per address and hour, counted in the database (issue 6, item 4):
+/// past the limit an address gets 429 with Retry-After and no account is made; another
+/// address is unaffected; a second process on the same database sees the same count.
+async fn sign_ups_are_limited_per_address(backend: Backend) {
+    let config = CoreConfig {
+        signups_per_address_per_hour: 3,
+        ..test_config()
+    };
+    let mut app = TestApp::spawn_with(backend, config.clone()).await;
+    for n in 0..3 {
+        app.register(&format!("s{n}@example.com")).await;
+    }
+    let refused = app
+        .post(
+            "/v1/auth/register",
+            serde_json::json!({ "email": "s3@example.com", "password": PASSWORD }),
+            None,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(refused.code(), "too_many_attempts");
+    assert!(refused.headers.contains_key("retry-after"));
+    assert_eq!(app.count("users").await, 3, "no account made");
+
+    // Another process on the same database, same address: still refused.
+    let other = TestApp::on(
+        app.db.clone(),
+        config,
+        Keys::ephemeral().unwrap(),
+        app.clock.clone(),
+    )
+    .await;
+    let again = other
+        .post(
+            "/v1/auth/register",
+            serde_json::json!({ "email": "s4@example.com", "password": PASSWORD }),
+            None,
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::TOO_MANY_REQUESTS);
+
+    // Another address is not affected.
+    app.ip = "198.51.100.23".parse().unwrap();
+    app.register("s5@example.com").await;
+
+    // An hour on, the first address may sign up again.
+    app.ip = "203.0.113.7".parse().unwrap();
+    app.advance(Duration::minutes(61));
+    app.register("s6@example.com").await;
+}
+both_backends!(sign_ups_are_limited_per_address);

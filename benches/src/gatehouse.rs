@@ -219,6 +219,9 @@ fn spawn(
         .env("GATEHOUSE_DATABASE_URL", database_url)
         .env("GATEHOUSE_LISTEN", format!("127.0.0.1:{port}"))
         .env("GATEHOUSE_DATA_DIR", data_dir)
+        // Every benchmark account is registered from 127.0.0.1: lift the per-address
+        // sign-up limit (the default, 20 an hour, is for real clients).
+        .env("GATEHOUSE_SIGNUP__MAX_PER_ADDRESS_PER_HOUR", "100000")
         .envs(options.extra_env.iter().map(|(key, value)| (key, value)));
     ServerProcess::spawn("gatehouse", command, port, log)
 }

@@ -21,18 +21,23 @@ impl AttemptKeys {
     /// IPv6 address counts as the IPv4 address it carries (else every IPv4 client would
     /// share one /64 bucket).
     pub fn new(account_id: &str, ip: Option<IpAddr>) -> Self {
-        let ip = match ip.map(client_address) {
-            Some(IpAddr::V6(v6)) => {
-                let s = v6.segments();
-                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-            }
-            Some(IpAddr::V4(v4)) => v4.to_string(),
-            None => "unknown".to_owned(),
-        };
         Self {
             account: format!("acct:{account_id}"),
-            ip: format!("ip:{ip}"),
+            ip: format!("ip:{}", address_group(ip)),
         }
+    }
+}
+
+/// The unit a per-address limit counts: the IPv4 address, or the IPv6 /64 (one host
+/// usually owns a whole /64), after [`client_address`].
+fn address_group(ip: Option<IpAddr>) -> String {
+    match ip.map(client_address) {
+        Some(IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Some(IpAddr::V4(v4)) => v4.to_string(),
+        None => "unknown".to_owned(),
     }
 }
 
@@ -135,7 +140,7 @@ pub async fn count_password_change(
 /// Count one sign-up from `ip` (IPv6 by /64) against the hourly allowance of an address,
 /// before the password is hashed. `Err(retry_after_secs)` when it is spent.
 pub async fn count_signup(core: &Core, ip: Option<IpAddr>) -> Result<Result<(), u64>, StoreError> {
-    let key = format!("signup:{}", AttemptKeys::new("", ip).ip);
+    let key = format!("signup:ip:{}", address_group(ip));
     count_per_hour(core, &key, core.config.signups_per_address_per_hour).await
 }
 

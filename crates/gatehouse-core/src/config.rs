@@ -36,6 +36,9 @@ pub struct ThrottleLimits {
     pub ip_window: Duration,
     /// How long a lock lasts.
     pub lockout: Duration,
+    /// How long a device token (proof of an earlier login from this client, which keeps
+    /// it clear of the account lock) stays valid.
+    pub device_token_ttl: Duration,
 }
 
 impl Default for ThrottleLimits {
@@ -46,6 +49,7 @@ impl Default for ThrottleLimits {
             ip_max_failures: 100,
             ip_window: Duration::from_secs(15 * 60),
             lockout: Duration::from_secs(15 * 60),
+            device_token_ttl: Duration::from_secs(90 * 24 * 60 * 60),
         }
     }
 }
@@ -183,6 +187,8 @@ pub struct LoginConfig {
     pub max_failures_per_ip: u32,
     pub ip_window_secs: u64,
     pub lockout_secs: u64,
+    /// Lifetime of the device token each successful login returns.
+    pub device_token_ttl_secs: u64,
 }
 
 impl Default for LoginConfig {
@@ -194,6 +200,7 @@ impl Default for LoginConfig {
             max_failures_per_ip: limits.ip_max_failures,
             ip_window_secs: limits.ip_window.as_secs(),
             lockout_secs: limits.lockout.as_secs(),
+            device_token_ttl_secs: limits.device_token_ttl.as_secs(),
         }
     }
 }
@@ -264,6 +271,7 @@ impl CoreConfig {
                 ip_max_failures: login.max_failures_per_ip,
                 ip_window: secs(login.ip_window_secs),
                 lockout: secs(login.lockout_secs),
+                device_token_ttl: secs(login.device_token_ttl_secs),
             },
         }
     }

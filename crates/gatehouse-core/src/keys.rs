@@ -119,6 +119,8 @@ pub enum HashPurpose {
     DeviceFingerprint,
     /// Throttle key for a login name that matches no account.
     LoginIdentifier,
+    /// The signature of a device token (a client that signed in before: `device_token`).
+    DeviceToken,
 }
 
 impl HashPurpose {
@@ -127,6 +129,7 @@ impl HashPurpose {
             HashPurpose::RefreshToken => "refresh-token",
             HashPurpose::DeviceFingerprint => "device-fingerprint",
             HashPurpose::LoginIdentifier => "login-identifier",
+            HashPurpose::DeviceToken => "device-token",
         }
     }
 }
@@ -161,11 +164,26 @@ impl Keys {
     /// HMAC-SHA256(pepper, purpose || 0x00 || input) as lowercase hex. The purpose
     /// separates domains, so a refresh-token hash can never equal a fingerprint hash.
     pub fn keyed_hash(&self, purpose: HashPurpose, input: &[u8]) -> String {
+        hex::encode(self.keyed_mac(purpose, input))
+    }
+
+    /// HMAC-SHA256(pepper, purpose || 0x00 || input) as raw bytes.
+    pub fn keyed_mac(&self, purpose: HashPurpose, input: &[u8]) -> [u8; 32] {
+        self.mac_for(purpose, input).finalize().into_bytes().into()
+    }
+
+    /// Does `tag` equal [`Keys::keyed_mac`] of `input`? Compared in constant time, so a
+    /// forger learns nothing from how long a wrong tag takes to refuse.
+    pub fn verify_keyed_mac(&self, purpose: HashPurpose, input: &[u8], tag: &[u8]) -> bool {
+        self.mac_for(purpose, input).verify_slice(tag).is_ok()
+    }
+
+    fn mac_for(&self, purpose: HashPurpose, input: &[u8]) -> Hmac<Sha256> {
         let mut mac = self.keyed.clone();
         mac.update(purpose.label().as_bytes());
         mac.update(&[0]);
         mac.update(input);
-        hex::encode(mac.finalize().into_bytes())
+        mac
     }
 }
 

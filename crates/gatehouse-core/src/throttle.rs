@@ -26,6 +26,26 @@ impl AttemptKeys {
             ip: format!("ip:{}", address_group(ip)),
         }
     }
+
+    /// The keys of a login from a known client (a valid device token, see
+    /// `accounts::device_token`): its failures count against its own counter instead of
+    /// the account's, so failures from elsewhere cannot lock it out.
+    pub fn for_known_client(counter_id: &str, ip: Option<IpAddr>) -> Self {
+        Self {
+            account: format!("client:{counter_id}"),
+            ip: format!("ip:{}", address_group(ip)),
+        }
+    }
+
+    /// The keys of a password check inside a signed-in session (a password change): the
+    /// session is a known client, so the account lock others can trip does not apply to
+    /// it; its own wrong guesses count against the session.
+    pub fn for_session(session_id: gatehouse_domain::ids::SessionId, ip: Option<IpAddr>) -> Self {
+        Self {
+            account: format!("session:{session_id}"),
+            ip: format!("ip:{}", address_group(ip)),
+        }
+    }
 }
 
 /// The unit a per-address limit counts: the IPv4 address, or the IPv6 /64 (one host
@@ -67,7 +87,8 @@ pub fn client_address(ip: IpAddr) -> IpAddr {
 pub enum Verdict {
     Allowed,
     /// Locked until the given time. `newly_locked_account` is true when this attempt
-    /// tripped the account lock (audit and notify once).
+    /// tripped the lock of the attempt's account counter (the account, or a known client's
+    /// own), `newly_locked_ip` when it tripped the address lock: audit each once.
     Locked {
         until: DateTime<Utc>,
         newly_locked_account: bool,

@@ -25,6 +25,8 @@ string_enum!(
         MfaFailed => "mfa_failed",
         SuspiciousActivity => "suspicious_activity",
         SessionDeviceChanged => "session_device_changed",
+        LoginRefusedDisabled => "login_refused_disabled",
+        PasswordChangeFailed => "password_change_failed",
     }
 );
 
@@ -86,6 +88,10 @@ string_enum!(
     AccountAction {
         Registered => "registered",
         LoginFailedUnknownAccount => "login_failed_unknown_account",
+        // Failed logins naming no account reached the account limit.
+        UnknownAccountLocked => "unknown_account_locked",
+        // An address was blocked by attempts naming no account.
+        AddressBlocked => "address_blocked",
     }
 );
 

@@ -134,6 +134,11 @@ impl TestApp {
         queries::session_audit_actions(&self.core.db, user_id).await
     }
 
+    /// Every `account_audit_log` row as (user id, action), oldest first.
+    pub async fn account_audit(&self) -> Vec<(Option<Uuid>, String)> {
+        queries::account_audit_actions(&self.core.db).await
+    }
+
     /// How many rows of each audit table mention the user.
     pub async fn audit_counts(&self, user_id: Uuid) -> AuditCounts {
         queries::audit_counts(&self.core.db, user_id).await

@@ -76,6 +76,16 @@ pub async fn session_audit_actions(db: &Db, user_id: Uuid) -> Vec<SessionAuditSu
         .expect("session audit rows"))
 }
 
+/// Every `account_audit_log` row as (user id, action), oldest first.
+pub async fn account_audit_actions(db: &Db) -> Vec<(Option<Uuid>, String)> {
+    const SQL: &str = "SELECT user_id, action FROM account_audit_log ORDER BY created_at, id";
+    let mut conn = db.reader().await.expect("connection");
+    on_backend!(conn, |c| sqlx::query_as::<_, (Option<Uuid>, String)>(SQL)
+        .fetch_all(c)
+        .await
+        .expect("account audit rows"))
+}
+
 /// Enable or disable an account (`users.is_active`), as an administrator would.
 pub async fn set_user_active(db: &Db, user_id: Uuid, active: bool) {
     const SQL: &str = "UPDATE users SET is_active = $2 WHERE id = $1";

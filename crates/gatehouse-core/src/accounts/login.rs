@@ -1,11 +1,14 @@
-//! Password login. The attempt is counted against the account and the address before
-//! the password is checked; unknown accounts are verified against a dummy hash so the
-//! answer and its timing are the same; success opens a session on the device.
+//! Password login. The attempt is counted against the account (or, for a client holding
+//! a device token of the account, against that client: see [`device_token`]) and the
+//! address before the password is checked; unknown accounts are verified against a dummy
+//! hash so the answer and its timing are the same; success opens a session on the device
+//! and hands the client a fresh device token.
 
+use super::device_token::{self, KnownClient};
 use super::devices::{record_login_device, DeviceHint};
 use super::issue::{SessionGrant, TokenPair};
 use super::{AccountsError, AccountsResult};
-use crate::events::{self, Event, LockChange};
+use crate::events::{self, Event, LockKind};
 use crate::keys::HashPurpose;
 use crate::state::{ClientInfo, Core};
 use crate::throttle::{self, AttemptKeys, Verdict};
@@ -21,6 +24,15 @@ pub struct LoginInput {
     pub login: String,
     pub password: SecretString,
     pub device: Option<DeviceHint>,
+    /// The device token an earlier successful login of this client returned.
+    pub device_token: Option<String>,
+}
+
+/// A successful login: the session's tokens, and the device token the client presents
+/// with its next login.
+pub struct LoginGrant {
+    pub tokens: TokenPair,
+    pub device_token: String,
 }
 
 /// Longest password accepted at login, refused before hashing: room for the longest
@@ -32,7 +44,7 @@ pub async fn login(
     core: &Core,
     input: LoginInput,
     client: &ClientInfo,
-) -> AccountsResult<TokenPair> {
+) -> AccountsResult<LoginGrant> {
     let login_text = input.login.trim().to_lowercase();
     if login_text.is_empty() || login_text.len() > 255 {
         return Err(AccountsError::field(
@@ -67,7 +79,21 @@ pub async fn login(
             .keys
             .keyed_hash(HashPurpose::LoginIdentifier, login_text.as_bytes()),
     };
-    let keys = AttemptKeys::new(&account_key, client.ip);
+    // A client that proves it signed in to this very account before is not locked out
+    // by failures from elsewhere; it counts its own.
+    let known_client: Option<KnownClient> = input
+        .device_token
+        .as_deref()
+        .and_then(|token| device_token::verify(&core.keys, token, core.clock.now()))
+        .filter(|known| user.as_ref().is_some_and(|u| u.id == known.user_id));
+    let (keys, account_lock) = match &known_client {
+        Some(known) => (
+            AttemptKeys::for_known_client(&known.counter_id(), client.ip),
+            LockKind::KnownClient,
+        ),
+        None => (AttemptKeys::new(&account_key, client.ip), LockKind::Account),
+    };
+    let user_id = user.as_ref().map(|u| u.id);
 
     if let Verdict::Locked {
         until,
@@ -75,28 +101,18 @@ pub async fn login(
         newly_locked_ip,
     } = throttle::check_attempt(core, &keys).await?
     {
-        if let Some(user) = &user {
-            let lock = if newly_locked_account {
-                LockChange::AccountNewlyLocked
-            } else if newly_locked_ip {
-                LockChange::AddressNewlyBlocked
-            } else {
-                LockChange::StillLocked
-            };
-            record_alone(
-                core,
-                client,
-                Event::LoginRefusedLocked {
-                    user_id: user.id,
-                    lock,
-                },
-            )
-            .await?;
+        // One row per lock window, written by the attempt that set the lock; refusals
+        // while it holds write nothing, so they cost the same for every login name.
+        let new_locks = [
+            (newly_locked_account, account_lock),
+            (newly_locked_ip, LockKind::Address),
+        ];
+        for (_, lock) in new_locks.into_iter().filter(|(new, _)| *new) {
+            record_alone(core, client, Event::LockSet { user_id, lock }).await?;
         }
         return Err(AccountsError::locked_until(until, core.clock.now()));
     }
 
-    let user_id = user.as_ref().map(|u| u.id);
     let verified = core
         .hasher
         .verify(
@@ -110,14 +126,32 @@ pub async fn login(
         return Err(AccountsError::InvalidCredentials);
     };
     if !user.is_active {
+        record_alone(
+            core,
+            client,
+            Event::LoginRefusedDisabled { user_id: user.id },
+        )
+        .await?;
         return Err(AccountsError::AccountDisabled);
     }
-    start_password_session(core, user.id, input.device.as_ref(), &keys, client).await
+    let tokens =
+        start_password_session(core, user.id, input.device.as_ref(), &keys, client).await?;
+    let expires_at = core.clock.now()
+        + chrono::Duration::from_std(core.config.throttle.device_token_ttl)
+            .unwrap_or(chrono::Duration::days(90));
+    Ok(LoginGrant {
+        tokens,
+        device_token: device_token::issue(&core.keys, user.id, expires_at),
+    })
 }
 
 /// Raise one event in a transaction of its own (failures and refusals change nothing
 /// else).
-async fn record_alone(core: &Core, client: &ClientInfo, event: Event<'_>) -> AccountsResult<()> {
+pub(super) async fn record_alone(
+    core: &Core,
+    client: &ClientInfo,
+    event: Event<'_>,
+) -> AccountsResult<()> {
     let now = core.clock.now();
     let mut tx = core.db.begin().await?;
     events::record(&mut tx, now, client, event).await?;

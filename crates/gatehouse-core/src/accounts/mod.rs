@@ -2,6 +2,7 @@
 //! profile, password, sessions and devices.
 
 mod authenticate;
+mod device_token;
 mod devices;
 mod error;
 mod issue;
@@ -18,7 +19,7 @@ pub use authenticate::{authenticate, AuthContext};
 pub use devices::{list_devices, remove_device, DeviceHint};
 pub use error::{AccountsError, AccountsResult};
 pub use issue::TokenPair;
-pub use login::{login, LoginInput};
+pub use login::{login, LoginGrant, LoginInput};
 pub use logout::{logout, logout_all};
 pub use password_change::{change_password, PasswordChange};
 pub use profile::{get_me, update_profile, Patch, ProfilePatch};

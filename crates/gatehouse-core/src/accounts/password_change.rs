@@ -1,11 +1,13 @@
-//! Password change: prove the current password (counted like a login attempt, so a
-//! stolen session cannot brute-force it), refuse the last N passwords, store the new
+//! Password change: prove the current password (counted like a login attempt against
+//! the session — a known client, so an account lock others trip does not bar the owner —
+//! so a stolen session cannot brute-force it), refuse the last N passwords, store the new
 //! hash and history, optionally end the other sessions — one transaction.
 
 use super::authenticate::AuthContext;
+use super::login::record_alone;
 use super::sessions::{end_sessions, revoked};
 use super::{AccountsError, AccountsResult};
-use crate::events::{self, Event};
+use crate::events::{self, Event, LockKind};
 use crate::state::{ClientInfo, Core};
 use crate::throttle::{self, AttemptKeys, Verdict};
 use gatehouse_domain::accounts::{PasswordChangeReason, RevocationReason};
@@ -53,8 +55,21 @@ pub async fn change_password(
     if let Err(retry_after_secs) = throttle::count_password_change(core, user.id).await? {
         return Err(AccountsError::TooManyAttempts { retry_after_secs });
     }
-    let keys = AttemptKeys::new(&user.id.to_string(), client.ip);
-    if let Verdict::Locked { until, .. } = throttle::check_attempt(core, &keys).await? {
+    let keys = AttemptKeys::for_session(auth.session_id, client.ip);
+    if let Verdict::Locked {
+        until,
+        newly_locked_account,
+        newly_locked_ip,
+    } = throttle::check_attempt(core, &keys).await?
+    {
+        let new_locks = [
+            (newly_locked_account, LockKind::Session),
+            (newly_locked_ip, LockKind::Address),
+        ];
+        for (_, lock) in new_locks.into_iter().filter(|(new, _)| *new) {
+            let user_id = Some(user.id);
+            record_alone(core, client, Event::LockSet { user_id, lock }).await?;
+        }
         return Err(AccountsError::locked_until(until, core.clock.now()));
     }
     if !core
@@ -62,6 +77,11 @@ pub async fn change_password(
         .verify(change.current_password, Some(&user.password_hash))
         .await?
     {
+        let refused = Event::PasswordChangeRefused {
+            user_id: user.id,
+            session_id: auth.session_id,
+        };
+        record_alone(core, client, refused).await?;
         return Err(AccountsError::WrongCurrentPassword);
     }
 

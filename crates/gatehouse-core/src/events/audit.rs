@@ -1,7 +1,7 @@
 //! The audit subscriber: turns each [`Event`] into its rows in the session, device,
 //! session-device link and account audit logs (the seed's `audit_log` part).
 
-use super::{Event, LockChange};
+use super::{Event, LockKind};
 use crate::state::ClientInfo;
 use chrono::{DateTime, Utc};
 use gatehouse_domain::accounts::RevocationReason;
@@ -90,17 +90,54 @@ pub fn rows_for(event: &Event<'_>, client: &ClientInfo, now: DateTime<Utc>) -> A
             RiskLevel::Medium,
             ip(client),
         )),
-        Event::LoginRefusedLocked { user_id, lock } => {
-            let (action, risk) = match lock {
-                LockChange::AccountNewlyLocked => (SessionAction::AccountLocked, RiskLevel::High),
-                LockChange::AddressNewlyBlocked => (SessionAction::IpThrottled, RiskLevel::High),
-                LockChange::StillLocked => (SessionAction::LoginLocked, RiskLevel::Medium),
+        Event::LockSet {
+            user_id: Some(user_id),
+            lock,
+        } => {
+            let action = match lock {
+                LockKind::Account => SessionAction::AccountLocked,
+                LockKind::Address => SessionAction::IpThrottled,
+                LockKind::KnownClient | LockKind::Session => SessionAction::LoginLocked,
             };
-            let mut entry = SessionAuditEntry::new(*user_id, action, risk, ip(client));
-            entry.is_anomalous = *lock != LockChange::StillLocked;
-            if *lock == LockChange::AccountNewlyLocked {
-                entry.anomaly_reasons = vec!["failed_login_burst".to_owned()];
-            }
+            let mut entry = SessionAuditEntry::new(*user_id, action, RiskLevel::High, ip(client));
+            entry.is_anomalous = true;
+            entry.anomaly_reasons = vec!["failed_login_burst".to_owned()];
+            entry.metadata = Some(json!({ "lock": lock.as_str() }));
+            rows.session.push(entry);
+        }
+        Event::LockSet {
+            user_id: None,
+            lock,
+        } => {
+            // A lock tripped by attempts naming no account: a spraying or stuffing signal.
+            let action = match lock {
+                LockKind::Address => AccountAction::AddressBlocked,
+                _ => AccountAction::UnknownAccountLocked,
+            };
+            rows.account.push(AccountAuditEntry {
+                user_id: None,
+                action,
+                details: Some(json!({ "lock": lock.as_str() })),
+                ip_address: ip(client),
+            })
+        }
+        Event::LoginRefusedDisabled { user_id } => rows.session.push(SessionAuditEntry::new(
+            *user_id,
+            SessionAction::LoginRefusedDisabled,
+            RiskLevel::Medium,
+            ip(client),
+        )),
+        Event::PasswordChangeRefused {
+            user_id,
+            session_id,
+        } => {
+            let mut entry = SessionAuditEntry::new(
+                *user_id,
+                SessionAction::PasswordChangeFailed,
+                RiskLevel::Medium,
+                ip(client),
+            );
+            entry.session_id = Some(*session_id);
             rows.session.push(entry);
         }
         Event::DeviceSeen {
@@ -295,29 +332,64 @@ mod tests {
     }
 
     #[test]
-    fn locks_map_to_their_actions_and_only_new_locks_are_anomalies() {
+    fn each_new_lock_is_one_anomalous_row_in_the_log_of_its_account() {
         let cases = [
-            (
-                LockChange::AccountNewlyLocked,
-                SessionAction::AccountLocked,
-                true,
-            ),
-            (
-                LockChange::AddressNewlyBlocked,
-                SessionAction::IpThrottled,
-                true,
-            ),
-            (LockChange::StillLocked, SessionAction::LoginLocked, false),
+            (LockKind::Account, SessionAction::AccountLocked),
+            (LockKind::Address, SessionAction::IpThrottled),
+            (LockKind::KnownClient, SessionAction::LoginLocked),
+            (LockKind::Session, SessionAction::LoginLocked),
         ];
-        for (lock, action, anomalous) in cases {
-            let event = Event::LoginRefusedLocked {
-                user_id: UserId::new(),
+        for (lock, action) in cases {
+            let event = Event::LockSet {
+                user_id: Some(UserId::new()),
                 lock,
             };
             let rows = rows_for(&event, &client(), Utc::now());
+            assert_eq!(rows.session.len(), 1);
             assert_eq!(rows.session[0].action, action, "{lock:?}");
-            assert_eq!(rows.session[0].is_anomalous, anomalous, "{lock:?}");
+            assert!(rows.session[0].is_anomalous, "{lock:?}");
+            assert_eq!(rows.session[0].risk_level, RiskLevel::High);
+            assert_eq!(
+                rows.session[0].metadata,
+                Some(json!({ "lock": lock.as_str() }))
+            );
         }
+        // Locks tripped by logins naming no account go to the account log.
+        for (lock, action) in [
+            (LockKind::Account, AccountAction::UnknownAccountLocked),
+            (LockKind::Address, AccountAction::AddressBlocked),
+        ] {
+            let event = Event::LockSet {
+                user_id: None,
+                lock,
+            };
+            let rows = rows_for(&event, &client(), Utc::now());
+            assert!(rows.session.is_empty());
+            assert_eq!(rows.account[0].action, action);
+            assert_eq!(rows.account[0].user_id, None);
+        }
+    }
+
+    #[test]
+    fn refused_passwords_for_disabled_accounts_and_changes_are_recorded() {
+        let user_id = UserId::new();
+        let rows = rows_for(
+            &Event::LoginRefusedDisabled { user_id },
+            &client(),
+            Utc::now(),
+        );
+        assert_eq!(rows.session[0].action, SessionAction::LoginRefusedDisabled);
+        let session_id = SessionId::new();
+        let rows = rows_for(
+            &Event::PasswordChangeRefused {
+                user_id,
+                session_id,
+            },
+            &client(),
+            Utc::now(),
+        );
+        assert_eq!(rows.session[0].action, SessionAction::PasswordChangeFailed);
+        assert_eq!(rows.session[0].session_id, Some(session_id));
     }
 
     #[test]

@@ -23,8 +23,20 @@ pub enum Event<'a> {
     Registered { user_id: UserId, username_set: bool },
     /// A wrong password for an account, or (`user_id: None`) a login naming no account.
     LoginFailed { user_id: Option<UserId> },
-    /// A login refused because a throttle lock holds.
-    LoginRefusedLocked { user_id: UserId, lock: LockChange },
+    /// This attempt set a throttle lock. Attempts refused while it holds write nothing,
+    /// so a lock window has one row and refusals cost the same for known and unknown
+    /// accounts. `user_id: None` when the attempt named no account.
+    LockSet {
+        user_id: Option<UserId>,
+        lock: LockKind,
+    },
+    /// The right password for a disabled account.
+    LoginRefusedDisabled { user_id: UserId },
+    /// A password change whose current password was wrong.
+    PasswordChangeRefused {
+        user_id: UserId,
+        session_id: SessionId,
+    },
     /// The device a login came from: new, seen again, or back after removal.
     DeviceSeen {
         user_id: UserId,
@@ -73,15 +85,28 @@ pub enum Event<'a> {
     },
 }
 
-/// Which lock refused a login, and whether this attempt is the one that set it.
+/// Which counter a lock holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LockChange {
-    /// This attempt locked the account.
-    AccountNewlyLocked,
-    /// This attempt blocked the client's address.
-    AddressNewlyBlocked,
-    /// A lock set earlier still holds.
-    StillLocked,
+pub enum LockKind {
+    /// The account's counter: clients without a device token are refused.
+    Account,
+    /// A known client's own counter (its device token): that client is refused.
+    KnownClient,
+    /// A session's counter of wrong current passwords.
+    Session,
+    /// The client address (IPv6: its /64).
+    Address,
+}
+
+impl LockKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LockKind::Account => "account",
+            LockKind::KnownClient => "device_token",
+            LockKind::Session => "session",
+            LockKind::Address => "address",
+        }
+    }
 }
 
 /// What a login's user agent says about the device.

@@ -3,7 +3,9 @@
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, AuthSession, Client};
 use crate::openapi::responses::{BadRequest, TooManyAttempts, Unauthenticated, ValidationFailed};
-use crate::wire::{LoginRequest, RefreshRequest, RegisterRequest, TokenResponse, UserResponse};
+use crate::wire::{
+    LoginRequest, LoginResponse, RefreshRequest, RegisterRequest, TokenResponse, UserResponse,
+};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -48,7 +50,7 @@ pub async fn register(
 /// Log in with email or username and password.
 #[utoipa::path(post, path = "/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses(
-        (status = 200, description = "Authenticated", body = TokenResponse),
+        (status = 200, description = "Authenticated", body = LoginResponse),
         (status = 400, response = BadRequest),
         (status = 401, description = "Invalid login or password (same answer for unknown accounts)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The account is disabled", body = Problem, content_type = "application/problem+json"),
@@ -59,7 +61,7 @@ pub async fn login(
     State(state): State<AppState>,
     Client(client): Client,
     ApiJson(body): ApiJson<LoginRequest>,
-) -> Result<Json<TokenResponse>, ApiError> {
+) -> Result<Json<LoginResponse>, ApiError> {
     let input = LoginInput {
         login: body.login,
         password: SecretString::from(body.password),
@@ -67,9 +69,10 @@ pub async fn login(
             fingerprint: d.fingerprint,
             name: d.name,
         }),
+        device_token: body.device_token,
     };
-    let tokens = accounts::login(&state.core, input, &client).await?;
-    Ok(Json(tokens.into()))
+    let grant = accounts::login(&state.core, input, &client).await?;
+    Ok(Json(grant.into()))
 }
 
 /// Exchange a refresh token for a new pair (the old one stops working).

@@ -1,6 +1,6 @@
 //! Sign-up, login, refresh: request bodies and the token pair answer.
 
-use gatehouse_core::accounts::TokenPair;
+use gatehouse_core::accounts::{LoginGrant, TokenPair};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -25,6 +25,10 @@ pub struct LoginRequest {
     pub login: String,
     pub password: String,
     pub device: Option<DeviceRequest>,
+    /// The `device_token` of this client's last successful login, if it has one: a
+    /// client that proves it signed in before is not locked out by failures from
+    /// elsewhere (its own failures still lock it).
+    pub device_token: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -56,6 +60,25 @@ pub struct TokenResponse {
     /// Access token lifetime in seconds.
     pub expires_in: u64,
     pub session_id: Uuid,
+}
+
+/// A successful login: the session's tokens and this client's new device token.
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    #[serde(flatten)]
+    pub tokens: TokenResponse,
+    /// Present it as `device_token` with this client's next login. Keep it like a
+    /// long-lived cookie; it is not a credential on its own.
+    pub device_token: String,
+}
+
+impl From<LoginGrant> for LoginResponse {
+    fn from(grant: LoginGrant) -> Self {
+        Self {
+            tokens: grant.tokens.into(),
+            device_token: grant.device_token,
+        }
+    }
 }
 
 impl From<TokenPair> for TokenResponse {

@@ -8,7 +8,7 @@ mod page;
 mod sessions;
 mod system;
 
-pub use auth::{LoginRequest, RefreshRequest, RegisterRequest, TokenResponse};
+pub use auth::{LoginRequest, LoginResponse, RefreshRequest, RegisterRequest, TokenResponse};
 pub use me::{MeResponse, PasswordChangeRequest, ProfilePatchRequest, UserResponse};
 pub use page::{decode_cursor, encode_cursor, PageQuery, DEFAULT_LIMIT, MAX_LIMIT};
 pub use sessions::{DeviceList, DeviceResponse, SessionList, SessionResponse};

@@ -107,6 +107,7 @@ impl Settings {
             ("login.account_window_secs", login.account_window_secs),
             ("login.ip_window_secs", login.ip_window_secs),
             ("login.lockout_secs", login.lockout_secs),
+            ("login.device_token_ttl_secs", login.device_token_ttl_secs),
         ] {
             if value == 0 {
                 return Err(names.refuse(key, "must be greater than 0"));

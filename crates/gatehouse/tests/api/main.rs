@@ -7,6 +7,7 @@
 mod auth_flow;
 mod binary;
 mod input;
+mod lockout;
 mod me;
 mod refresh;
 mod session_cache;

@@ -60,9 +60,14 @@ pub struct CoreConfig {
     /// JWT `iss`.
     pub issuer: String,
     pub access_token_ttl: Duration,
-    pub refresh_token_ttl: Duration,
+    /// A session not refreshed for this long ends (each refresh token expires this long
+    /// after it was issued; ASVS 3.3.2).
+    pub idle_timeout: Duration,
     /// Absolute session lifetime: refreshing never extends a session past this.
     pub session_ttl: Duration,
+    /// The idle timeout and absolute lifetime of a login that asked to be remembered.
+    pub remember_me_idle_timeout: Duration,
+    pub remember_me_session_ttl: Duration,
     /// Capacity of the per-node session cache; 0 turns it off.
     pub session_cache_entries: usize,
     pub argon2: Argon2Params,
@@ -83,8 +88,11 @@ impl Default for CoreConfig {
         Self {
             issuer: "gatehouse".to_owned(),
             access_token_ttl: Duration::from_secs(15 * 60),
-            refresh_token_ttl: Duration::from_secs(30 * 24 * 60 * 60),
-            session_ttl: Duration::from_secs(30 * 24 * 60 * 60),
+            // Keycloak's defaults: 30 minutes idle, 10 hours at most.
+            idle_timeout: Duration::from_secs(30 * 60),
+            session_ttl: Duration::from_secs(10 * 60 * 60),
+            remember_me_idle_timeout: Duration::from_secs(7 * 24 * 60 * 60),
+            remember_me_session_ttl: Duration::from_secs(30 * 24 * 60 * 60),
             // A few hundred bytes to ~1.5 KiB an entry: at most ~15 MiB.
             session_cache_entries: 10_000,
             argon2: Argon2Params::default(),
@@ -105,14 +113,17 @@ impl Default for CoreConfig {
 // the typed values above. The binary layers file and environment over these defaults and
 // checks the ranges; unknown keys are refused here, by serde.
 
-/// `[tokens]`: the JWT issuer and the lifetimes of access tokens, refresh tokens and sessions.
+/// `[tokens]`: the JWT issuer, the access-token lifetime, and the idle timeouts and absolute
+/// lifetimes of sessions (ordinary and remembered).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TokensConfig {
     pub issuer: String,
     pub access_token_ttl_secs: u64,
-    pub refresh_token_ttl_secs: u64,
+    pub idle_timeout_secs: u64,
     pub session_ttl_secs: u64,
+    pub remember_me_idle_timeout_secs: u64,
+    pub remember_me_session_ttl_secs: u64,
     /// Sessions each node remembers between requests (0 turns the cache off). Only used on
     /// PostgreSQL, where change notices keep nodes in step; see docs/operations.md.
     pub session_cache_entries: usize,
@@ -124,8 +135,10 @@ impl Default for TokensConfig {
         Self {
             issuer: core.issuer,
             access_token_ttl_secs: core.access_token_ttl.as_secs(),
-            refresh_token_ttl_secs: core.refresh_token_ttl.as_secs(),
+            idle_timeout_secs: core.idle_timeout.as_secs(),
             session_ttl_secs: core.session_ttl.as_secs(),
+            remember_me_idle_timeout_secs: core.remember_me_idle_timeout.as_secs(),
+            remember_me_session_ttl_secs: core.remember_me_session_ttl.as_secs(),
             session_cache_entries: core.session_cache_entries,
         }
     }
@@ -246,8 +259,10 @@ impl CoreConfig {
         Self {
             issuer: tokens.issuer.clone(),
             access_token_ttl: secs(tokens.access_token_ttl_secs),
-            refresh_token_ttl: secs(tokens.refresh_token_ttl_secs),
+            idle_timeout: secs(tokens.idle_timeout_secs),
             session_ttl: secs(tokens.session_ttl_secs),
+            remember_me_idle_timeout: secs(tokens.remember_me_idle_timeout_secs),
+            remember_me_session_ttl: secs(tokens.remember_me_session_ttl_secs),
             session_cache_entries: tokens.session_cache_entries,
             argon2: Argon2Params {
                 memory_kib: argon2.memory_kib,

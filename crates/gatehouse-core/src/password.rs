@@ -9,7 +9,9 @@
 use crate::config::Argon2Params;
 use argon2::password_hash::{Output, ParamsString, PasswordHash, PasswordHasher as _, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
+use gatehouse_domain::accounts::normalize_password;
 use secrecy::{ExposeSecret, SecretString};
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -98,6 +100,20 @@ fn verify_phc(password: &[u8], phc: &str) -> bool {
 #[error("password hashing failed: {0}")]
 pub struct HashError(String);
 
+/// The outcome of [`PasswordHasher::verify_typed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verified {
+    pub matches: bool,
+    /// It matched only as typed: the stored hash predates normalisation (rehash it).
+    pub stored_unnormalized: bool,
+}
+
+/// A password in the form it is checked and hashed in (NFKC); see
+/// [`normalize_password`].
+pub fn normalized(password: &SecretString) -> SecretString {
+    SecretString::from(normalize_password(password.expose_secret()).into_owned())
+}
+
 /// The bounded Argon2id pool.
 #[derive(Clone)]
 pub struct PasswordHasher {
@@ -175,6 +191,40 @@ impl PasswordHasher {
             .run(move || verify_phc(password.expose_secret().as_bytes(), &hash))
             .await?;
         Ok(known && matches)
+    }
+
+    /// Check a password as the person typed it. It is verified in its NFKC form (what
+    /// every hash since normalisation was made from); if that fails and the typed text was
+    /// not already NFKC, it is verified as typed too, because hashes made before
+    /// normalisation hold the text as it was. A match of that kind says so, and the caller
+    /// stores a normalised hash. Unknown accounts (`None`) take the same steps.
+    pub async fn verify_typed(
+        &self,
+        password: SecretString,
+        hash: Option<&str>,
+    ) -> Result<Verified, HashError> {
+        let normalized = match normalize_password(password.expose_secret()) {
+            Cow::Borrowed(_) => None,
+            Cow::Owned(n) => Some(SecretString::from(n)),
+        };
+        let Some(normalized) = normalized else {
+            let matches = self.verify(password, hash).await?;
+            return Ok(Verified {
+                matches,
+                stored_unnormalized: false,
+            });
+        };
+        if self.verify(normalized, hash).await? {
+            return Ok(Verified {
+                matches: true,
+                stored_unnormalized: false,
+            });
+        }
+        let matches = self.verify(password, hash).await?;
+        Ok(Verified {
+            matches,
+            stored_unnormalized: matches,
+        })
     }
 
     /// Verify against several hashes (password history); true if any matches.

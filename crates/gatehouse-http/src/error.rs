@@ -139,6 +139,11 @@ impl From<AccountsError> for ApiError {
                 "invalid_refresh_token",
                 err.to_string(),
             ),
+            E::SessionExpired => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "session_expired",
+                "the session expired (idle too long, or past its lifetime); log in again",
+            ),
             E::RefreshTokenReused => ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "refresh_token_reused",

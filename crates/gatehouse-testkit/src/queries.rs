@@ -86,6 +86,19 @@ pub async fn account_audit_actions(db: &Db) -> Vec<(Option<Uuid>, String)> {
         .expect("account audit rows"))
 }
 
+/// Replace an account's stored password hash, as a migration from another system would.
+pub async fn set_password_hash(db: &Db, user_id: Uuid, hash: &str) {
+    const SQL: &str = "UPDATE users SET password_hash = $2 WHERE id = $1";
+    let mut conn = db.writer().await.expect("connection");
+    on_backend!(conn, |c| sqlx::query(SQL)
+        .bind(user_id)
+        .bind(hash)
+        .execute(c)
+        .await
+        .expect("update users")
+        .rows_affected());
+}
+
 /// Enable or disable an account (`users.is_active`), as an administrator would.
 pub async fn set_user_active(db: &Db, user_id: Uuid, active: bool) {
     const SQL: &str = "UPDATE users SET is_active = $2 WHERE id = $1";

@@ -29,6 +29,9 @@ pub enum AccountsError {
     Unauthenticated,
     #[error("the refresh token is invalid or expired")]
     InvalidRefreshToken,
+    /// The session sat idle past its idle timeout or reached its absolute lifetime.
+    #[error("the session has expired; log in again")]
+    SessionExpired,
     /// A rotated refresh token was presented again: the family and session are revoked.
     #[error("the refresh token was already used")]
     RefreshTokenReused,

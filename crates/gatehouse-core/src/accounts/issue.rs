@@ -70,6 +70,8 @@ pub(crate) struct SessionGrant<'a> {
     pub amr: &'a [AuthMethod],
     pub session_type: SessionType,
     pub mfa_verified: bool,
+    /// The login asked to be remembered: the longer idle timeout and lifetime apply.
+    pub remember_me: bool,
     pub client: &'a ClientInfo,
 }
 
@@ -94,8 +96,22 @@ impl TokenIssuer<'_> {
         std_duration(self.config.access_token_ttl)
     }
 
-    pub fn refresh_ttl(&self) -> Duration {
-        std_duration(self.config.refresh_token_ttl)
+    /// How long a refresh token issued now lasts: the session's idle timeout (each
+    /// refresh starts a new one). The store caps it at the session's end.
+    pub fn idle_timeout(&self, remember_me: bool) -> Duration {
+        std_duration(if remember_me {
+            self.config.remember_me_idle_timeout
+        } else {
+            self.config.idle_timeout
+        })
+    }
+
+    fn session_ttl(&self, remember_me: bool) -> Duration {
+        std_duration(if remember_me {
+            self.config.remember_me_session_ttl
+        } else {
+            self.config.session_ttl
+        })
     }
 
     /// Start a session in `tx`: the session row (with its `amr`), the first refresh token
@@ -108,8 +124,8 @@ impl TokenIssuer<'_> {
     ) -> AccountsResult<TokenPair> {
         let access_jti = Uuid::now_v7();
         let refresh = self.new_refresh_token();
-        let session_expires = now + std_duration(self.config.session_ttl);
-        let refresh_expires = (now + self.refresh_ttl()).min(session_expires);
+        let session_expires = now + self.session_ttl(grant.remember_me);
+        let refresh_expires = (now + self.idle_timeout(grant.remember_me)).min(session_expires);
         let amr: Vec<String> = grant.amr.iter().map(|m| m.as_str().to_owned()).collect();
         sessions::insert(
             tx.exec(),
@@ -125,6 +141,7 @@ impl TokenIssuer<'_> {
                 amr: &amr,
                 authenticated_at: now,
                 mfa_verified: grant.mfa_verified,
+                remember_me: grant.remember_me,
                 expires_at: session_expires,
                 now,
             },

@@ -10,6 +10,7 @@ use super::issue::{SessionGrant, TokenPair};
 use super::{AccountsError, AccountsResult};
 use crate::events::{self, Event, LockKind};
 use crate::keys::HashPurpose;
+use crate::password::normalized;
 use crate::state::{ClientInfo, Core};
 use crate::throttle::{self, AttemptKeys, Verdict};
 use gatehouse_domain::accounts::{AuthMethod, SessionType};
@@ -26,6 +27,8 @@ pub struct LoginInput {
     pub device: Option<DeviceHint>,
     /// The device token an earlier successful login of this client returned.
     pub device_token: Option<String>,
+    /// Keep the session for the longer "remember me" idle timeout and lifetime.
+    pub remember_me: bool,
 }
 
 /// A successful login: the session's tokens, and the device token the client presents
@@ -115,12 +118,12 @@ pub async fn login(
 
     let verified = core
         .hasher
-        .verify(
-            input.password,
+        .verify_typed(
+            input.password.clone(),
             user.as_ref().map(|u| u.password_hash.as_str()),
         )
         .await?;
-    let Some(user) = user.filter(|_| verified) else {
+    let Some(user) = user.filter(|_| verified.matches) else {
         // Both branches write one audit row, so known and unknown accounts cost the same.
         record_alone(core, client, Event::LoginFailed { user_id }).await?;
         return Err(AccountsError::InvalidCredentials);
@@ -134,8 +137,19 @@ pub async fn login(
         .await?;
         return Err(AccountsError::AccountDisabled);
     }
-    let tokens =
-        start_password_session(core, user.id, input.device.as_ref(), &keys, client).await?;
+    // A hash made before passwords were normalised: replace it with the NFKC form's, so
+    // the next login needs one verification.
+    let rehashed = match verified.stored_unnormalized {
+        true => Some(core.hasher.hash(normalized(&input.password)).await?),
+        false => None,
+    };
+    let started = PasswordSession {
+        user_id: user.id,
+        device: input.device.as_ref(),
+        remember_me: input.remember_me,
+        rehashed: rehashed.as_deref(),
+    };
+    let tokens = start_password_session(core, started, &keys, client).await?;
     let expires_at = core.clock.now()
         + chrono::Duration::from_std(core.config.throttle.device_token_ttl)
             .unwrap_or(chrono::Duration::days(90));
@@ -161,13 +175,27 @@ pub(super) async fn record_alone(
 
 /// One transaction for a successful password login: the throttle reset, the device, the
 /// session with its first tokens, the last-login time, and their events.
+/// The session a verified password login starts.
+struct PasswordSession<'a> {
+    user_id: UserId,
+    device: Option<&'a DeviceHint>,
+    remember_me: bool,
+    /// A new hash of the normalised password, to store.
+    rehashed: Option<&'a str>,
+}
+
 async fn start_password_session(
     core: &Core,
-    user_id: UserId,
-    device: Option<&DeviceHint>,
+    session: PasswordSession<'_>,
     attempt: &AttemptKeys,
     client: &ClientInfo,
 ) -> AccountsResult<TokenPair> {
+    let PasswordSession {
+        user_id,
+        device,
+        remember_me,
+        rehashed,
+    } = session;
     let now = core.clock.now();
     let session_id = SessionId::new();
     let mut tx = core.db.begin().await?;
@@ -188,11 +216,15 @@ async fn start_password_session(
                 amr: &[AuthMethod::Password],
                 session_type: SessionType::Web,
                 mfa_verified: false,
+                remember_me,
                 client,
             },
         )
         .await?;
     users::touch_last_login(tx.exec(), user_id, now).await?;
+    if let Some(hash) = rehashed {
+        users::set_password_hash(tx.exec(), user_id, hash, now).await?;
+    }
     tx.commit().await?;
     core.session_cache.forget_user(user_id);
     Ok(pair)

@@ -38,6 +38,7 @@ pub async fn change_password(
             .await?
             .ok_or(AccountsError::Unauthenticated)?
     };
+    let new_password = crate::password::normalized(&change.new_password);
     let mut identifiers = vec![user.email.as_str()];
     if let Some(u) = user.username.as_deref() {
         identifiers.push(u);
@@ -45,7 +46,7 @@ pub async fn change_password(
     if let Err(rejection) = core
         .config
         .password_policy
-        .check(change.new_password.expose_secret(), &identifiers)
+        .check(new_password.expose_secret(), &identifiers)
     {
         return Err(AccountsError::Validation(vec![
             rejection.to_field_error("new_password")
@@ -74,8 +75,9 @@ pub async fn change_password(
     }
     if !core
         .hasher
-        .verify(change.current_password, Some(&user.password_hash))
+        .verify_typed(change.current_password, Some(&user.password_hash))
         .await?
+        .matches
     {
         let refused = Event::PasswordChangeRefused {
             user_id: user.id,
@@ -90,18 +92,14 @@ pub async fn change_password(
         let mut conn = core.db.reader().await?;
         password_history::recent(conn.exec(), user.id, depth).await?
     };
-    if core
-        .hasher
-        .matches_any(&change.new_password, recent)
-        .await?
-    {
+    if core.hasher.matches_any(&new_password, recent).await? {
         return Err(AccountsError::Validation(vec![FieldError::new(
             "new_password",
             "password_reused",
             format!("must differ from your last {depth} passwords"),
         )]));
     }
-    let new_hash = core.hasher.hash(change.new_password).await?;
+    let new_hash = core.hasher.hash(new_password).await?;
 
     let now = core.clock.now();
     let mut tx = core.db.begin().await?;

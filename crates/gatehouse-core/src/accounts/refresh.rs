@@ -3,17 +3,19 @@
 //! row, atomically (`refresh_tokens::rotate`). The new access token carries the session's
 //! own `amr` and authentication time. Presenting a token that was already rotated means
 //! it leaked: the whole family and its session are revoked, and a high-risk event is
-//! raised for review.
+//! raised for review. A token presented after it expired — its session sat idle past
+//! the idle timeout, or reached its absolute lifetime — ends the session as `expired`,
+//! audited once, and answers `session_expired`.
 
 use super::issue::{AccessGrant, TokenPair};
 use super::sessions::{end_sessions, revoked};
 use super::{AccountsError, AccountsResult};
 use crate::events::{self, Event};
 use crate::state::{ClientInfo, Core};
-use gatehouse_domain::accounts::RevocationReason;
+use gatehouse_domain::accounts::{RevocationReason, SessionStatus};
 use gatehouse_domain::ids::AuditId;
 use gatehouse_store::accounts::refresh_tokens::{self, RefreshTokenRow, Rotation};
-use gatehouse_store::accounts::sessions;
+use gatehouse_store::accounts::sessions::{self, Ending};
 use gatehouse_store::{Executor, Tx};
 use uuid::Uuid;
 
@@ -38,7 +40,8 @@ pub async fn refresh(
         new_jti: &new_token.hash,
         new_token_id: Uuid::now_v7(),
         new_access_jti: &access_jti.to_string(),
-        new_expires_at: now + issuer.refresh_ttl(),
+        new_expires_at: now + issuer.idle_timeout(false),
+        remember_me_expires_at: now + issuer.idle_timeout(true),
         audit_id: AuditId::new().as_uuid(),
         audit: &audit,
         now,
@@ -51,6 +54,19 @@ pub async fn refresh(
                 revoke_on_reuse(tx, &row, client, core.clock.now()).await?;
                 core.session_cache.forget_user(row.user_id);
                 Err(AccountsError::RefreshTokenReused)
+            }
+            Some(row) if row.is_valid && row.expires_at <= now => {
+                expire_session(tx, &row, &hash, client, now).await?;
+                core.session_cache.forget_user(row.user_id);
+                Err(AccountsError::SessionExpired)
+            }
+            Some(row)
+                if matches!(
+                    row.revocation_reason,
+                    Some(RevocationReason::IdleTimeout | RevocationReason::Expired)
+                ) =>
+            {
+                Err(AccountsError::SessionExpired)
             }
             _ => Err(AccountsError::InvalidRefreshToken),
         };
@@ -71,6 +87,34 @@ pub async fn refresh(
         authenticated_at: rotated.authenticated_at.unwrap_or(now),
     };
     issuer.token_pair(&access, new_token.token, now)
+}
+
+/// The first presentation of an expired token of a still-valid chain: end its session as
+/// `expired` (idle timeout, or absolute lifetime when that is what capped the token) and
+/// record it, once — the token is marked spent, so later presentations only answer.
+async fn expire_session(
+    mut tx: Tx,
+    row: &RefreshTokenRow,
+    hash: &str,
+    client: &ClientInfo,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AccountsResult<()> {
+    let session = sessions::find_auth(tx.exec(), row.session_id).await?;
+    let reason = match session {
+        Some(s) if s.expires_at <= now => RevocationReason::Expired,
+        _ => RevocationReason::IdleTimeout,
+    };
+    refresh_tokens::mark_revoked(tx.exec(), hash, reason, now).await?;
+    let ending = Ending {
+        status: SessionStatus::Expired,
+        reason,
+    };
+    let ended = sessions::end(tx.exec(), row.user_id, row.session_id, ending, now).await?;
+    if let Some(ended) = ended {
+        end_sessions(&mut tx, row.user_id, &[ended], reason, client, now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 async fn revoke_on_reuse(

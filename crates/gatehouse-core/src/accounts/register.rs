@@ -28,6 +28,8 @@ pub async fn register(
     input: RegisterInput,
     client: &ClientInfo,
 ) -> AccountsResult<users::UserRow> {
+    // Checked and hashed in NFKC, the form every login verifies first.
+    let password = crate::password::normalized(&input.password);
     let mut errors: Vec<FieldError> = Vec::new();
     let email = EmailAddress::parse(&input.email)
         .map_err(|e| errors.push(e))
@@ -46,7 +48,7 @@ pub async fn register(
     if let Err(rejection) = core
         .config
         .password_policy
-        .check(input.password.expose_secret(), &identifiers)
+        .check(password.expose_secret(), &identifiers)
     {
         errors.push(rejection.to_field_error("password"));
     }
@@ -59,7 +61,7 @@ pub async fn register(
     if let Err(retry_after_secs) = throttle::count_signup(core, client.ip).await? {
         return Err(AccountsError::TooManyAttempts { retry_after_secs });
     }
-    let password_hash = core.hasher.hash(input.password).await?;
+    let password_hash = core.hasher.hash(password).await?;
     let now = core.clock.now();
     let user = users::UserRow {
         id: UserId::new(),

@@ -199,6 +199,9 @@ pub fn rows_for(event: &Event<'_>, client: &ClientInfo, now: DateTime<Utc>) -> A
                 RevocationReason::Logout => SessionAction::Logout,
                 RevocationReason::LogoutAll => SessionAction::LogoutAll,
                 RevocationReason::PasswordChanged => SessionAction::PasswordChanged,
+                RevocationReason::IdleTimeout | RevocationReason::Expired => {
+                    SessionAction::SessionExpired
+                }
                 _ => SessionAction::SessionRevoked,
             };
             let duration = (now - session.created_at)

@@ -9,7 +9,7 @@ pub mod user_agent;
 pub mod username;
 
 pub use email::EmailAddress;
-pub use password_policy::{PasswordPolicy, PasswordRejection};
+pub use password_policy::{normalize_password, PasswordPolicy, PasswordRejection};
 pub use profile::{parse_language, parse_time_zone, PhoneNumber};
 pub use status::{AuthMethod, PasswordChangeReason, RevocationReason, SessionStatus, SessionType};
 pub use user_agent::{parse_user_agent, ParsedUserAgent};

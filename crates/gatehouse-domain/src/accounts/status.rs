@@ -21,6 +21,10 @@ string_enum!(
         DeviceRemoved => "device_removed",
         PasswordChanged => "password_changed",
         ReuseDetected => "reuse_detected",
+        // The session was not refreshed within its idle timeout.
+        IdleTimeout => "idle_timeout",
+        // The session reached its absolute lifetime.
+        Expired => "expired",
     }
 );
 

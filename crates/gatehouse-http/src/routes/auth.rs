@@ -70,6 +70,7 @@ pub async fn login(
             name: d.name,
         }),
         device_token: body.device_token,
+        remember_me: body.remember_me,
     };
     let grant = accounts::login(&state.core, input, &client).await?;
     Ok(Json(grant.into()))
@@ -80,7 +81,7 @@ pub async fn login(
     responses(
         (status = 200, description = "New tokens", body = TokenResponse),
         (status = 400, response = BadRequest),
-        (status = 401, description = "Invalid, expired or reused refresh token", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Invalid or reused refresh token (`invalid_refresh_token`, `refresh_token_reused`), or the session expired (`session_expired`: idle past its timeout or past its lifetime)", body = Problem, content_type = "application/problem+json"),
         (status = 422, response = ValidationFailed),
     ))]
 pub async fn refresh(

@@ -10,7 +10,8 @@ use uuid::Uuid;
 pub struct RegisterRequest {
     #[schema(example = "ada@example.com")]
     pub email: String,
-    /// 8 to 128 characters; common passwords are refused.
+    /// 12 to 128 characters by default (counted after NFKC normalisation); common
+    /// passwords are refused.
     #[schema(example = "correct horse battery staple")]
     pub password: String,
     /// Optional; 3-150 of a-z 0-9 . _ -
@@ -29,6 +30,10 @@ pub struct LoginRequest {
     /// client that proves it signed in before is not locked out by failures from
     /// elsewhere (its own failures still lock it).
     pub device_token: Option<String>,
+    /// Keep this session signed in longer: the deployment's remember-me idle timeout and
+    /// lifetime (default 7 days idle, 30 days at most) instead of 30 minutes and 10 hours.
+    #[serde(default)]
+    pub remember_me: bool,
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -130,8 +130,10 @@ pub struct Rotation<'a> {
     pub new_jti: &'a str,
     pub new_token_id: Uuid,
     pub new_access_jti: &'a str,
-    /// The new token's expiry, capped at the session's.
+    /// The new token's expiry — now plus the idle timeout — capped at the session's.
     pub new_expires_at: DateTime<Utc>,
+    /// The same for a session whose login asked to be remembered.
+    pub remember_me_expires_at: DateTime<Utc>,
     pub audit_id: Uuid,
     /// The audit row the event recorder decided on. Its user, session and device are
     /// filled in here from the rotated session (they are only known once the presented
@@ -188,11 +190,13 @@ async fn rotate_in_one_statement(
                 FROM consumed c
                 WHERE s.id = c.session_id AND s.status = 'active' AND s.expires_at > $2
                   AND EXISTS (SELECT 1 FROM users u WHERE u.id = s.user_id AND u.is_active = TRUE)
-                RETURNING s.id, s.user_id, s.device_id, s.expires_at, s.amr, s.authenticated_at, c.family_id
+                RETURNING s.id, s.user_id, s.device_id, s.expires_at, s.amr, s.authenticated_at,
+                    s.remember_me, c.family_id
             ), issued AS (
                 INSERT INTO refresh_tokens (id, user_id, session_id, jti, family_id, parent_jti, is_valid,
                     created_at, expires_at)
-                SELECT $5, r.user_id, r.id, $4, r.family_id, $1, TRUE, $2, LEAST($6, r.expires_at)
+                SELECT $5, r.user_id, r.id, $4, r.family_id, $1, TRUE, $2,
+                    LEAST(CASE WHEN r.remember_me THEN $22 ELSE $6 END, r.expires_at)
                 FROM rotated r
                 RETURNING 1
             ), audited AS (
@@ -230,6 +234,7 @@ async fn rotate_in_one_statement(
     .bind(a.new_value.clone().map(sqlx::types::Json))
     .bind(a.metadata.clone().map(sqlx::types::Json))
     .bind(a.error_message.as_deref())
+    .bind(r.remember_me_expires_at)
     .fetch_optional(pool)
     .await?)
 }
@@ -268,7 +273,12 @@ async fn rotate_step_by_step(db: &Db, r: &Rotation<'_>) -> StoreResult<Option<Ro
             jti: r.new_jti,
             family_id: consumed.family_id,
             parent_jti: Some(r.presented_jti),
-            expires_at: r.new_expires_at.min(session.expires_at),
+            expires_at: if session.remember_me {
+                r.remember_me_expires_at
+            } else {
+                r.new_expires_at
+            }
+            .min(session.expires_at),
             now: r.now,
         },
     )

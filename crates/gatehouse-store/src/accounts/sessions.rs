@@ -47,6 +47,8 @@ pub struct NewSession<'a> {
     pub amr: &'a [String],
     pub authenticated_at: DateTime<Utc>,
     pub mfa_verified: bool,
+    /// The login asked to be remembered: a longer lifetime and idle timeout.
+    pub remember_me: bool,
     pub expires_at: DateTime<Utc>,
     pub now: DateTime<Utc>,
 }
@@ -68,8 +70,8 @@ pub async fn insert(ex: Exec<'_>, s: &NewSession<'_>) -> StoreResult<()> {
         ex,
         "INSERT INTO sessions (id, user_id, device_id, access_jti, refresh_jti, ip_address, user_agent,
             status, expires_at, session_type, mfa_verified, amr, authenticated_at, last_seen_at,
-            created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $14)",
+            created_at, updated_at, remember_me)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $14, $15)",
         s.id.as_uuid(),
         s.user_id.as_uuid(),
         s.device_id.map(|d| d.as_uuid()),
@@ -84,6 +86,7 @@ pub async fn insert(ex: Exec<'_>, s: &NewSession<'_>) -> StoreResult<()> {
         TextList(s.amr.to_vec()),
         s.authenticated_at,
         s.now,
+        s.remember_me,
     )?;
     Ok(())
 }
@@ -131,6 +134,7 @@ pub struct RotatedSession {
     pub expires_at: DateTime<Utc>,
     pub amr: TextList,
     pub authenticated_at: DateTime<Utc>,
+    pub remember_me: bool,
 }
 
 /// Store the new token ids of a refreshed session, if it is still active (and its
@@ -148,7 +152,7 @@ pub(crate) async fn rotate_tokens(
         "UPDATE sessions SET access_jti = $2, refresh_jti = $3, last_seen_at = $4, updated_at = $4
          WHERE id = $1 AND status = $5 AND expires_at > $4
            AND EXISTS (SELECT 1 FROM users u WHERE u.id = sessions.user_id AND u.is_active = TRUE)
-         RETURNING device_id, expires_at, amr, authenticated_at",
+         RETURNING device_id, expires_at, amr, authenticated_at, remember_me",
         id.as_uuid(),
         access_jti,
         refresh_jti,

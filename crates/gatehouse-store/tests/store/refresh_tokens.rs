@@ -242,3 +242,33 @@ async fn the_new_token_expires_no_later_than_its_session(backend: Backend) {
     );
 }
 both_backends!(the_new_token_expires_no_later_than_its_session);
+
+/// A remembered session's new token gets the remember-me expiry, still capped at the
+/// session's end; an ordinary session's beside it gets the ordinary one.
+async fn a_remembered_session_gets_the_longer_idle_timeout(backend: Backend) {
+    let test_db = TestDb::new(backend).await;
+    let db = test_db.connect().await;
+    let user_id = seed::user(&db).await;
+    let month = t0() + minutes(30 * 24 * 60);
+    let remembered = seed::remembered_session(&db, user_id, month).await;
+    let ordinary = seed::session(&db, user_id, month).await;
+    seed::refresh_token(&db, user_id, remembered, "m1", month).await;
+    seed::refresh_token(&db, user_id, ordinary, "o1", month).await;
+
+    let now = t0() + minutes(10);
+    let asked = now + minutes(30);
+    rotate(&db, "m1", "m2", asked, now).await.unwrap();
+    rotate(&db, "o1", "o2", asked, now).await.unwrap();
+    let week = chrono::Duration::days(seed::REMEMBERED_EXTRA_DAYS);
+    assert_eq!(find(&db, "m2").await.unwrap().expires_at, asked + week);
+    assert_eq!(find(&db, "o2").await.unwrap().expires_at, asked);
+
+    // Near the end of the session, the cap still holds.
+    seed::refresh_token(&db, user_id, remembered, "m8", month).await;
+    let late = month - minutes(60);
+    rotate(&db, "m8", "m9", late + minutes(30), late)
+        .await
+        .unwrap();
+    assert_eq!(find(&db, "m9").await.unwrap().expires_at, month);
+}
+both_backends!(a_remembered_session_gets_the_longer_idle_timeout);

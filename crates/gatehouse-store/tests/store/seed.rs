@@ -58,6 +58,21 @@ pub async fn session_with_amr(
     expires_at: DateTime<Utc>,
     amr: &[&str],
 ) -> SessionId {
+    insert_session(db, user_id, expires_at, amr, false).await
+}
+
+/// An active password session of `user_id` whose login asked to be remembered.
+pub async fn remembered_session(db: &Db, user_id: UserId, expires_at: DateTime<Utc>) -> SessionId {
+    insert_session(db, user_id, expires_at, &["pwd"], true).await
+}
+
+async fn insert_session(
+    db: &Db,
+    user_id: UserId,
+    expires_at: DateTime<Utc>,
+    amr: &[&str],
+    remember_me: bool,
+) -> SessionId {
     let id = SessionId::new();
     let amr: Vec<String> = amr.iter().map(|m| (*m).to_owned()).collect();
     let access_jti = Uuid::now_v7().to_string();
@@ -77,6 +92,7 @@ pub async fn session_with_amr(
             amr: &amr,
             authenticated_at: t0(),
             mfa_verified: amr.len() > 1,
+            remember_me,
             expires_at,
             now: t0(),
         },
@@ -115,8 +131,11 @@ pub async fn refresh_token(
     family_id
 }
 
-/// Rotate `presented` into `new_jti` at `now`, asking for a new expiry of `new_expires_at`;
-/// the audit row is core's `token_refreshed` (its user is filled in by the rotation).
+/// How much longer [`rotate`] asks a remembered session's token to last.
+pub const REMEMBERED_EXTRA_DAYS: i64 = 7;
+
+/// Rotate `presented` into `new_jti` at `now`, asking for a new expiry of `new_expires_at`
+/// (a week later for a remembered session: [`REMEMBERED_EXTRA_DAYS`]); the audit row is core's `token_refreshed` (its user is filled in by the rotation).
 pub async fn rotate(
     db: &Db,
     presented: &str,
@@ -139,6 +158,7 @@ pub async fn rotate(
             new_token_id: Uuid::now_v7(),
             new_access_jti: &access_jti,
             new_expires_at,
+            remember_me_expires_at: new_expires_at + chrono::Duration::days(REMEMBERED_EXTRA_DAYS),
             audit_id: Uuid::now_v7(),
             audit: &audit,
             now,

@@ -51,7 +51,7 @@ pub(super) const RENAMED: &[Renamed] = &[
     renamed("encryption_key", "keys.encryption_key"),
     renamed("issuer", "tokens.issuer"),
     renamed("access_token_ttl_secs", "tokens.access_token_ttl_secs"),
-    renamed("refresh_token_ttl_secs", "tokens.refresh_token_ttl_secs"),
+    renamed("refresh_token_ttl_secs", "tokens.idle_timeout_secs"),
     renamed("session_ttl_secs", "tokens.session_ttl_secs"),
     renamed("argon2_memory_kib", "argon2.memory_kib"),
     renamed("argon2_iterations", "argon2.iterations"),

@@ -99,11 +99,16 @@ impl Settings {
         let tokens = &self.tokens;
         for (key, value) in [
             ("tokens.access_token_ttl_secs", tokens.access_token_ttl_secs),
-            (
-                "tokens.refresh_token_ttl_secs",
-                tokens.refresh_token_ttl_secs,
-            ),
+            ("tokens.idle_timeout_secs", tokens.idle_timeout_secs),
             ("tokens.session_ttl_secs", tokens.session_ttl_secs),
+            (
+                "tokens.remember_me_idle_timeout_secs",
+                tokens.remember_me_idle_timeout_secs,
+            ),
+            (
+                "tokens.remember_me_session_ttl_secs",
+                tokens.remember_me_session_ttl_secs,
+            ),
             ("login.account_window_secs", login.account_window_secs),
             ("login.ip_window_secs", login.ip_window_secs),
             ("login.lockout_secs", login.lockout_secs),
@@ -112,6 +117,25 @@ impl Settings {
             if value == 0 {
                 return Err(names.refuse(key, "must be greater than 0"));
             }
+        }
+        // A client refreshes when its access token runs out: an idle timeout shorter than
+        // that would end every session at its first refresh.
+        for (key, value) in [
+            ("tokens.idle_timeout_secs", tokens.idle_timeout_secs),
+            (
+                "tokens.remember_me_idle_timeout_secs",
+                tokens.remember_me_idle_timeout_secs,
+            ),
+        ] {
+            if value < tokens.access_token_ttl_secs {
+                return Err(names.refuse(key, "must be at least tokens.access_token_ttl_secs"));
+            }
+        }
+        if tokens.remember_me_session_ttl_secs < tokens.session_ttl_secs {
+            return Err(names.refuse(
+                "tokens.remember_me_session_ttl_secs",
+                "must be at least tokens.session_ttl_secs",
+            ));
         }
         Ok(())
     }

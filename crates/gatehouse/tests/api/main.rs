@@ -11,6 +11,7 @@ mod lockout;
 mod me;
 mod refresh;
 mod session_cache;
+mod session_lifetime;
 mod sessions;
 mod system;
 mod throttle;

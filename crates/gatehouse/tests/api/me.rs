@@ -114,7 +114,7 @@ async fn password_change_checks_current_and_history(backend: Backend) {
     let common = app
         .post(
             "/v1/me/password",
-            json!({ "current_password": PASSWORD, "new_password": "qwerty123" }),
+            json!({ "current_password": PASSWORD, "new_password": "qwerty123456" }),
             Some(&t.access),
         )
         .await;

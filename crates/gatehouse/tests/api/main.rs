@@ -11,5 +11,6 @@ mod me;
 mod refresh;
 mod session_cache;
 mod sessions;
+mod strings;
 mod system;
 mod throttle;

@@ -30,7 +30,8 @@ pub struct Problem {
 /// One invalid field.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FieldProblem {
-    pub field: &'static str,
+    /// The field's path in the request body, e.g. `password` or `device.name`.
+    pub field: String,
     pub code: &'static str,
     pub message: String,
 }
@@ -38,7 +39,7 @@ pub struct FieldProblem {
 impl From<FieldError> for FieldProblem {
     fn from(e: FieldError) -> Self {
         Self {
-            field: e.field,
+            field: e.field.to_owned(),
             code: e.code,
             message: e.message,
         }
@@ -66,6 +67,22 @@ impl ApiError {
         }
     }
 
+    /// 422 `validation_failed`, naming each invalid field.
+    pub fn validation(errors: Vec<FieldProblem>) -> Self {
+        let detail = errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut e = ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            detail,
+        );
+        e.errors = errors;
+        e
+    }
+
     pub fn internal(cause: &(dyn std::error::Error + 'static)) -> Self {
         let mut chain = cause.to_string();
         let mut source = cause.source();
@@ -90,18 +107,7 @@ impl From<AccountsError> for ApiError {
         use AccountsError as E;
         match err {
             E::Validation(errors) => {
-                let detail = errors
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                let mut e = ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "validation_failed",
-                    detail,
-                );
-                e.errors = errors.into_iter().map(FieldProblem::from).collect();
-                e
+                ApiError::validation(errors.into_iter().map(FieldProblem::from).collect())
             }
             E::EmailTaken => ApiError::new(StatusCode::CONFLICT, "email_taken", err.to_string()),
             E::UsernameTaken => {

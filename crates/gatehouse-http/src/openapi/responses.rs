@@ -78,7 +78,8 @@ shared_response!(
     /// 422: the body parsed but a field is missing, mistyped or invalid.
     ValidationFailed => problem(
         "A field is missing, has the wrong type or is unknown (`invalid_body`), or its value \
-         is refused (`validation_failed`, with the fields named in `errors`).",
+         is refused (`validation_failed`, with the fields named in `errors`; \
+         `invalid_characters` for a string holding U+0000 or an unpaired surrogate).",
     )
 );
 

@@ -13,5 +13,6 @@ mod refresh;
 mod session_cache;
 mod session_lifetime;
 mod sessions;
+mod strings;
 mod system;
 mod throttle;

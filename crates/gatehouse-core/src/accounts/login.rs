@@ -98,23 +98,7 @@ pub async fn login(
     };
     let user_id = user.as_ref().map(|u| u.id);
 
-    if let Verdict::Locked {
-        until,
-        newly_locked_account,
-        newly_locked_ip,
-    } = throttle::check_attempt(core, &keys).await?
-    {
-        // One row per lock window, written by the attempt that set the lock; refusals
-        // while it holds write nothing, so they cost the same for every login name.
-        let new_locks = [
-            (newly_locked_account, account_lock),
-            (newly_locked_ip, LockKind::Address),
-        ];
-        for (_, lock) in new_locks.into_iter().filter(|(new, _)| *new) {
-            record_alone(core, client, Event::LockSet { user_id, lock }).await?;
-        }
-        return Err(AccountsError::locked_until(until, core.clock.now()));
-    }
+    refuse_if_locked(core, &keys, account_lock, user_id, client).await?;
 
     let verified = core
         .hasher
@@ -157,6 +141,35 @@ pub async fn login(
         tokens,
         device_token: device_token::issue(&core.keys, user.id, expires_at),
     })
+}
+
+/// Count an attempt against `keys` before any password is checked, and refuse it if a
+/// lock holds. Only the attempt that sets a lock writes its row (`account_lock` names what
+/// the account-side counter is): refusals while it holds write nothing, so a lock window
+/// has one row and a refusal costs the same whether or not the account exists.
+pub(super) async fn refuse_if_locked(
+    core: &Core,
+    keys: &AttemptKeys,
+    account_lock: LockKind,
+    user_id: Option<UserId>,
+    client: &ClientInfo,
+) -> AccountsResult<()> {
+    let Verdict::Locked {
+        until,
+        newly_locked_account,
+        newly_locked_ip,
+    } = throttle::check_attempt(core, keys).await?
+    else {
+        return Ok(());
+    };
+    let new_locks = [
+        (newly_locked_account, account_lock),
+        (newly_locked_ip, LockKind::Address),
+    ];
+    for (_, lock) in new_locks.into_iter().filter(|(new, _)| *new) {
+        record_alone(core, client, Event::LockSet { user_id, lock }).await?;
+    }
+    Err(AccountsError::locked_until(until, core.clock.now()))
 }
 
 /// Raise one event in a transaction of its own (failures and refusals change nothing

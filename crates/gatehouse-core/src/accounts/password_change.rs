@@ -4,12 +4,12 @@
 //! hash and history, optionally end the other sessions — one transaction.
 
 use super::authenticate::AuthContext;
-use super::login::record_alone;
+use super::login::{record_alone, refuse_if_locked};
 use super::sessions::{end_sessions, revoked};
 use super::{AccountsError, AccountsResult};
 use crate::events::{self, Event, LockKind};
 use crate::state::{ClientInfo, Core};
-use crate::throttle::{self, AttemptKeys, Verdict};
+use crate::throttle::{self, AttemptKeys};
 use gatehouse_domain::accounts::{PasswordChangeReason, RevocationReason};
 use gatehouse_domain::FieldError;
 use gatehouse_store::accounts::{password_history, sessions, users};
@@ -57,22 +57,7 @@ pub async fn change_password(
         return Err(AccountsError::TooManyAttempts { retry_after_secs });
     }
     let keys = AttemptKeys::for_session(auth.session_id, client.ip);
-    if let Verdict::Locked {
-        until,
-        newly_locked_account,
-        newly_locked_ip,
-    } = throttle::check_attempt(core, &keys).await?
-    {
-        let new_locks = [
-            (newly_locked_account, LockKind::Session),
-            (newly_locked_ip, LockKind::Address),
-        ];
-        for (_, lock) in new_locks.into_iter().filter(|(new, _)| *new) {
-            let user_id = Some(user.id);
-            record_alone(core, client, Event::LockSet { user_id, lock }).await?;
-        }
-        return Err(AccountsError::locked_until(until, core.clock.now()));
-    }
+    refuse_if_locked(core, &keys, LockKind::Session, Some(user.id), client).await?;
     if !core
         .hasher
         .verify_typed(change.current_password, Some(&user.password_hash))

@@ -91,10 +91,10 @@ shared_response!(
 );
 
 shared_response!(
-    /// 503: the database is out of reach; the request changed nothing.
+    /// 503: the database is out of reach.
     DatabaseUnavailable => problem(
-        "The service cannot reach its database (`database_unavailable`); nothing was changed. \
-         Try again after `Retry-After` seconds.",
+        "The service cannot reach its database (`database_unavailable`). Try again after \
+         `Retry-After` seconds.",
     )
     .header("Retry-After", integer_header("Seconds to wait before trying again."))
 );

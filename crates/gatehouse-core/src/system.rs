@@ -3,6 +3,12 @@
 
 use crate::state::Core;
 use gatehouse_store::migrate;
+use std::time::Duration;
+
+/// The longest a readiness check waits for the database. Far below the pool's acquire
+/// timeout, so a load balancer polling `/readyz` hears "not ready" at once during an outage
+/// instead of after a connection attempt has run out of time.
+pub const READINESS_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// The answer to "can this node take traffic?".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,9 +38,22 @@ impl Readiness {
     }
 }
 
-/// Check the database and the migration state. Causes are logged here, never returned,
-/// because the readiness endpoint is public.
+/// Check the database and the migration state, within [`READINESS_TIMEOUT`]. Causes are
+/// logged here, never returned, because the readiness endpoint is public.
 pub async fn readiness(core: &Core) -> Readiness {
+    match tokio::time::timeout(READINESS_TIMEOUT, check(core)).await {
+        Ok(readiness) => readiness,
+        Err(_) => {
+            tracing::warn!(
+                timeout_ms = READINESS_TIMEOUT.as_millis(),
+                "not ready: the database did not answer in time"
+            );
+            Readiness::DatabaseUnreachable
+        }
+    }
+}
+
+async fn check(core: &Core) -> Readiness {
     if let Err(error) = core.db.ping().await {
         tracing::warn!(%error, "not ready: database unreachable");
         return Readiness::DatabaseUnreachable;

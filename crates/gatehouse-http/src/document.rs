@@ -74,6 +74,23 @@ mod tests {
         assert!(secured >= 9, "only {secured} bearer operations");
     }
 
+    /// Every `/v1` operation reads or writes the database, so each can answer 503.
+    #[test]
+    fn api_operations_declare_their_503() {
+        let doc = document();
+        let api: Vec<_> = operations(&doc)
+            .into_iter()
+            .filter(|(_, path, _)| path.starts_with("/v1/"))
+            .collect();
+        assert!(api.len() >= 12, "only {} /v1 operations", api.len());
+        for (method, path, op) in api {
+            assert_eq!(
+                op["responses"]["503"]["$ref"], "#/components/responses/DatabaseUnavailable",
+                "{method} {path} documents no 503"
+            );
+        }
+    }
+
     #[test]
     fn path_templates_and_path_parameters_agree() {
         let doc = document();

@@ -1,6 +1,7 @@
 //! RFC 9457 problem details. Every error leaves as `application/problem+json` with a
 //! stable `code`, a human `detail` and the request id; internal errors are logged with
-//! their cause chain and answered with a generic 500.
+//! their cause chain and answered with a generic 500; an unreachable database is logged at
+//! WARN and answered 503 `database_unavailable` with `Retry-After` (RFC 9110 15.6.4).
 
 use crate::middleware::current_request_id;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -56,6 +57,10 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
 }
 
+/// Seconds a client is asked to wait after a 503 `database_unavailable`: short, because a
+/// node resumes by itself within about a second of the database coming back.
+pub const DATABASE_RETRY_AFTER_SECS: u64 = 2;
+
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
         Self {
@@ -84,22 +89,42 @@ impl ApiError {
     }
 
     pub fn internal(cause: &(dyn std::error::Error + 'static)) -> Self {
-        let mut chain = cause.to_string();
-        let mut source = cause.source();
-        while let Some(s) = source {
-            chain.push_str(": ");
-            chain.push_str(&s.to_string());
-            source = s.source();
-        }
         // The request span exists only at DEBUG, so the id travels in the event itself.
         let request_id = current_request_id();
-        tracing::error!(error = %chain, request_id, "internal error");
+        tracing::error!(error = %cause_chain(cause), request_id, "internal error");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal_error",
             "an internal error occurred; quote the request id when reporting it",
         )
     }
+
+    /// The database is out of reach: nothing is wrong with the request, so it is answered
+    /// "try again shortly" and logged at WARN (an outage is an operations event, not a bug),
+    /// with the cause chain for the operator and none of it for the client.
+    pub fn database_unavailable(cause: &(dyn std::error::Error + 'static)) -> Self {
+        let request_id = current_request_id();
+        tracing::warn!(error = %cause_chain(cause), request_id, "database unavailable");
+        let mut e = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database_unavailable",
+            "the service cannot reach its database; try again shortly",
+        );
+        e.retry_after = Some(DATABASE_RETRY_AFTER_SECS);
+        e
+    }
+}
+
+/// `cause: source: source ...`, for the log.
+fn cause_chain(cause: &(dyn std::error::Error + 'static)) -> String {
+    let mut chain = cause.to_string();
+    let mut source = cause.source();
+    while let Some(s) = source {
+        chain.push_str(": ");
+        chain.push_str(&s.to_string());
+        source = s.source();
+    }
+    chain
 }
 
 impl From<AccountsError> for ApiError {
@@ -160,6 +185,7 @@ impl From<AccountsError> for ApiError {
                 "not_found",
                 format!("{what} not found"),
             ),
+            E::Unavailable(ref cause) => ApiError::database_unavailable(cause),
             E::Store(ref cause) => ApiError::internal(cause),
             E::Hash(ref cause) => ApiError::internal(cause),
             E::Internal(ref message) => ApiError::internal(&std::io::Error::other(message.clone())),

@@ -1,9 +1,10 @@
-//! The `[database]` section: which database to use and how many connections to hold.
-//! The binary fills in the default URL (an SQLite file in its data directory) and checks
-//! the values at start-up; unknown keys are refused here.
+//! The `[database]` section: which database to use, how many connections to hold and how
+//! long a call waits for one. The binary fills in the default URL (an SQLite file in its
+//! data directory) and checks the values at start-up; unknown keys are refused here.
 
 use crate::db::DbOptions;
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -12,6 +13,9 @@ pub struct DatabaseConfig {
     pub url: String,
     /// Maximum PostgreSQL connections (or SQLite reader connections).
     pub max_connections: u32,
+    /// How long a call waits for a connection (opening one included) before it fails as
+    /// "database unavailable" (HTTP 503); see [`DEFAULT_ACQUIRE_TIMEOUT`](crate::db::DEFAULT_ACQUIRE_TIMEOUT).
+    pub acquire_timeout_ms: u64,
 }
 
 impl Default for DatabaseConfig {
@@ -19,6 +23,7 @@ impl Default for DatabaseConfig {
         Self {
             url: String::new(),
             max_connections: DbOptions::default().max_connections,
+            acquire_timeout_ms: millis(DbOptions::default().acquire_timeout),
         }
     }
 }
@@ -29,7 +34,11 @@ impl DatabaseConfig {
     pub fn options(&self) -> DbOptions {
         DbOptions {
             max_connections: self.max_connections,
-            ..DbOptions::default()
+            acquire_timeout: Duration::from_millis(self.acquire_timeout_ms),
         }
     }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }

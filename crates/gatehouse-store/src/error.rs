@@ -1,5 +1,6 @@
-//! Store errors. Constraint violations the callers act on (a duplicate email) are told
-//! apart from everything else, which is an internal error.
+//! Store errors. Constraint violations the callers act on (a duplicate email) and an
+//! unreachable database (answered "try again shortly") are told apart from everything
+//! else, which is an internal error.
 
 /// Names of the UNIQUE constraints callers match on. They are PostgreSQL's names; SQLite
 /// errors are mapped to the same names (see [`constraint_name`]).
@@ -16,6 +17,10 @@ pub enum StoreError {
     /// A UNIQUE constraint refused the write; `constraint` is its PostgreSQL name.
     #[error("unique constraint violated: {constraint}")]
     UniqueViolation { constraint: String },
+    /// The database could not be reached or dropped the connection (see
+    /// [`is_unavailable`]): nothing is wrong with the request, and it may succeed shortly.
+    #[error("database unavailable")]
+    Unavailable(#[source] sqlx::Error),
     #[error("database error")]
     Database(#[source] sqlx::Error),
     #[error("migration error")]
@@ -33,8 +38,36 @@ impl From<sqlx::Error> for StoreError {
                 return StoreError::UniqueViolation { constraint };
             }
         }
+        if is_unavailable(&err) {
+            return StoreError::Unavailable(err);
+        }
         StoreError::Database(err)
     }
+}
+
+/// True when `err` says the database is out of reach rather than that a statement failed:
+/// no connection could be had in time (`PoolTimedOut`, which is also what refused or
+/// unanswered connection attempts end as), the pool is shut, the socket or TLS session broke
+/// (a reset or a close mid-query is an `Io` error), or PostgreSQL itself reports a
+/// connection problem: SQLSTATE class 08 (connection exception), 53300 (too many
+/// connections), 57P01/57P02 (administrator or crash shutdown ended the session) and 57P03
+/// (the server is starting or stopping: cannot connect now).
+pub(crate) fn is_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_) => true,
+        sqlx::Error::Database(db) => db
+            .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+            .is_some_and(|pg| is_unavailable_sqlstate(pg.code())),
+        _ => false,
+    }
+}
+
+/// The PostgreSQL SQLSTATEs that mean "no usable connection" (see [`is_unavailable`]).
+fn is_unavailable_sqlstate(code: &str) -> bool {
+    code.starts_with("08") || matches!(code, "53300" | "57P01" | "57P02" | "57P03")
 }
 
 /// The constraint an SQLite UNIQUE error message names, under PostgreSQL's name for it.
@@ -72,6 +105,12 @@ impl StoreError {
     pub fn is_unique_violation(&self, constraint: &str) -> bool {
         matches!(self, StoreError::UniqueViolation { constraint: c } if c == constraint)
     }
+
+    /// True when the database was out of reach (callers answer "try again shortly", not
+    /// "internal error").
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_))
+    }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -94,5 +133,40 @@ mod tests {
             constraint_name("UNIQUE constraint failed: index 'idx_one'"),
             "idx_one"
         );
+    }
+
+    #[test]
+    fn lost_connections_are_unavailable_and_statement_failures_are_not() {
+        let io = |kind| sqlx::Error::Io(std::io::Error::from(kind));
+        for err in [
+            sqlx::Error::PoolTimedOut,
+            sqlx::Error::PoolClosed,
+            io(std::io::ErrorKind::ConnectionRefused),
+            io(std::io::ErrorKind::ConnectionReset),
+            io(std::io::ErrorKind::UnexpectedEof),
+        ] {
+            let text = err.to_string();
+            assert!(StoreError::from(err).is_unavailable(), "{text}");
+        }
+        for err in [
+            sqlx::Error::RowNotFound,
+            sqlx::Error::ColumnNotFound("id".into()),
+            sqlx::Error::Protocol("unexpected message".into()),
+        ] {
+            let text = err.to_string();
+            assert!(!StoreError::from(err).is_unavailable(), "{text}");
+        }
+    }
+
+    #[test]
+    fn connection_sqlstates_are_unavailable() {
+        for code in [
+            "08000", "08003", "08006", "08001", "53300", "57P01", "57P02", "57P03",
+        ] {
+            assert!(is_unavailable_sqlstate(code), "{code}");
+        }
+        for code in ["23505", "40001", "57014", "42P01", "53100"] {
+            assert!(!is_unavailable_sqlstate(code), "{code}");
+        }
     }
 }

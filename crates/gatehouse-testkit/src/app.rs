@@ -3,7 +3,7 @@
 
 use crate::queries::{self, AuditCounts, SessionAuditSummary};
 use crate::request::{Resp, Tokens};
-use crate::TestDb;
+use crate::{TcpProxy, TestDb};
 use axum::http::StatusCode;
 use axum::Router;
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -11,7 +11,7 @@ use gatehouse_core::config::{Argon2Params, CoreConfig};
 use gatehouse_core::keys::Keys;
 use gatehouse_core::{Core, FakeClock};
 use gatehouse_http::{router, AppState, HttpConfig};
-use gatehouse_store::Backend;
+use gatehouse_store::{Backend, Db, DbOptions};
 use serde_json::json;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -61,9 +61,43 @@ impl TestApp {
         Self::on(db, config, keys, FakeClock::new(start_time())).await
     }
 
+    /// A fresh PostgreSQL database that the app reaches only through a [`TcpProxy`], so the
+    /// test can cut it off (the test's own [`TestDb::connect`] still reaches it directly).
+    pub async fn spawn_behind_proxy(config: CoreConfig) -> (TestApp, TcpProxy) {
+        let db = TestDbHandle(Arc::new(TestDb::new(Backend::Postgres).await));
+        let (proxy, url) = TcpProxy::for_postgres_url(&db.0.url).await;
+        let keys = Keys::ephemeral().expect("keys");
+        let app = Self::on_url(db, &url, config, keys, FakeClock::new(start_time())).await;
+        (app, proxy)
+    }
+
     /// Another "process" on the same database (own pools, own keys unless given).
     pub async fn on(db: TestDbHandle, config: CoreConfig, keys: Keys, clock: FakeClock) -> TestApp {
         let conn = db.0.connect().await;
+        Self::over(db, conn, config, keys, clock)
+    }
+
+    /// A "process" that reaches the database by `url` — the test database behind a
+    /// [`TcpProxy`], to break the connection — with the pool options a deployment gets by
+    /// default (so its acquire timeout is the one an outage is answered within).
+    pub async fn on_url(
+        db: TestDbHandle,
+        url: &str,
+        config: CoreConfig,
+        keys: Keys,
+        clock: FakeClock,
+    ) -> TestApp {
+        let conn = db.0.connect_through(url, &DbOptions::default()).await;
+        Self::over(db, conn, config, keys, clock)
+    }
+
+    fn over(
+        db: TestDbHandle,
+        conn: Db,
+        config: CoreConfig,
+        keys: Keys,
+        clock: FakeClock,
+    ) -> TestApp {
         let core = Core::new(conn, Arc::new(clock.clone()), keys, config).expect("core");
         // As `gatehouse serve` does: on PostgreSQL the session cache follows change notices.
         gatehouse_core::accounts::spawn_session_cache_listener(&core);

@@ -76,7 +76,13 @@ impl TestDb {
     /// Connect with `options` and apply every migration (idempotent, so several "processes"
     /// may each call it on one database).
     pub async fn connect_with(&self, options: &DbOptions) -> Db {
-        let db = Db::connect(&self.url, options).await.expect("connect");
+        self.connect_through(&self.url, options).await
+    }
+
+    /// Connect to this database by another `url` (through a [`TcpProxy`](crate::TcpProxy),
+    /// say) with `options`, and apply every migration.
+    pub async fn connect_through(&self, url: &str, options: &DbOptions) -> Db {
+        let db = Db::connect(url, options).await.expect("connect");
         migrate::up(&db).await.expect("migrate");
         db
     }

@@ -1,7 +1,8 @@
 //! gatehouse-testkit: what the workspace's integration tests share. A fresh database per
 //! test on either backend ([`TestDb`]), [`both_backends!`] to run a test on SQLite and on
-//! PostgreSQL, the queries only tests need ([`queries`]), and — with the `app` feature —
-//! [`TestApp`]: the real router over a fresh database with a fake clock.
+//! PostgreSQL, the queries only tests need ([`queries`]), a [`TcpProxy`] to break the
+//! connection to PostgreSQL with, and — with the `app` feature — [`TestApp`]: the real
+//! router over a fresh database with a fake clock.
 //!
 //! Only ever a dev-dependency. The store's integration tests use it too (a dev-dependency
 //! cycle is fine for `tests/*.rs`; unit tests inside the store must not use it, or they
@@ -11,6 +12,7 @@
 #![allow(clippy::expect_used)]
 
 mod db;
+mod proxy;
 pub mod queries;
 
 #[cfg(feature = "app")]
@@ -20,6 +22,7 @@ mod request;
 
 pub use db::{postgres_admin_url, TestDb};
 pub use gatehouse_store::Backend;
+pub use proxy::TcpProxy;
 
 #[cfg(feature = "app")]
 pub use app::{test_config, TestApp, TestDbHandle, PASSWORD};

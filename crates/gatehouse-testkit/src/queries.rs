@@ -1,6 +1,6 @@
 //! Queries only tests need: row counts, what the audit logs hold, and changes no use case
-//! makes yet (disabling an account). They run their own SQL here so production code keeps
-//! only the queries it uses.
+//! makes yet (disabling an account, ending database sessions). They run their own SQL here
+//! so production code keeps only the queries it uses.
 
 use gatehouse_store::{Db, Exec, Executor};
 use uuid::Uuid;
@@ -111,4 +111,23 @@ pub async fn set_user_active(db: &Db, user_id: Uuid, active: bool) {
         .expect("update users")
         .rows_affected());
     assert_eq!(changed, 1, "no user {user_id}");
+}
+
+/// End every other session on this PostgreSQL database as a server shutdown does (FATAL
+/// 57P01, then the connection closes); how many were ended. Only this test database's
+/// sessions are touched, never the server. PostgreSQL only.
+pub async fn terminate_other_sessions(db: &Db) -> usize {
+    // In the select list, not the WHERE clause: there it could be evaluated before the
+    // filter that spares this session.
+    const SQL: &str = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                       WHERE datname = current_database() AND pid <> pg_backend_pid()";
+    let mut conn = db.writer().await.expect("connection");
+    let ended = match conn.exec() {
+        Exec::Pg(c) => sqlx::query_scalar::<_, bool>(SQL)
+            .fetch_all(c)
+            .await
+            .expect("terminate sessions"),
+        Exec::Sqlite(_) => panic!("terminate_other_sessions is for PostgreSQL"),
+    };
+    ended.into_iter().filter(|ended| *ended).count()
 }

@@ -37,12 +37,27 @@ pub enum AccountsError {
     RefreshTokenReused,
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The database is out of reach (down, unreachable, or no connection came in time):
+    /// the request may be retried shortly. Store errors of that kind land here, not in
+    /// `Store`.
+    #[error("the database is unavailable")]
+    Unavailable(#[source] StoreError),
     #[error("internal error")]
-    Store(#[from] StoreError),
+    Store(#[source] StoreError),
     #[error("internal error")]
     Hash(#[from] HashError),
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl From<StoreError> for AccountsError {
+    fn from(err: StoreError) -> Self {
+        if err.is_unavailable() {
+            AccountsError::Unavailable(err)
+        } else {
+            AccountsError::Store(err)
+        }
+    }
 }
 
 impl AccountsError {

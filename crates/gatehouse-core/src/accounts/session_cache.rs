@@ -10,7 +10,10 @@
 //!   every such committed change (migration 0008); [`spawn_listener`] forgets that user's
 //!   entries on notice. The cache is only used while that subscription is up: when it drops
 //!   (notices may have been missed) everything is forgotten and the cache stays off until
-//!   the subscription is back. SQLite has no notices, so the cache is never on there.
+//!   the subscription is back. A drop is noticed at once when the connection closes or
+//!   resets, and within ~3 s when it merely falls silent (the subscription checks a quiet
+//!   connection; see `gatehouse_store::changes`). SQLite has no notices, so the cache is
+//!   never on there.
 //! - **A read never outlives a change it raced.** A request notes the cache's epoch before
 //!   it reads the database and stores what it read only if no forget happened since.
 //! - Expiry is checked against the clock on every use; entries are bounded in number.

@@ -7,7 +7,9 @@
 pub mod responses;
 
 use crate::error::{FieldProblem, Problem};
-use responses::{BadRequest, NotFound, TooManyAttempts, Unauthenticated, ValidationFailed};
+use responses::{
+    BadRequest, DatabaseUnavailable, NotFound, TooManyAttempts, Unauthenticated, ValidationFailed,
+};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -20,7 +22,14 @@ use utoipa::{Modify, OpenApi};
     ),
     components(
         schemas(Problem, FieldProblem),
-        responses(BadRequest, Unauthenticated, NotFound, ValidationFailed, TooManyAttempts),
+        responses(
+            BadRequest,
+            Unauthenticated,
+            NotFound,
+            ValidationFailed,
+            TooManyAttempts,
+            DatabaseUnavailable,
+        ),
     ),
     modifiers(&BearerAuth),
     tags(

@@ -90,3 +90,12 @@ shared_response!(
     )
     .header("Retry-After", integer_header("Seconds until the lock ends."))
 );
+
+shared_response!(
+    /// 503: the database is out of reach.
+    DatabaseUnavailable => problem(
+        "The service cannot reach its database (`database_unavailable`). Try again after \
+         `Retry-After` seconds.",
+    )
+    .header("Retry-After", integer_header("Seconds to wait before trying again."))
+);

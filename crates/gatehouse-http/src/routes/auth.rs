@@ -2,7 +2,9 @@
 
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, AuthSession, Client};
-use crate::openapi::responses::{BadRequest, TooManyAttempts, Unauthenticated, ValidationFailed};
+use crate::openapi::responses::{
+    BadRequest, DatabaseUnavailable, TooManyAttempts, Unauthenticated, ValidationFailed,
+};
 use crate::wire::{
     LoginRequest, LoginResponse, RefreshRequest, RegisterRequest, TokenResponse, UserResponse,
 };
@@ -32,6 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 409, description = "Email or username taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, response = ValidationFailed),
         (status = 429, response = TooManyAttempts),
+        (status = 503, response = DatabaseUnavailable),
     ))]
 pub async fn register(
     State(state): State<AppState>,
@@ -56,6 +59,7 @@ pub async fn register(
         (status = 403, description = "The account is disabled", body = Problem, content_type = "application/problem+json"),
         (status = 422, response = ValidationFailed),
         (status = 429, response = TooManyAttempts),
+        (status = 503, response = DatabaseUnavailable),
     ))]
 pub async fn login(
     State(state): State<AppState>,
@@ -83,6 +87,7 @@ pub async fn login(
         (status = 400, response = BadRequest),
         (status = 401, description = "Invalid or reused refresh token (`invalid_refresh_token`, `refresh_token_reused`), or the session expired (`session_expired`: idle past its timeout or past its lifetime)", body = Problem, content_type = "application/problem+json"),
         (status = 422, response = ValidationFailed),
+        (status = 503, response = DatabaseUnavailable),
     ))]
 pub async fn refresh(
     State(state): State<AppState>,
@@ -98,6 +103,7 @@ pub async fn refresh(
     responses(
         (status = 204, description = "Logged out"),
         (status = 401, response = Unauthenticated),
+        (status = 503, response = DatabaseUnavailable),
     ))]
 pub async fn logout(
     State(state): State<AppState>,
@@ -113,6 +119,7 @@ pub async fn logout(
     responses(
         (status = 204, description = "All sessions ended"),
         (status = 401, response = Unauthenticated),
+        (status = 503, response = DatabaseUnavailable),
     ))]
 pub async fn logout_all(
     State(state): State<AppState>,

@@ -2,7 +2,9 @@
 
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, AuthSession, BearerToken, Client};
-use crate::openapi::responses::{BadRequest, TooManyAttempts, Unauthenticated, ValidationFailed};
+use crate::openapi::responses::{
+    BadRequest, DatabaseUnavailable, TooManyAttempts, Unauthenticated, ValidationFailed,
+};
 use crate::wire::{MeResponse, PasswordChangeRequest, ProfilePatchRequest};
 use crate::AppState;
 use axum::extract::State;
@@ -25,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses(
         (status = 200, description = "The account", body = MeResponse),
         (status = 401, response = Unauthenticated),
+        (status = 503, response = DatabaseUnavailable),
     ))]
 pub async fn me(
     State(state): State<AppState>,
@@ -41,6 +44,7 @@ pub async fn me(
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthenticated),
         (status = 422, response = ValidationFailed),
+        (status = 503, response = DatabaseUnavailable),
     ))]
 pub async fn update_profile(
     State(state): State<AppState>,
@@ -61,6 +65,7 @@ pub async fn update_profile(
         (status = 403, description = "Current password is wrong", body = Problem, content_type = "application/problem+json"),
         (status = 422, response = ValidationFailed),
         (status = 429, response = TooManyAttempts),
+        (status = 503, response = DatabaseUnavailable),
     ))]
 pub async fn change_password(
     State(state): State<AppState>,

@@ -9,3 +9,4 @@ mod seed;
 mod refresh_tokens;
 mod sessions;
 mod throttle;
+mod unavailable;

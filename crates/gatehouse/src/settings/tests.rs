@@ -8,6 +8,7 @@ mod old_names;
 
 use super::*;
 use gatehouse_core::keys::SigningKeyPair;
+use std::time::Duration;
 
 fn vars(env: &[(&str, &str)]) -> Vec<(String, String)> {
     env.iter()
@@ -63,6 +64,7 @@ fn known_keys_come_from_the_sections() {
         .unwrap()
         .contains_key("signing_key_file"));
     assert!(known["database"]["max_connections"].is_number());
+    assert_eq!(known["database"]["acquire_timeout_ms"], 1500);
     assert!(known["tokens"]["access_token_ttl_secs"].is_number());
     assert!(known["tokens"]["issuer"].is_string());
 }
@@ -78,6 +80,7 @@ listen = "0.0.0.0:9000"
 
 [database]
 max_connections = 4
+acquire_timeout_ms = 2500
 
 [log]
 format = "json"
@@ -105,6 +108,10 @@ lockout_secs = 60
     assert_eq!(s.http.listen, "0.0.0.0:9000");
     assert_eq!(s.http.max_body_bytes, HttpConfig::default().max_body_bytes);
     assert_eq!(s.database.options().max_connections, 4);
+    assert_eq!(
+        s.database.options().acquire_timeout,
+        Duration::from_millis(2500)
+    );
     assert_eq!(s.log.format, "json");
     assert_eq!(s.log.level, "info");
 
@@ -163,6 +170,7 @@ fn a_bad_value_names_its_key() {
     );
     let e = refused(&[("GATEHOUSE_DATABASE__MAX_CONNECTIONS", "-1")]);
     assert!(e.contains("database.max_connections"), "{e}");
+
     // Too large for the field's type is refused by extraction, still naming the key.
     let e = refused(&[("GATEHOUSE_ARGON2__ITERATIONS", "99999999999")]);
     assert!(
@@ -203,6 +211,9 @@ fn ranges_are_checked() {
         ("GATEHOUSE_PASSWORD__MAX_LENGTH", "63"),
         ("GATEHOUSE_HTTP__MAX_BODY_BYTES", "1023"),
         ("GATEHOUSE_DATABASE__MAX_CONNECTIONS", "0"),
+        ("GATEHOUSE_DATABASE__ACQUIRE_TIMEOUT_MS", "0"),
+        ("GATEHOUSE_DATABASE__ACQUIRE_TIMEOUT_MS", "99"),
+        ("GATEHOUSE_DATABASE__ACQUIRE_TIMEOUT_MS", "30001"),
         ("GATEHOUSE_DATABASE__URL", "mysql://x"),
         ("GATEHOUSE_LOG__FORMAT", "xml"),
         ("GATEHOUSE_LOG__LEVEL", "info,[bad"),
@@ -221,6 +232,8 @@ fn ranges_are_checked() {
         ("GATEHOUSE_PASSWORD__MAX_LENGTH", "1024"),
         ("GATEHOUSE_LOGIN__IP_WINDOW_SECS", "1"),
         ("GATEHOUSE_HTTP__MAX_BODY_BYTES", "1024"),
+        ("GATEHOUSE_DATABASE__ACQUIRE_TIMEOUT_MS", "100"),
+        ("GATEHOUSE_DATABASE__ACQUIRE_TIMEOUT_MS", "30000"),
     ];
     for (name, value) in edges {
         assert!(load(&[(name, value)]).is_ok(), "{name}={value}");

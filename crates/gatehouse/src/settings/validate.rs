@@ -33,6 +33,14 @@ impl Settings {
         if self.database.max_connections == 0 {
             return Err(names.refuse("database.max_connections", "must be at least 1"));
         }
+        // Below 100 ms a healthy but busy pool would answer 503; above 30 s a client waits
+        // that long for every answer during an outage.
+        if !(100..=30_000).contains(&self.database.acquire_timeout_ms) {
+            return Err(names.refuse(
+                "database.acquire_timeout_ms",
+                "must be 100 to 30000 (milliseconds)",
+            ));
+        }
         if !["auto", "json", "text"].contains(&self.log.format.as_str()) {
             return Err(names.refuse("log.format", "must be auto, json or text"));
         }

@@ -9,6 +9,7 @@ mod binary;
 mod input;
 mod lockout;
 mod me;
+mod outage;
 mod refresh;
 mod session_cache;
 mod session_lifetime;

@@ -119,8 +119,9 @@ async fn every_documented_operation_is_served(backend: Backend) {
 }
 both_backends!(every_documented_operation_is_served);
 
+/// Log output collected in memory, for tests that read what was logged.
 #[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
+pub(crate) struct Capture(pub(crate) Arc<Mutex<Vec<u8>>>);
 
 impl Write for Capture {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {

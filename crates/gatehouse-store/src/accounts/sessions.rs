@@ -7,7 +7,9 @@ use crate::db::Exec;
 use crate::error::StoreResult;
 use crate::types::{Inet, Nullable, TextList};
 use chrono::{DateTime, Utc};
-use gatehouse_domain::accounts::{RevocationReason, SessionStatus, SessionType};
+use gatehouse_domain::accounts::{
+    truncate_user_agent, RevocationReason, SessionStatus, SessionType,
+};
 use gatehouse_domain::ids::{DeviceId, SessionId, UserId};
 use uuid::Uuid;
 
@@ -78,7 +80,8 @@ pub async fn insert(ex: Exec<'_>, s: &NewSession<'_>) -> StoreResult<()> {
         s.access_jti,
         s.refresh_jti,
         s.ip_address,
-        s.user_agent,
+        // Bounded here too, whichever path brought it (the HTTP edge already cut it).
+        s.user_agent.map(truncate_user_agent),
         SessionStatus::Active.as_str(),
         s.expires_at,
         s.session_type.as_str(),

@@ -7,6 +7,7 @@
 mod auth_flow;
 mod binary;
 mod input;
+mod limits;
 mod lockout;
 mod me;
 mod outage;

@@ -186,3 +186,25 @@ pub async fn longest_audit_text(db: &Db, user_id: Uuid) -> i64 {
         .await
         .expect("longest audit text"))
 }
+
+/// A `session_audit_log` row about one session: what happened, and its metadata (JSON
+/// text; session ends record their `reason` there).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SessionAudit {
+    pub session_id: Uuid,
+    pub action: String,
+    pub metadata: Option<String>,
+}
+
+/// The user's `session_audit_log` rows that name a session, oldest first.
+pub async fn session_audits(db: &Db, user_id: Uuid) -> Vec<SessionAudit> {
+    const SQL: &str = "SELECT session_id, action, CAST(metadata AS TEXT) AS metadata
+         FROM session_audit_log
+         WHERE user_id = $1 AND session_id IS NOT NULL ORDER BY created_at, id";
+    let mut conn = db.reader().await.expect("connection");
+    on_backend!(conn, |c| sqlx::query_as::<_, SessionAudit>(SQL)
+        .bind(user_id)
+        .fetch_all(c)
+        .await
+        .expect("session audit rows"))
+}

@@ -250,6 +250,52 @@ pub async fn end_all_for_user(
     )?)
 }
 
+/// Hold the user's row until the transaction ends, so that one account's new sessions
+/// are counted one at a time: a second login of the same account waits here and then
+/// sees the first one's session. `NO KEY UPDATE` still lets other transactions insert
+/// rows that reference the user (a refresh's new token), so a refresh never waits on a
+/// login. SQLite needs no lock: its one writer runs transactions one after another.
+pub async fn lock_for_new_session(ex: Exec<'_>, user_id: UserId) -> StoreResult<()> {
+    execute!(
+        ex,
+        per_backend! {
+            pg: "SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE",
+            sqlite: "SELECT id FROM users WHERE id = $1",
+        },
+        user_id.as_uuid(),
+    )?;
+    Ok(())
+}
+
+/// End the user's active, unexpired sessions other than the `keep` newest (by creation),
+/// and return them.
+pub async fn end_all_but_newest(
+    ex: Exec<'_>,
+    user_id: UserId,
+    keep: i64,
+    ending: Ending,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<EndedSession>> {
+    Ok(fetch_all!(
+        ex,
+        EndedSession,
+        "UPDATE sessions SET status = $3, revoked_at = $5, revoked_reason = $4, updated_at = $5
+         WHERE id IN (
+             SELECT id FROM (
+                 SELECT id, ROW_NUMBER() OVER (ORDER BY created_at DESC, id DESC) AS newer
+                 FROM sessions WHERE user_id = $1 AND status = $6 AND expires_at > $5
+             ) ranked
+             WHERE newer > $2)
+         RETURNING id, device_id, created_at",
+        user_id.as_uuid(),
+        keep,
+        ending.status.as_str(),
+        ending.reason.as_str(),
+        now,
+        SessionStatus::Active.as_str(),
+    )?)
+}
+
 /// End every active session on one device.
 pub async fn end_all_for_device(
     ex: Exec<'_>,

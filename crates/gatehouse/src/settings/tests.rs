@@ -210,6 +210,8 @@ fn ranges_are_checked() {
         ("GATEHOUSE_PASSWORD__HISTORY", "25"),
         ("GATEHOUSE_PASSWORD__MAX_LENGTH", "63"),
         ("GATEHOUSE_HTTP__MAX_BODY_BYTES", "1023"),
+        ("GATEHOUSE_TOKENS__MAX_ACTIVE_SESSIONS_PER_USER", "0"),
+        ("GATEHOUSE_TOKENS__MAX_ACTIVE_SESSIONS_PER_USER", "10001"),
         ("GATEHOUSE_DATABASE__MAX_CONNECTIONS", "0"),
         ("GATEHOUSE_DATABASE__ACQUIRE_TIMEOUT_MS", "0"),
         ("GATEHOUSE_DATABASE__ACQUIRE_TIMEOUT_MS", "99"),
@@ -234,6 +236,8 @@ fn ranges_are_checked() {
         ("GATEHOUSE_HTTP__MAX_BODY_BYTES", "1024"),
         ("GATEHOUSE_DATABASE__ACQUIRE_TIMEOUT_MS", "100"),
         ("GATEHOUSE_DATABASE__ACQUIRE_TIMEOUT_MS", "30000"),
+        ("GATEHOUSE_TOKENS__MAX_ACTIVE_SESSIONS_PER_USER", "1"),
+        ("GATEHOUSE_TOKENS__MAX_ACTIVE_SESSIONS_PER_USER", "10000"),
     ];
     for (name, value) in edges {
         assert!(load(&[(name, value)]).is_ok(), "{name}={value}");

@@ -105,6 +105,9 @@ impl Settings {
             return Err(names.refuse("login.max_failures_per_ip", "must be 1 to 100000"));
         }
         let tokens = &self.tokens;
+        if !(1..=10_000).contains(&tokens.max_active_sessions_per_user) {
+            return Err(names.refuse("tokens.max_active_sessions_per_user", "must be 1 to 10000"));
+        }
         for (key, value) in [
             ("tokens.access_token_ttl_secs", tokens.access_token_ttl_secs),
             ("tokens.idle_timeout_secs", tokens.idle_timeout_secs),

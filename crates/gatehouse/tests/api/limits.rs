@@ -1,10 +1,13 @@
-//! Limits on what one client can make the server hold: the user agent it stores.
+//! Limits on what one client can make the server hold: the user agent it stores, the
+//! sessions one account keeps.
 
 use axum::body::Body;
 use axum::http::{Method, StatusCode};
+use chrono::Duration;
+use gatehouse_core::config::CoreConfig;
 use gatehouse_store::Backend;
-use gatehouse_testkit::{both_backends, queries, TestApp, Tokens, PASSWORD};
-use serde_json::json;
+use gatehouse_testkit::{both_backends, queries, test_config, TestApp, Tokens, PASSWORD};
+use serde_json::{json, Value};
 use uuid::Uuid;
 
 const CHROME: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36";
@@ -50,3 +53,89 @@ async fn huge_user_agents_are_stored_cut_to_1_kib(backend: Backend) {
     assert_eq!(devices.body["items"][0]["browser"], "Chrome");
 }
 both_backends!(huge_user_agents_are_stored_cut_to_1_kib);
+
+fn capped(max_sessions: u32) -> CoreConfig {
+    CoreConfig {
+        max_active_sessions_per_user: max_sessions,
+        ..test_config()
+    }
+}
+
+async fn is_active(app: &TestApp, tokens: &Tokens) -> bool {
+    app.get("/v1/me", Some(&tokens.access)).await.status == StatusCode::OK
+}
+
+/// With a limit of 3, a fourth login ends the oldest session: its access token and
+/// refresh token stop working, its end is audited with the reason `session_limit`, and
+/// the three newest stay.
+async fn a_login_past_the_session_limit_ends_the_oldest(backend: Backend) {
+    let app = TestApp::spawn_with(backend, capped(3)).await;
+    let user = user_id(&app.register("cap@example.com").await);
+    let mut logins = Vec::new();
+    for _ in 0..3 {
+        logins.push(app.login("cap@example.com").await);
+        app.advance(Duration::seconds(1));
+    }
+    // A refresh keeps the oldest session's creation time: it is still the oldest.
+    let r = app.refresh(&logins[0].refresh).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    logins[0] = Tokens::from(&r);
+    for tokens in &logins {
+        assert!(is_active(&app, tokens).await);
+    }
+
+    let fourth = app.login("cap@example.com").await;
+    let oldest = &logins[0];
+    assert!(
+        !is_active(&app, oldest).await,
+        "the oldest session still works"
+    );
+    let r = app.refresh(&oldest.refresh).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.text);
+    for tokens in logins[1..].iter().chain([&fourth]) {
+        assert!(is_active(&app, tokens).await);
+    }
+    let listed = app.get("/v1/me/sessions", Some(&fourth.access)).await;
+    let ids: Vec<&str> = listed.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 3);
+    assert!(!ids.contains(&oldest.session_id.as_str()));
+
+    let ended: Vec<_> = queries::session_audits(&app.core.db, user)
+        .await
+        .into_iter()
+        .filter(|a| {
+            let metadata: Value = serde_json::from_str(a.metadata.as_deref().unwrap_or("{}"))
+                .expect("metadata is JSON");
+            metadata["reason"] == "session_limit"
+        })
+        .collect();
+    assert_eq!(ended.len(), 1, "{ended:?}");
+    assert_eq!(ended[0].session_id.to_string(), oldest.session_id);
+    assert_eq!(ended[0].action, "session_revoked");
+}
+both_backends!(a_login_past_the_session_limit_ends_the_oldest);
+
+/// Logins of one account at the same time count each other's sessions: afterwards the
+/// account holds exactly the limit, whatever order they ran in.
+async fn concurrent_logins_stay_within_the_session_limit(backend: Backend) {
+    let app = TestApp::spawn_with(backend, capped(3)).await;
+    app.register("race@example.com").await;
+    let mut logins = Vec::new();
+    for _ in 0..3 {
+        logins.push(app.login("race@example.com").await);
+    }
+    let login = || app.login("race@example.com");
+    let (a, b, c, d) = tokio::join!(login(), login(), login(), login());
+    logins.extend([a, b, c, d]);
+    let mut active = 0;
+    for tokens in &logins {
+        active += usize::from(is_active(&app, tokens).await);
+    }
+    assert_eq!(active, 3, "active sessions after 4 concurrent logins");
+}
+both_backends!(concurrent_logins_stay_within_the_session_limit);

@@ -1,9 +1,9 @@
 //! Queries only tests need: row counts, what the audit logs and the stored user agents
-//! hold, and changes no use case makes yet (disabling an account, ending database
-//! sessions). They run their own SQL here so production code keeps only the queries it
-//! uses.
+//! hold, changes no use case makes yet (disabling an account, ending database sessions),
+//! and a lock held on a user's row (to make a request wait). They run their own SQL here
+//! so production code keeps only the queries it uses.
 
-use gatehouse_store::{Db, Exec, Executor};
+use gatehouse_store::{Db, Exec, Executor, Tx};
 use uuid::Uuid;
 
 /// Run `$body` with `$c` bound to the connection of whichever backend `$conn` is on; the
@@ -207,4 +207,20 @@ pub async fn session_audits(db: &Db, user_id: Uuid) -> Vec<SessionAudit> {
         .fetch_all(c)
         .await
         .expect("session audit rows"))
+}
+
+/// Update the user's row in a transaction and keep it open: until the returned
+/// transaction is dropped, PostgreSQL keeps the row locked and SQLite's one writer stays
+/// busy, so a login of that user waits.
+pub async fn hold_user_row(db: &Db, user_id: Uuid) -> Tx {
+    const SQL: &str = "UPDATE users SET updated_at = updated_at WHERE id = $1";
+    let mut tx = db.begin().await.expect("begin");
+    let changed = on_backend!(tx, |c| sqlx::query(SQL)
+        .bind(user_id)
+        .execute(c)
+        .await
+        .expect("update users")
+        .rows_affected());
+    assert_eq!(changed, 1, "no user {user_id}");
+    tx
 }

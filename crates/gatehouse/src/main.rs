@@ -7,6 +7,7 @@ mod cli;
 mod keys;
 mod logging;
 mod serve;
+mod server;
 mod settings;
 
 use clap::Parser;

@@ -1,13 +1,16 @@
 //! Limits on what one client can make the server hold: the user agent it stores, the
-//! sessions one account keeps.
+//! sessions one account keeps, the time a request may take. (Slow headers and bodies need a
+//! real socket: `binary_limits`.)
 
 use axum::body::Body;
 use axum::http::{Method, StatusCode};
 use chrono::Duration;
 use gatehouse_core::config::CoreConfig;
+use gatehouse_http::HttpConfig;
 use gatehouse_store::Backend;
 use gatehouse_testkit::{both_backends, queries, test_config, TestApp, Tokens, PASSWORD};
 use serde_json::{json, Value};
+use std::time::Instant;
 use uuid::Uuid;
 
 const CHROME: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36";
@@ -139,3 +142,38 @@ async fn concurrent_logins_stay_within_the_session_limit(backend: Backend) {
     assert_eq!(active, 3, "active sessions after 4 concurrent logins");
 }
 both_backends!(concurrent_logins_stay_within_the_session_limit);
+
+/// A login stuck behind a lock is answered 503 `request_timeout` (problem+json) once
+/// `http.request_timeout_secs` has passed, and leaves nothing behind.
+async fn a_request_over_the_time_limit_is_answered_503(backend: Backend) {
+    let http = HttpConfig {
+        request_timeout_secs: 1,
+        ..HttpConfig::default()
+    };
+    let app = TestApp::spawn(backend).await.with_http(&http);
+    let user = user_id(&app.register("slow@example.com").await);
+
+    // PostgreSQL: the account's row is locked; SQLite: the one writer is busy. Either way
+    // the login waits, and the 1 s limit ends it before the pool's 1.5 s acquire timeout
+    // (which starts later, once the login asks for a connection) would.
+    let held = queries::hold_user_row(&app.core.db, user).await;
+    let started = Instant::now();
+    let r = app.login_as("slow@example.com", PASSWORD).await;
+    let waited = started.elapsed();
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.text);
+    assert!(r.is_problem());
+    assert_eq!(r.code(), "request_timeout");
+    assert!(!r.body["request_id"].as_str().unwrap().is_empty());
+    assert!(
+        waited >= std::time::Duration::from_millis(950) && waited.as_secs() < 4,
+        "answered after {waited:?}"
+    );
+    drop(held);
+
+    // The abandoned login committed nothing, and the next one works.
+    assert_eq!(app.count("sessions").await, 0);
+    assert_eq!(app.count("devices").await, 0);
+    app.login("slow@example.com").await;
+    assert_eq!(app.count("sessions").await, 1);
+}
+both_backends!(a_request_over_the_time_limit_is_answered_503);

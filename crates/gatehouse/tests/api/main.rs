@@ -6,6 +6,7 @@
 
 mod auth_flow;
 mod binary;
+mod binary_limits;
 mod input;
 mod limits;
 mod lockout;

@@ -4,6 +4,7 @@
 //! one line naming it and exit code 2, an old flat name is warned about.
 
 mod cli;
+mod data_dir;
 mod keys;
 mod logging;
 mod serve;

@@ -1,5 +1,5 @@
 //! The `gatehouse` binary itself: configuration errors, `migrate`, and `serve` with no
-//! configuration at all. (Its limits on slow clients: `binary_limits`.)
+//! configuration at all. (Its limits on slow clients and its file modes: `binary_limits`.)
 
 use gatehouse_core::keys::SigningKeyPair;
 use gatehouse_store::Backend;
@@ -11,8 +11,11 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub(crate) fn gatehouse() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gatehouse"));
-    // Start from a clean slate: no inherited GATEHOUSE_* settings.
+    without_settings(Command::new(env!("CARGO_BIN_EXE_gatehouse")))
+}
+
+/// `cmd` started from a clean slate: no inherited GATEHOUSE_* settings.
+pub(crate) fn without_settings(mut cmd: Command) -> Command {
     for (k, _) in std::env::vars() {
         if k.starts_with("GATEHOUSE_") {
             cmd.env_remove(k);

@@ -1,7 +1,7 @@
 //! The real binary on a real socket: a client that stalls in its headers or its body is
-//! cut off after the configured time, and SIGTERM lets requests in flight finish.
+//! cut off after the configured time, and the files `serve` creates are private.
 
-use crate::binary::{gatehouse, http_get};
+use crate::binary::{gatehouse, http_get, without_settings};
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
@@ -134,6 +134,66 @@ fn clients_that_stall_are_cut_off() {
     let mut answer = String::new();
     stream.read_to_string(&mut answer).unwrap();
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+/// Under a permissive umask (022), `serve` still creates its data directory 0700 and the
+/// SQLite database with its `-wal` and `-shm` files 0600.
+#[cfg(unix)]
+#[test]
+fn the_data_directory_and_database_are_private() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut cmd = without_settings(Command::new("sh"));
+    cmd.args(["-c", r#"umask 022 && exec "$0" serve"#])
+        .arg(env!("CARGO_BIN_EXE_gatehouse"));
+    let server = start(cmd, &data, &[]);
+    assert_eq!(mode(&data), 0o700, "data directory");
+    for file in [
+        "gatehouse.db",
+        "gatehouse.db-wal",
+        "gatehouse.db-shm",
+        "signing-key.pem",
+        "pepper.key",
+        "encryption.key",
+    ] {
+        assert_eq!(mode(&data.join(file)), 0o600, "{file}");
+    }
+    drop(server);
+}
+
+/// A data directory the operator made is not changed, but a warning says it is open to
+/// others; the database gatehouse creates in it is private all the same.
+#[cfg(unix)]
+#[test]
+fn an_existing_shared_data_directory_is_warned_about_not_changed() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("shared");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = gatehouse()
+        .args(["migrate", "status"])
+        .env("GATEHOUSE_DATA_DIR", &data)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("data directory is accessible to other users"),
+        "{stderr}"
+    );
+    assert_eq!(mode(&data), 0o755);
+    assert_eq!(mode(&data.join("gatehouse.db")), 0o600);
 }
 
 /// SIGTERM stops accepting but lets a request in flight finish: a login whose body is

@@ -70,6 +70,8 @@ pub struct CoreConfig {
     pub remember_me_session_ttl: Duration,
     /// Capacity of the per-node session cache; 0 turns it off.
     pub session_cache_entries: usize,
+    /// Active sessions one account may hold; a login beyond it ends the oldest.
+    pub max_active_sessions_per_user: u32,
     pub argon2: Argon2Params,
     /// Concurrent Argon2 computations (defaults to the number of CPUs).
     pub hash_concurrency: usize,
@@ -95,6 +97,9 @@ impl Default for CoreConfig {
             remember_me_session_ttl: Duration::from_secs(30 * 24 * 60 * 60),
             // A few hundred bytes to ~1.5 KiB an entry: at most ~15 MiB.
             session_cache_entries: 10_000,
+            // Every browser and app of a person, with room to spare; a script logging in
+            // in a loop no longer grows the table (and `GET /v1/me/sessions`) without end.
+            max_active_sessions_per_user: 50,
             argon2: Argon2Params::default(),
             hash_concurrency: std::thread::available_parallelism()
                 .map(|n| n.get())
@@ -127,6 +132,9 @@ pub struct TokensConfig {
     /// Sessions each node remembers between requests (0 turns the cache off). Only used on
     /// PostgreSQL, where change notices keep nodes in step; see docs/operations.md.
     pub session_cache_entries: usize,
+    /// Active sessions per account; starting one more ends the oldest (audited, reason
+    /// `session_limit`).
+    pub max_active_sessions_per_user: u32,
 }
 
 impl Default for TokensConfig {
@@ -140,6 +148,7 @@ impl Default for TokensConfig {
             remember_me_idle_timeout_secs: core.remember_me_idle_timeout.as_secs(),
             remember_me_session_ttl_secs: core.remember_me_session_ttl.as_secs(),
             session_cache_entries: core.session_cache_entries,
+            max_active_sessions_per_user: core.max_active_sessions_per_user,
         }
     }
 }
@@ -264,6 +273,7 @@ impl CoreConfig {
             remember_me_idle_timeout: secs(tokens.remember_me_idle_timeout_secs),
             remember_me_session_ttl: secs(tokens.remember_me_session_ttl_secs),
             session_cache_entries: tokens.session_cache_entries,
+            max_active_sessions_per_user: tokens.max_active_sessions_per_user,
             argon2: Argon2Params {
                 memory_kib: argon2.memory_kib,
                 iterations: argon2.iterations,

@@ -12,6 +12,7 @@ mod middleware;
 mod openapi;
 mod routes;
 mod security_headers;
+mod timeouts;
 mod wire;
 
 use axum::extract::DefaultBodyLimit;
@@ -54,11 +55,20 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
     let app = api
         .fallback(routes::system::not_found)
         .method_not_allowed_fallback(routes::system::method_not_allowed)
+        // Inside `observe`, so a request that times out is counted and logged as its 503.
+        .layer(axum::middleware::from_fn_with_state(
+            config.request_timeout(),
+            timeouts::limit_request_time,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.metrics.clone(),
             middleware::observe,
         ))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .layer(axum::middleware::from_fn_with_state(
+            config.body_read_timeout(),
+            timeouts::limit_body_reads,
+        ))
         .layer(axum::middleware::from_fn(middleware::request_id))
         .with_state(state);
     security_headers::apply(app)

@@ -58,7 +58,8 @@ pub enum Db {
 }
 
 impl Db {
-    /// Connect to `url` (`postgres://…` or `sqlite:…`). SQLite files are created if missing.
+    /// Connect to `url` (`postgres://…` or `sqlite:…`). SQLite files are created if missing,
+    /// readable by their owner only.
     pub async fn connect(url: &str, options: &DbOptions) -> StoreResult<Db> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let connect = PgConnectOptions::from_str(url)?.application_name("gatehouse");
@@ -69,13 +70,17 @@ impl Db {
                 .await?;
             return Ok(Db::Postgres(pool));
         }
-        let connect = SqliteConnectOptions::from_str(url)?
+        let connect = SqliteConnectOptions::from_str(url)?;
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        if !in_memory {
+            create_private_file(connect.get_filename()).map_err(sqlx::Error::Io)?;
+        }
+        let connect = connect
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(options.acquire_timeout)
@@ -203,5 +208,25 @@ impl Executor for Conn {
             Conn::Pg(c) => Exec::Pg(c),
             Conn::Sqlite(c) => Exec::Sqlite(c),
         }
+    }
+}
+
+/// Create an SQLite database file readable and writable by its owner only (0600), before
+/// SQLite creates it with the process umask (often world-readable 0644). SQLite gives its
+/// `-wal` and `-shm` files the mode of the database file, so they are private too. An
+/// existing file is left as it is (the binary warns if it is readable by others).
+fn create_private_file(path: &std::path::Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        // An empty file is an empty SQLite database.
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
     }
 }

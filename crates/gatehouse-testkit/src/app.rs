@@ -111,6 +111,12 @@ impl TestApp {
         }
     }
 
+    /// The same app behind a router built with other `[http]` settings (timeouts, limits).
+    pub fn with_http(mut self, config: &HttpConfig) -> TestApp {
+        self.router = router(AppState::new(self.core.clone()), config);
+        self
+    }
+
     pub async fn register(&self, email: &str) -> Resp {
         let r = self
             .post(

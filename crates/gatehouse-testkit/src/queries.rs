@@ -1,8 +1,9 @@
-//! Queries only tests need: row counts, what the audit logs hold, and changes no use case
-//! makes yet (disabling an account, ending database sessions). They run their own SQL here
+//! Queries only tests need: row counts, what the audit logs and the stored user agents
+//! hold, changes no use case makes yet (disabling an account, ending database sessions),
+//! and a lock held on a user's row (to make a request wait). They run their own SQL here
 //! so production code keeps only the queries it uses.
 
-use gatehouse_store::{Db, Exec, Executor};
+use gatehouse_store::{Db, Exec, Executor, Tx};
 use uuid::Uuid;
 
 /// Run `$body` with `$c` bound to the connection of whichever backend `$conn` is on; the
@@ -130,4 +131,96 @@ pub async fn terminate_other_sessions(db: &Db) -> usize {
         Exec::Sqlite(_) => panic!("terminate_other_sessions is for PostgreSQL"),
     };
     ended.into_iter().filter(|ended| *ended).count()
+}
+
+/// The user agents stored for a user: on each of its sessions and each of its devices.
+#[derive(Debug, Clone, Default)]
+pub struct StoredUserAgents {
+    pub sessions: Vec<String>,
+    pub devices: Vec<String>,
+}
+
+pub async fn stored_user_agents(db: &Db, user_id: Uuid) -> StoredUserAgents {
+    const SQL: &str = "SELECT 'session', COALESCE(user_agent, '') FROM sessions WHERE user_id = $1
+         UNION ALL
+         SELECT 'device', COALESCE(user_agent, '') FROM devices WHERE user_id = $1";
+    let mut conn = db.reader().await.expect("connection");
+    let rows = on_backend!(conn, |c| sqlx::query_as::<_, (String, String)>(SQL)
+        .bind(user_id)
+        .fetch_all(c)
+        .await
+        .expect("stored user agents"));
+    let mut stored = StoredUserAgents::default();
+    for (table, user_agent) in rows {
+        match table.as_str() {
+            "session" => stored.sessions.push(user_agent),
+            _ => stored.devices.push(user_agent),
+        }
+    }
+    stored
+}
+
+/// The longest text (in characters) any audit row of the user holds, counting the
+/// client-derived columns of each row together: its JSON and, for devices, the parsed
+/// browser, OS and type.
+pub async fn longest_audit_text(db: &Db, user_id: Uuid) -> i64 {
+    const SQL: &str = "SELECT CAST(COALESCE(MAX(n), 0) AS BIGINT) FROM (
+            SELECT COALESCE(LENGTH(CAST(metadata AS TEXT)), 0) AS n
+            FROM session_audit_log WHERE user_id = $1
+            UNION ALL
+            SELECT COALESCE(LENGTH(browser), 0) + COALESCE(LENGTH(os), 0)
+                + COALESCE(LENGTH(device_type), 0) + COALESCE(LENGTH(CAST(metadata AS TEXT)), 0)
+            FROM device_audit_log WHERE user_id = $1
+            UNION ALL
+            SELECT COALESCE(LENGTH(CAST(context AS TEXT)), 0)
+                + COALESCE(LENGTH(CAST(metadata AS TEXT)), 0)
+            FROM session_device_link_audit_log WHERE user_id = $1
+            UNION ALL
+            SELECT COALESCE(LENGTH(CAST(details AS TEXT)), 0)
+            FROM account_audit_log WHERE user_id = $1
+        ) texts";
+    let mut conn = db.reader().await.expect("connection");
+    on_backend!(conn, |c| sqlx::query_scalar::<_, i64>(SQL)
+        .bind(user_id)
+        .fetch_one(c)
+        .await
+        .expect("longest audit text"))
+}
+
+/// A `session_audit_log` row about one session: what happened, and its metadata (JSON
+/// text; session ends record their `reason` there).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SessionAudit {
+    pub session_id: Uuid,
+    pub action: String,
+    pub metadata: Option<String>,
+}
+
+/// The user's `session_audit_log` rows that name a session, oldest first.
+pub async fn session_audits(db: &Db, user_id: Uuid) -> Vec<SessionAudit> {
+    const SQL: &str = "SELECT session_id, action, CAST(metadata AS TEXT) AS metadata
+         FROM session_audit_log
+         WHERE user_id = $1 AND session_id IS NOT NULL ORDER BY created_at, id";
+    let mut conn = db.reader().await.expect("connection");
+    on_backend!(conn, |c| sqlx::query_as::<_, SessionAudit>(SQL)
+        .bind(user_id)
+        .fetch_all(c)
+        .await
+        .expect("session audit rows"))
+}
+
+/// Update the user's row in a transaction and keep it open: until the returned
+/// transaction is dropped, PostgreSQL keeps the row locked and SQLite's one writer stays
+/// busy, so a login of that user waits.
+pub async fn hold_user_row(db: &Db, user_id: Uuid) -> Tx {
+    const SQL: &str = "UPDATE users SET updated_at = updated_at WHERE id = $1";
+    let mut tx = db.begin().await.expect("begin");
+    let changed = on_backend!(tx, |c| sqlx::query(SQL)
+        .bind(user_id)
+        .execute(c)
+        .await
+        .expect("update users")
+        .rows_affected());
+    assert_eq!(changed, 1, "no user {user_id}");
+    tx
 }

@@ -70,10 +70,24 @@ impl TestApp {
         body: Option<Body>,
         content_type: Option<&str>,
     ) -> Resp {
+        self.request_as(USER_AGENT, method, path, token, body, content_type)
+            .await
+    }
+
+    /// [`TestApp::request`] with the given `User-Agent`.
+    pub async fn request_as(
+        &self,
+        user_agent: &str,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Body>,
+        content_type: Option<&str>,
+    ) -> Resp {
         let mut builder = Request::builder()
             .method(method)
             .uri(path)
-            .header(header::USER_AGENT, USER_AGENT);
+            .header(header::USER_AGENT, user_agent);
         if let Some(t) = token {
             builder = builder.header(header::AUTHORIZATION, format!("Bearer {t}"));
         }

@@ -4,9 +4,11 @@
 //! one line naming it and exit code 2, an old flat name is warned about.
 
 mod cli;
+mod data_dir;
 mod keys;
 mod logging;
 mod serve;
+mod server;
 mod settings;
 
 use clap::Parser;

@@ -42,13 +42,13 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!(%addr, backend = ?db.backend(), "gatehouse listening");
-    axum::serve(
+    crate::server::serve(
         listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
+        app,
+        settings.http.header_read_timeout(),
+        shutdown_signal(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .context("server error")?;
+    .await;
     db.close().await;
     tracing::info!("gatehouse stopped");
     Ok(())

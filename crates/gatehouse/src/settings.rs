@@ -145,23 +145,28 @@ impl Settings {
         })
     }
 
-    /// Create the data directory if needed.
+    /// Create the data directory (owner-only) if needed; warn if it, or the default
+    /// database file, is open to other users.
     pub fn ensure_data_dir(&self) -> anyhow::Result<()> {
-        std::fs::create_dir_all(&self.data_dir).map_err(|e| {
-            anyhow::anyhow!(
-                "cannot create data directory {}: {e}",
-                self.data_dir.display()
-            )
-        })
+        let database = self
+            .database
+            .url
+            .is_empty()
+            .then(|| self.default_database_file());
+        crate::data_dir::ensure(&self.data_dir, database.as_deref())
     }
 
     /// The database URL, defaulting to `<data_dir>/gatehouse.db`.
     pub fn database_url(&self) -> String {
         if self.database.url.is_empty() {
-            format!("sqlite://{}", self.data_dir.join("gatehouse.db").display())
+            format!("sqlite://{}", self.default_database_file().display())
         } else {
             self.database.url.clone()
         }
+    }
+
+    fn default_database_file(&self) -> PathBuf {
+        self.data_dir.join("gatehouse.db")
     }
 
     pub fn core_config(&self) -> CoreConfig {

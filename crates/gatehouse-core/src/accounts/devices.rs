@@ -8,8 +8,8 @@ use crate::events::{self, DeviceDescription, Event};
 use crate::keys::{HashPurpose, Keys};
 use crate::state::{ClientInfo, Core};
 use chrono::{DateTime, Utc};
-use gatehouse_domain::accounts::parse_user_agent;
 use gatehouse_domain::accounts::RevocationReason;
+use gatehouse_domain::accounts::{parse_user_agent, truncate_user_agent};
 use gatehouse_domain::audit::DeviceAction;
 use gatehouse_domain::ids::{DeviceId, SessionId, UserId};
 use gatehouse_store::accounts::devices::{self, DeviceRow, DeviceSighting};
@@ -60,7 +60,7 @@ pub(crate) async fn record_login_device(
     client: &ClientInfo,
     now: DateTime<Utc>,
 ) -> AccountsResult<DeviceId> {
-    let user_agent = client.user_agent.as_deref().map(|ua| truncate(ua, 1024));
+    let user_agent = client.user_agent.as_deref().map(truncate_user_agent);
     let source = match hint {
         Some(h) => format!("fp:{}", h.fingerprint.trim()),
         None => format!("ua:{}", user_agent.unwrap_or("")),
@@ -116,17 +116,6 @@ pub(crate) async fn record_login_device(
     )
     .await?;
     Ok(device_id)
-}
-
-fn truncate(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
 }
 
 /// A page of the user's devices, newest first.

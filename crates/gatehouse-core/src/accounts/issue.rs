@@ -9,6 +9,7 @@
 //! single writer, a helper that took a second connection while the transaction is open
 //! would wait for itself.
 
+use super::sessions::{end_sessions, revoked};
 use super::{AccountsError, AccountsResult};
 use crate::config::CoreConfig;
 use crate::events::{self, Event};
@@ -16,7 +17,7 @@ use crate::keys::Keys;
 use crate::state::{ClientInfo, Core};
 use crate::tokens::{self, AccessClaims};
 use chrono::{DateTime, Duration, Utc};
-use gatehouse_domain::accounts::{AuthMethod, SessionType};
+use gatehouse_domain::accounts::{AuthMethod, RevocationReason, SessionType};
 use gatehouse_domain::ids::{DeviceId, SessionId, TokenFamilyId, UserId};
 use gatehouse_store::accounts::{refresh_tokens, sessions};
 use gatehouse_store::types::Inet;
@@ -114,14 +115,19 @@ impl TokenIssuer<'_> {
         })
     }
 
-    /// Start a session in `tx`: the session row (with its `amr`), the first refresh token
-    /// of a new family and the `SessionStarted` event; then sign the access token.
+    /// Start a session in `tx`: room for it under the account's session limit, the
+    /// session row (with its `amr`), the first refresh token of a new family and the
+    /// `SessionStarted` event; then sign the access token.
+    ///
+    /// Making room may end the account's oldest sessions, so the caller must forget the
+    /// user's session-cache entries after it commits (login does).
     pub async fn start_session(
         &self,
         tx: &mut Tx,
         now: DateTime<Utc>,
         grant: SessionGrant<'_>,
     ) -> AccountsResult<TokenPair> {
+        self.make_room(tx, grant.user_id, grant.client, now).await?;
         let access_jti = Uuid::now_v7();
         let refresh = self.new_refresh_token();
         let session_expires = now + self.session_ttl(grant.remember_me);
@@ -182,6 +188,28 @@ impl TokenIssuer<'_> {
             authenticated_at: now,
         };
         self.token_pair(&access, refresh.token, now)
+    }
+
+    /// End the account's oldest active sessions so that, with the one about to start, it
+    /// holds at most `max_active_sessions_per_user`; each ends like a revocation (refresh
+    /// tokens revoked, `SessionEnded` audited) with the reason `session_limit`. The
+    /// account's row is locked first so two logins cannot both count the same sessions.
+    async fn make_room(
+        &self,
+        tx: &mut Tx,
+        user_id: UserId,
+        client: &ClientInfo,
+        now: DateTime<Utc>,
+    ) -> AccountsResult<()> {
+        sessions::lock_for_new_session(tx.exec(), user_id).await?;
+        let keep = i64::from(self.config.max_active_sessions_per_user.saturating_sub(1));
+        let reason = RevocationReason::SessionLimit;
+        let mut ended =
+            sessions::end_all_but_newest(tx.exec(), user_id, keep, revoked(reason), now).await?;
+        // Oldest first, so the audit trail reads in the order the sessions began.
+        ended.sort_by_key(|s| (s.created_at, s.id.as_uuid()));
+        end_sessions(tx, user_id, &ended, reason, client, now).await?;
+        Ok(())
     }
 
     /// Sign an access token for a session and pair it with its refresh token.

@@ -25,6 +25,8 @@ string_enum!(
         IdleTimeout => "idle_timeout",
         // The session reached its absolute lifetime.
         Expired => "expired",
+        // A new session took the account past `max_active_sessions_per_user`.
+        SessionLimit => "session_limit",
     }
 );
 

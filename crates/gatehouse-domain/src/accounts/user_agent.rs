@@ -5,8 +5,16 @@
 use woothee::parser::Parser;
 use woothee::woothee::VALUE_UNKNOWN;
 
-/// Longest prefix of a User-Agent header that is parsed; real ones are a few hundred bytes.
+/// Longest prefix of a User-Agent header that is parsed or stored; real ones are a few
+/// hundred bytes.
 pub const MAX_USER_AGENT_BYTES: usize = 1024;
+
+/// What gatehouse keeps of a User-Agent: its first [`MAX_USER_AGENT_BYTES`] bytes, cut on
+/// a character boundary. A client chooses the header's length (hyper accepts ~400 KB of
+/// headers), and each session, device and audit row would otherwise store all of it.
+pub fn truncate_user_agent(ua: &str) -> &str {
+    truncate(ua, MAX_USER_AGENT_BYTES)
+}
 
 /// What a User-Agent header says about the client.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -187,9 +195,10 @@ mod tests {
         assert_eq!(parsed.browser.as_deref(), Some("Chrome"));
 
         let s = "aé".repeat(600); // 3 bytes per pair: byte 1024 is inside an 'é'.
-        let cut = truncate(&s, MAX_USER_AGENT_BYTES);
+        let cut = truncate_user_agent(&s);
         assert!(cut.len() <= MAX_USER_AGENT_BYTES && cut.len() >= MAX_USER_AGENT_BYTES - 1);
         assert!(s.starts_with(cut));
+        assert_eq!(truncate_user_agent(CHROME_WINDOWS), CHROME_WINDOWS);
     }
 
     #[test]

@@ -10,9 +10,10 @@ use axum::extract::{FromRequest, Request};
 use axum::http::{header, HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 
-/// A JSON body. A missing JSON content type is 415, an oversize body 413, malformed JSON
-/// 400, a string holding U+0000 or an unpaired surrogate 422 `validation_failed`
-/// (`invalid_characters` per field), wrong types / unknown or missing fields 422.
+/// A JSON body. A missing JSON content type is 415, an oversize body 413, a body that
+/// stalls 408, malformed JSON 400, a string holding U+0000 or an unpaired surrogate 422
+/// `validation_failed` (`invalid_characters` per field), wrong types / unknown or missing
+/// fields 422.
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
@@ -50,6 +51,9 @@ fn json_content_type(headers: &HeaderMap) -> bool {
 }
 
 fn json_rejection(rejection: JsonRejection) -> ApiError {
+    if crate::timeouts::is_body_timeout(&rejection) {
+        return crate::timeouts::body_timeout();
+    }
     let status = rejection.status();
     let detail = rejection.body_text();
     let code = match &rejection {

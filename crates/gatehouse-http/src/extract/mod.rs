@@ -19,10 +19,11 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
 use gatehouse_core::ClientInfo;
+use gatehouse_domain::accounts::truncate_user_agent;
 use std::net::SocketAddr;
 
 /// The caller's address (the TCP peer; proxies are trusted in the operations work)
-/// and user agent.
+/// and user agent (its first 1 KiB).
 pub struct Client(pub ClientInfo);
 
 impl<S: Send + Sync> FromRequestParts<S> for Client {
@@ -35,11 +36,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Client {
             // An IPv4 client of a dual-stack listener arrives as `::ffff:a.b.c.d`: record
             // (and throttle) the address it really has.
             .map(|ConnectInfo(addr)| gatehouse_core::throttle::client_address(addr.ip()));
+        // Only the first KiB is ever kept (a client picks the header's length); cut it here
+        // so no use case carries more.
         let user_agent = parts
             .headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+            .map(|ua| truncate_user_agent(ua).to_owned());
         Ok(Client(ClientInfo { ip, user_agent }))
     }
 }

@@ -6,6 +6,7 @@ use crate::db::Exec;
 use crate::error::StoreResult;
 use crate::types::Inet;
 use chrono::{DateTime, Utc};
+use gatehouse_domain::accounts::truncate_user_agent;
 use gatehouse_domain::ids::{DeviceId, UserId};
 use uuid::Uuid;
 
@@ -133,7 +134,8 @@ pub async fn insert(
         s.browser_version,
         fingerprint_hash,
         s.ip_address,
-        s.user_agent,
+        // Bounded here too, whichever path brought it (the HTTP edge already cut it).
+        s.user_agent.map(truncate_user_agent),
         now,
     )?;
     Ok(())
@@ -161,7 +163,7 @@ pub async fn record_sighting(
         s.browser,
         s.browser_version,
         s.ip_address,
-        s.user_agent,
+        s.user_agent.map(truncate_user_agent),
         now,
     )?;
     Ok(())

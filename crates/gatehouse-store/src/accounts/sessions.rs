@@ -7,7 +7,9 @@ use crate::db::Exec;
 use crate::error::StoreResult;
 use crate::types::{Inet, Nullable, TextList};
 use chrono::{DateTime, Utc};
-use gatehouse_domain::accounts::{RevocationReason, SessionStatus, SessionType};
+use gatehouse_domain::accounts::{
+    truncate_user_agent, RevocationReason, SessionStatus, SessionType,
+};
 use gatehouse_domain::ids::{DeviceId, SessionId, UserId};
 use uuid::Uuid;
 
@@ -78,7 +80,8 @@ pub async fn insert(ex: Exec<'_>, s: &NewSession<'_>) -> StoreResult<()> {
         s.access_jti,
         s.refresh_jti,
         s.ip_address,
-        s.user_agent,
+        // Bounded here too, whichever path brought it (the HTTP edge already cut it).
+        s.user_agent.map(truncate_user_agent),
         SessionStatus::Active.as_str(),
         s.expires_at,
         s.session_type.as_str(),
@@ -240,6 +243,52 @@ pub async fn end_all_for_user(
          RETURNING id, device_id, created_at",
         user_id.as_uuid(),
         keep.map(|k| k.as_uuid()),
+        ending.status.as_str(),
+        ending.reason.as_str(),
+        now,
+        SessionStatus::Active.as_str(),
+    )?)
+}
+
+/// Hold the user's row until the transaction ends, so that one account's new sessions
+/// are counted one at a time: a second login of the same account waits here and then
+/// sees the first one's session. `NO KEY UPDATE` still lets other transactions insert
+/// rows that reference the user (a refresh's new token), so a refresh never waits on a
+/// login. SQLite needs no lock: its one writer runs transactions one after another.
+pub async fn lock_for_new_session(ex: Exec<'_>, user_id: UserId) -> StoreResult<()> {
+    execute!(
+        ex,
+        per_backend! {
+            pg: "SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE",
+            sqlite: "SELECT id FROM users WHERE id = $1",
+        },
+        user_id.as_uuid(),
+    )?;
+    Ok(())
+}
+
+/// End the user's active, unexpired sessions other than the `keep` newest (by creation),
+/// and return them.
+pub async fn end_all_but_newest(
+    ex: Exec<'_>,
+    user_id: UserId,
+    keep: i64,
+    ending: Ending,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<EndedSession>> {
+    Ok(fetch_all!(
+        ex,
+        EndedSession,
+        "UPDATE sessions SET status = $3, revoked_at = $5, revoked_reason = $4, updated_at = $5
+         WHERE id IN (
+             SELECT id FROM (
+                 SELECT id, ROW_NUMBER() OVER (ORDER BY created_at DESC, id DESC) AS newer
+                 FROM sessions WHERE user_id = $1 AND status = $6 AND expires_at > $5
+             ) ranked
+             WHERE newer > $2)
+         RETURNING id, device_id, created_at",
+        user_id.as_uuid(),
+        keep,
         ending.status.as_str(),
         ending.reason.as_str(),
         now,

@@ -7,6 +7,7 @@
 mod seed;
 
 mod refresh_tokens;
+mod session_limit;
 mod sessions;
 mod throttle;
 mod unavailable;

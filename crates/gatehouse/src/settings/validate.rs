@@ -22,6 +22,22 @@ impl Settings {
         if self.http.max_body_bytes < 1024 {
             return Err(names.refuse("http.max_body_bytes", "must be at least 1024"));
         }
+        for (key, value) in [
+            (
+                "http.header_read_timeout_secs",
+                self.http.header_read_timeout_secs,
+            ),
+            (
+                "http.body_read_timeout_secs",
+                self.http.body_read_timeout_secs,
+            ),
+            ("http.request_timeout_secs", self.http.request_timeout_secs),
+        ] {
+            // 0 would refuse every request; past an hour a stuck client is not "slow".
+            if !(1..=3600).contains(&value) {
+                return Err(names.refuse(key, "must be 1 to 3600"));
+            }
+        }
         let url = self.database.url.as_str();
         if !(url.is_empty()
             || url.starts_with("sqlite:")
@@ -105,6 +121,9 @@ impl Settings {
             return Err(names.refuse("login.max_failures_per_ip", "must be 1 to 100000"));
         }
         let tokens = &self.tokens;
+        if !(1..=10_000).contains(&tokens.max_active_sessions_per_user) {
+            return Err(names.refuse("tokens.max_active_sessions_per_user", "must be 1 to 10000"));
+        }
         for (key, value) in [
             ("tokens.access_token_ttl_secs", tokens.access_token_ttl_secs),
             ("tokens.idle_timeout_secs", tokens.idle_timeout_secs),

@@ -1,5 +1,5 @@
 //! The `gatehouse` binary itself: configuration errors, `migrate`, and `serve` with no
-//! configuration at all.
+//! configuration at all. (Its limits on slow clients and its file modes: `binary_limits`.)
 
 use gatehouse_core::keys::SigningKeyPair;
 use gatehouse_store::Backend;
@@ -10,9 +10,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn gatehouse() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gatehouse"));
-    // Start from a clean slate: no inherited GATEHOUSE_* settings.
+pub(crate) fn gatehouse() -> Command {
+    without_settings(Command::new(env!("CARGO_BIN_EXE_gatehouse")))
+}
+
+/// `cmd` started from a clean slate: no inherited GATEHOUSE_* settings.
+pub(crate) fn without_settings(mut cmd: Command) -> Command {
     for (k, _) in std::env::vars() {
         if k.starts_with("GATEHOUSE_") {
             cmd.env_remove(k);
@@ -359,7 +362,7 @@ async fn migrate_down_to_zero_and_up_again(backend: Backend) {
 }
 gatehouse_testkit::both_backends!(migrate_down_to_zero_and_up_again);
 
-fn http_get(port: u16, path: &str) -> Option<String> {
+pub(crate) fn http_get(port: u16, path: &str) -> Option<String> {
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     write!(

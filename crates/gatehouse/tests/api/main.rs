@@ -6,7 +6,9 @@
 
 mod auth_flow;
 mod binary;
+mod binary_limits;
 mod input;
+mod limits;
 mod lockout;
 mod me;
 mod outage;

@@ -6,10 +6,14 @@
 //! the writer). PostgreSQL uses one pool for both.
 
 use crate::error::StoreResult;
+use crate::location::{is_in_memory, is_postgres_url};
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
+use sqlx::{
+    ConnectOptions, Connection, PgConnection, PgPool, Postgres, Sqlite, SqliteConnection,
+    SqlitePool, Transaction,
+};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -60,9 +64,23 @@ pub enum Db {
 impl Db {
     /// Connect to `url` (`postgres://…` or `sqlite:…`). SQLite files are created if missing,
     /// readable by their owner only.
+    ///
+    /// PostgreSQL is tried once first, within `options.acquire_timeout`: the pool retries
+    /// a refused connection until its timeout and then reports only that it timed out, so
+    /// a server that is down would look like one that is slow. The first attempt fails at
+    /// once with the real cause ([`StoreError::connect_cause`](crate::StoreError::connect_cause)).
     pub async fn connect(url: &str, options: &DbOptions) -> StoreResult<Db> {
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        if is_postgres_url(url) {
             let connect = PgConnectOptions::from_str(url)?.application_name("gatehouse");
+            match tokio::time::timeout(options.acquire_timeout, connect.connect()).await {
+                Ok(Ok(first)) => first.close().await?,
+                // Too many connections (53300) or a server still starting (57P03): the pool
+                // waits those out, as it would have without this attempt.
+                Ok(Err(sqlx::Error::Database(e)))
+                    if e.code().is_some_and(|c| c == "53300" || c == "57P03") => {}
+                Ok(Err(e)) => return Err(e.into()),
+                Err(_) => return Err(sqlx::Error::PoolTimedOut.into()),
+            }
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections)
                 .acquire_timeout(options.acquire_timeout)
@@ -71,7 +89,7 @@ impl Db {
             return Ok(Db::Postgres(pool));
         }
         let connect = SqliteConnectOptions::from_str(url)?;
-        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let in_memory = is_in_memory(url);
         if !in_memory {
             create_private_file(connect.get_filename()).map_err(sqlx::Error::Io)?;
         }

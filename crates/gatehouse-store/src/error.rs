@@ -111,6 +111,36 @@ impl StoreError {
     pub fn is_unavailable(&self) -> bool {
         matches!(self, StoreError::Unavailable(_))
     }
+
+    /// Why a connection could not be opened, in a few words for an operator, once: the
+    /// innermost cause only (`connection refused`, `authentication failed: role "x" does
+    /// not exist`, `database "x" does not exist`), not the chain of wrappers around it.
+    pub fn connect_cause(&self) -> String {
+        let err = match self {
+            StoreError::Unavailable(e) | StoreError::Database(e) => e,
+            other => return other.to_string(),
+        };
+        match err {
+            sqlx::Error::Io(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                "connection refused".to_owned()
+            }
+            sqlx::Error::Io(e) => e.to_string(),
+            sqlx::Error::PoolTimedOut => "no answer in time".to_owned(),
+            sqlx::Error::Tls(e) => format!("TLS failed: {e}"),
+            sqlx::Error::Configuration(e) => format!("invalid database URL: {e}"),
+            sqlx::Error::Database(db) => {
+                // SQLSTATE class 28: invalid authorization specification (a wrong password,
+                // an unknown role, a role that may not log in, no pg_hba.conf entry).
+                let class_28 = db.code().is_some_and(|code| code.starts_with("28"));
+                if class_28 {
+                    format!("authentication failed: {}", db.message())
+                } else {
+                    db.message().to_owned()
+                }
+            }
+            other => other.to_string(),
+        }
+    }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -156,6 +186,18 @@ mod tests {
             let text = err.to_string();
             assert!(!StoreError::from(err).is_unavailable(), "{text}");
         }
+    }
+
+    #[test]
+    fn connect_causes_are_one_short_phrase() {
+        let refused = StoreError::from(sqlx::Error::Io(std::io::Error::from(
+            std::io::ErrorKind::ConnectionRefused,
+        )));
+        assert_eq!(refused.connect_cause(), "connection refused");
+        assert_eq!(
+            StoreError::from(sqlx::Error::PoolTimedOut).connect_cause(),
+            "no answer in time"
+        );
     }
 
     #[test]

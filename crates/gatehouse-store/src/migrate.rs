@@ -1,7 +1,7 @@
 //! Embedded, reversible migrations for both backends (`migrations/postgres`,
 //! `migrations/sqlite`, kept in lockstep by `tests/migrations.rs`).
 
-use crate::db::Db;
+use crate::db::{Backend, Db};
 use crate::error::StoreResult;
 use sqlx::migrate::Migrator;
 
@@ -41,7 +41,22 @@ pub async fn down_to(db: &Db, target: i64) -> StoreResult<()> {
 /// Every known migration with its applied state.
 pub async fn status(db: &Db) -> StoreResult<Vec<MigrationStatus>> {
     let applied = applied_versions(db).await?;
-    Ok(migrator(db)
+    Ok(list(migrator(db), &applied))
+}
+
+/// Every migration built in for `backend`, none of them applied: the status of a database
+/// that does not exist yet (`migrate status` on a missing SQLite file, which it must not
+/// create just to look).
+pub fn none_applied(backend: Backend) -> Vec<MigrationStatus> {
+    let migrator = match backend {
+        Backend::Postgres => &POSTGRES,
+        Backend::Sqlite => &SQLITE,
+    };
+    list(migrator, &[])
+}
+
+fn list(migrator: &Migrator, applied: &[i64]) -> Vec<MigrationStatus> {
+    migrator
         .iter()
         .filter(|m| m.migration_type.is_up_migration())
         .map(|m| MigrationStatus {
@@ -49,7 +64,7 @@ pub async fn status(db: &Db) -> StoreResult<Vec<MigrationStatus>> {
             description: m.description.to_string(),
             applied: applied.contains(&m.version),
         })
-        .collect())
+        .collect()
 }
 
 /// True when every embedded migration is applied (for `/readyz`).

@@ -5,6 +5,7 @@
 //! audit partitions work, and the same `$n` SQL behaves the same on both backends.
 //! PostgreSQL comes from `GATEHOUSE_TEST_POSTGRES_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`); every test gets its own fresh database.
+//! `GATEHOUSE_TEST_BACKENDS=sqlite` skips the PostgreSQL halves (see the test kit).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
@@ -21,8 +22,6 @@ use uuid::Uuid;
 
 static PG_MIGRATOR: Migrator = sqlx::migrate!("migrations/postgres");
 static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
-
-const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 type TestResult = Result<(), Error>;
@@ -84,18 +83,24 @@ const PARTITIONED: &[&str] = &[
 // ---------------------------------------------------------------------------------------
 
 fn pg_admin_options() -> Result<PgConnectOptions, Error> {
-    let url =
-        std::env::var("GATEHOUSE_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned());
-    Ok(PgConnectOptions::from_str(&url)?)
+    Ok(PgConnectOptions::from_str(
+        &gatehouse_testkit::postgres_admin_url(),
+    )?)
 }
 
 /// Runs `body` against a pool on a brand-new PostgreSQL database `gh_test_<uuid>`, then
-/// drops the database (best effort) whether the body passed, failed or panicked.
+/// drops the database (best effort) whether the body passed, failed or panicked. Skipped
+/// (with a line on stderr) when `GATEHOUSE_TEST_BACKENDS` leaves PostgreSQL out; fails at
+/// once, with one line naming `GATEHOUSE_TEST_POSTGRES_URL`, when it is unreachable.
 async fn with_pg<F, Fut>(body: F) -> TestResult
 where
     F: FnOnce(PgPool) -> Fut,
     Fut: Future<Output = TestResult> + Send + 'static,
 {
+    if gatehouse_testkit::skipped(gatehouse_testkit::Backend::Postgres) {
+        return Ok(());
+    }
+    gatehouse_testkit::require_postgres().await;
     let admin = pg_admin_options()?;
     let name = format!("gh_test_{}", Uuid::now_v7().simple());
     let mut conn = PgConnection::connect_with(&admin).await?;

@@ -1,5 +1,6 @@
 //! [`TestDb`]: a fresh, empty database per test — a SQLite file in a temporary directory
-//! or a PostgreSQL database `gh_test_<uuid>` — removed again when the test ends.
+//! or a PostgreSQL database `gh_test_<uuid>` — removed again when the test ends. A
+//! PostgreSQL that is left out or unreachable stops the test first ([`crate::backends`]).
 
 use gatehouse_store::{migrate, Backend, Db, DbOptions};
 use uuid::Uuid;
@@ -32,6 +33,7 @@ impl TestDb {
                 }
             }
             Backend::Postgres => {
+                crate::backends::require_postgres().await;
                 let admin = postgres_admin_url();
                 let name = format!("gh_test_{}", Uuid::now_v7().simple());
                 let db = Db::connect(
@@ -42,7 +44,7 @@ impl TestDb {
                     },
                 )
                 .await
-                .expect("PostgreSQL reachable (set GATEHOUSE_TEST_POSTGRES_URL)");
+                .expect("PostgreSQL reachable (GATEHOUSE_TEST_POSTGRES_URL)");
                 let Db::Postgres(pool) = &db else {
                     unreachable!("a postgres:// URL connects to PostgreSQL")
                 };

@@ -1,6 +1,6 @@
 //! gatehouse-testkit: what the workspace's integration tests share. A fresh database per
 //! test on either backend ([`TestDb`]), [`both_backends!`] to run a test on SQLite and on
-//! PostgreSQL, the queries only tests need ([`queries`]), a [`TcpProxy`] to break the
+//! PostgreSQL (or on the ones `GATEHOUSE_TEST_BACKENDS` selects, see [`skipped`]), the queries only tests need ([`queries`]), a [`TcpProxy`] to break the
 //! connection to PostgreSQL with, and — with the `app` feature — [`TestApp`]: the real
 //! router over a fresh database with a fake clock.
 //!
@@ -11,6 +11,7 @@
 // Setup that fails should fail the test at once, with the reason: this crate is test code.
 #![allow(clippy::expect_used)]
 
+mod backends;
 mod db;
 mod proxy;
 pub mod queries;
@@ -20,6 +21,7 @@ mod app;
 #[cfg(feature = "app")]
 mod request;
 
+pub use backends::{require_postgres, skipped};
 pub use db::{postgres_admin_url, TestDb};
 pub use gatehouse_store::Backend;
 pub use proxy::TcpProxy;
@@ -30,18 +32,26 @@ pub use app::{test_config, TestApp, TestDbHandle, PASSWORD};
 pub use request::{Resp, Tokens};
 
 /// Run an `async fn name(backend: Backend)` test once on SQLite and once on PostgreSQL,
-/// as the tests `name::sqlite` and `name::postgres`. The calling crate needs `tokio` (with
-/// the `macros` and `rt-multi-thread` features) among its dependencies.
+/// as the tests `name::sqlite` and `name::postgres`; a backend that
+/// `GATEHOUSE_TEST_BACKENDS` leaves out is skipped with a line on stderr ([`skipped`]).
+/// The calling crate needs `tokio` (with the `macros` and `rt-multi-thread` features)
+/// among its dependencies.
 #[macro_export]
 macro_rules! both_backends {
     ($name:ident) => {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
+                if $crate::skipped($crate::Backend::Sqlite) {
+                    return;
+                }
                 super::$name($crate::Backend::Sqlite).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
+                if $crate::skipped($crate::Backend::Postgres) {
+                    return;
+                }
                 super::$name($crate::Backend::Postgres).await
             }
         }

@@ -107,6 +107,9 @@ async fn login_recovers(app: &TestApp, email: &str) -> Duration {
 /// back by themselves.
 #[test]
 fn postgres_outage_answers_503_fast_and_recovers() {
+    if gatehouse_testkit::skipped(Backend::Postgres) {
+        return;
+    }
     // Capture this test's logs (see `system::secrets_never_reach_the_logs` for why a
     // second dispatcher and a current-thread runtime).
     let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
@@ -199,6 +202,9 @@ async fn outage_and_recovery() {
 /// check, and the change subscription's quiet check turns the cache off within ~3 s.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_black_hole_answers_503_fast_and_recovers() {
+    if gatehouse_testkit::skipped(Backend::Postgres) {
+        return;
+    }
     let (app, proxy) = TestApp::spawn_behind_proxy(test_config()).await;
     cache_turns(&app, true, RECOVERY_BOUND).await;
     app.register("bea@example.com").await;
@@ -232,6 +238,9 @@ async fn postgres_black_hole_answers_503_fast_and_recovers() {
 /// cache is off within moments; calls answer 503 until the server is back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_restart_turns_the_cache_off_at_once_and_recovers() {
+    if gatehouse_testkit::skipped(Backend::Postgres) {
+        return;
+    }
     let (app, proxy) = TestApp::spawn_behind_proxy(test_config()).await;
     cache_turns(&app, true, RECOVERY_BOUND).await;
     app.register("rex@example.com").await;

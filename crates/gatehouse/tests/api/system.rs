@@ -143,6 +143,9 @@ fn secrets_never_reach_the_logs() {
     // asks every dispatcher, the capture included.
     let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
     for backend in [Backend::Sqlite, Backend::Postgres] {
+        if gatehouse_testkit::skipped(backend) {
+            continue;
+        }
         let capture = Capture::default();
         let writer = capture.clone();
         let subscriber = tracing_subscriber::fmt()

@@ -91,11 +91,14 @@ pub async fn observe(
 }
 
 /// The access line: INFO for 5xx answers and slow requests (with the request's method,
-/// route and id, since the span may be off), DEBUG for the rest.
+/// route and id, since the span may be off), DEBUG for the rest. Health and readiness
+/// probes are always DEBUG: a balancer asks every few seconds, and a 503 from `/readyz`
+/// during an outage would otherwise bury the lines that say what went wrong.
 fn log_access(method: &Method, route: &str, status: StatusCode, elapsed: Duration) {
     let elapsed_ms = elapsed.as_secs_f64() * 1000.0;
     let status = status.as_u16();
-    if status >= 500 || elapsed >= SLOW_REQUEST {
+    let probe = matches!(route, "/healthz" | "/readyz");
+    if !probe && (status >= 500 || elapsed >= SLOW_REQUEST) {
         let id = request_id_value();
         let request_id = id.to_str().unwrap_or_default();
         tracing::info!(%method, route, request_id, status, elapsed_ms, "handled");

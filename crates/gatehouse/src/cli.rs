@@ -3,12 +3,13 @@
 use crate::settings::Settings;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use gatehouse_store::{migrate, Db};
+use gatehouse_store::migrate::{self, MigrationStatus};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "gatehouse",
+    version,
     about = "Account-security service: accounts, sessions, tokens, devices"
 )]
 pub struct Cli {
@@ -28,7 +29,7 @@ pub enum Command {
         #[command(subcommand)]
         action: MigrateAction,
     },
-    /// Print the version.
+    /// Print the version (as `--version` does).
     Version,
 }
 
@@ -46,35 +47,48 @@ pub enum MigrateAction {
 }
 
 pub async fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Result<()> {
-    settings.ensure_data_dir()?;
-    let db = Db::connect(&settings.database_url(), &settings.database.options())
-        .await
-        .context("cannot connect to the database")?;
+    let location = settings.database_location()?;
+    if let MigrateAction::Status = action {
+        // Looking must not create anything: a missing SQLite file (or data directory) is
+        // reported as such, every migration pending, and left missing.
+        if location.sqlite_file().is_some_and(|file| !file.exists()) {
+            println!("database: {location} (does not exist yet)");
+            print_status(&migrate::none_applied(location.backend()));
+            return Ok(());
+        }
+        println!("database: {location}");
+    } else {
+        settings.ensure_data_dir()?;
+    }
+    let db = crate::database::connect(settings, &location).await?;
     match action {
         MigrateAction::Up => {
             migrate::up(&db).await.context("migration failed")?;
-            println!("migrations applied");
+            println!("migrations applied to {location}");
         }
         MigrateAction::Down { to } => {
             migrate::down_to(&db, to)
                 .await
                 .context("reverting migrations failed")?;
-            println!("reverted to version {to}");
+            println!("{location} reverted to version {to}");
         }
-        MigrateAction::Status => {
-            for m in migrate::status(&db)
+        MigrateAction::Status => print_status(
+            &migrate::status(&db)
                 .await
-                .context("cannot read migration state")?
-            {
-                println!(
-                    "{:04} {:<12} {}",
-                    m.version,
-                    m.description,
-                    if m.applied { "applied" } else { "pending" }
-                );
-            }
-        }
+                .context("cannot read migration state")?,
+        ),
     }
     db.close().await;
     Ok(())
+}
+
+fn print_status(migrations: &[MigrationStatus]) {
+    for m in migrations {
+        println!(
+            "{:04} {:<12} {}",
+            m.version,
+            m.description,
+            if m.applied { "applied" } else { "pending" }
+        );
+    }
 }

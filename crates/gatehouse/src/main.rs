@@ -1,10 +1,12 @@
 //! The `gatehouse` binary: `serve`, `migrate` (`up`, `down --to N`, `status`) and
-//! `version`. Configuration comes from a TOML file in sections, `GATEHOUSE_SECTION__KEY`
-//! variables and `GATEHOUSE_SECTION__KEY_FILE` secrets; a bad setting stops start-up with
-//! one line naming it and exit code 2, an old flat name is warned about.
+//! `version` (also `--version`, `-V`). Configuration comes from a TOML file in sections,
+//! `GATEHOUSE_SECTION__KEY` variables and `GATEHOUSE_SECTION__KEY_FILE` secrets; a bad
+//! setting stops start-up with one line naming it and exit code 2, an old flat name is
+//! warned about. A failure after that is one `gatehouse: <cause>` line and exit code 1.
 
 mod cli;
 mod data_dir;
+mod database;
 mod keys;
 mod logging;
 mod serve;
@@ -20,19 +22,14 @@ fn main() -> ExitCode {
         println!("gatehouse {}", env!("CARGO_PKG_VERSION"));
         return ExitCode::SUCCESS;
     }
-    let settings = match settings::Settings::load(cli.config.as_deref()) {
-        Ok(loaded) => {
-            logging::init(&loaded.settings.log);
-            for deprecation in &loaded.deprecations {
-                tracing::warn!(old = %deprecation.old, new = %deprecation.new, "{deprecation}");
-            }
-            loaded.settings
-        }
+    let loaded = match settings::Settings::load(cli.config.as_deref()) {
+        Ok(loaded) => loaded,
         Err(e) => {
             eprintln!("gatehouse: configuration error: {e}");
             return ExitCode::from(2);
         }
     };
+    logging::init(&loaded.settings.log);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -45,14 +42,21 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            cli::Command::Serve => serve::run(settings).await,
-            cli::Command::Migrate { action } => cli::migrate(&settings, action).await,
+            // `serve` warns about old setting names after its first line (what is starting).
+            cli::Command::Serve => serve::run(loaded).await,
+            cli::Command::Migrate { action } => {
+                for deprecation in &loaded.deprecations {
+                    tracing::warn!(old = %deprecation.old, new = %deprecation.new, "{deprecation}");
+                }
+                cli::migrate(&loaded.settings, action).await
+            }
             cli::Command::Version => Ok(()),
         }
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            // One line: the cause chain joined by ": " (`cannot listen on ...: Address in use`).
             eprintln!("gatehouse: {e:#}");
             ExitCode::FAILURE
         }

@@ -1,7 +1,14 @@
-//! `gatehouse serve`: keys, database, migrations, partition upkeep, then the HTTP server
-//! until SIGTERM or Ctrl-C (in-flight requests finish first).
+//! `gatehouse serve`: bind the listen address, say what is starting, then the database,
+//! keys, migrations and partition upkeep, then the HTTP server until SIGTERM or Ctrl-C
+//! (in-flight requests finish first).
+//!
+//! The order is the operator's: a busy port fails before anything else is touched, the
+//! first log line names what this process is (version, backend, database without its
+//! password, data directory, the address actually bound), and an unreachable database
+//! fails before any key is generated.
 
-use crate::settings::Settings;
+use crate::database::backend_name;
+use crate::settings::{Loaded, Settings};
 use anyhow::Context;
 use gatehouse_core::{Core, SystemClock};
 use gatehouse_http::{router, AppState};
@@ -10,12 +17,37 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub async fn run(settings: Settings) -> anyhow::Result<()> {
-    settings.ensure_data_dir()?;
-    let keys = crate::keys::load(&settings.keys, &settings.data_dir)?;
-    let db = Db::connect(&settings.database_url(), &settings.database.options())
+pub async fn run(loaded: Loaded) -> anyhow::Result<()> {
+    let settings: Settings = loaded.settings;
+    let location = settings.database_location()?;
+    let addr: SocketAddr = settings
+        .http
+        .listen
+        .parse()
+        .context("invalid listen address")?;
+    let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .context("cannot connect to the database")?;
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    // Port 0 asks the system for a free port: this says which one it gave.
+    let bound = listener
+        .local_addr()
+        .with_context(|| format!("cannot read the address bound for {addr}"))?;
+    tracing::info!(
+        version = %env!("CARGO_PKG_VERSION"),
+        backend = %backend_name(location.backend()),
+        database = %location,
+        data_dir = %settings.data_dir.display(),
+        listen = %bound,
+        "gatehouse {} starting on {bound}",
+        env!("CARGO_PKG_VERSION"),
+    );
+    for deprecation in &loaded.deprecations {
+        tracing::warn!(old = %deprecation.old, new = %deprecation.new, "{deprecation}");
+    }
+
+    settings.ensure_data_dir()?;
+    let db = crate::database::connect(&settings, &location).await?;
+    let keys = crate::keys::load(&settings.keys, &settings.data_dir)?;
     migrate::up(&db)
         .await
         .context("applying migrations failed")?;
@@ -33,15 +65,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     // Other nodes' changes reach this node's session cache through PostgreSQL notices.
     gatehouse_core::accounts::spawn_session_cache_listener(&core);
     let app = router(AppState::new(core), &settings.http);
-    let addr: SocketAddr = settings
-        .http
-        .listen
-        .parse()
-        .context("invalid listen address")?;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr}"))?;
-    tracing::info!(%addr, backend = ?db.backend(), "gatehouse listening");
+    tracing::info!(listen = %bound, "gatehouse ready");
     crate::server::serve(
         listener,
         app,

@@ -21,7 +21,7 @@ use gatehouse_core::config::{
     Argon2Config, CoreConfig, LoginConfig, PasswordConfig, Sections, SignupConfig, TokensConfig,
 };
 use gatehouse_http::HttpConfig;
-use gatehouse_store::DatabaseConfig;
+use gatehouse_store::{DatabaseConfig, Location};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -163,6 +163,12 @@ impl Settings {
         } else {
             self.database.url.clone()
         }
+    }
+
+    /// Where [`database_url`](Self::database_url) points, without its password.
+    pub fn database_location(&self) -> anyhow::Result<Location> {
+        Location::parse(&self.database_url())
+            .map_err(|e| anyhow::anyhow!("database.url: {}", e.connect_cause()))
     }
 
     fn default_database_file(&self) -> PathBuf {

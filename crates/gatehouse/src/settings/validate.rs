@@ -4,6 +4,7 @@
 
 use super::{Origins, SettingError, Settings};
 use gatehouse_core::keys::{parse_secret32, KeyError, SigningKeyPair};
+use gatehouse_store::Location;
 use std::net::SocketAddr;
 
 impl Settings {
@@ -46,6 +47,10 @@ impl Settings {
         {
             return Err(names.refuse("database.url", "must start with sqlite: or postgres://"));
         }
+        if !url.is_empty() {
+            // Parsed now so start-up can name the database before connecting to it.
+            Location::parse(url).map_err(|e| names.refuse("database.url", e.connect_cause()))?;
+        }
         if self.database.max_connections == 0 {
             return Err(names.refuse("database.max_connections", "must be at least 1"));
         }
@@ -60,8 +65,7 @@ impl Settings {
         if !["auto", "json", "text"].contains(&self.log.format.as_str()) {
             return Err(names.refuse("log.format", "must be auto, json or text"));
         }
-        tracing_subscriber::EnvFilter::try_new(&self.log.level)
-            .map_err(|e| names.refuse("log.level", e.to_string()))?;
+        crate::logging::check_level(&self.log.level).map_err(|e| names.refuse("log.level", e))?;
         Ok(())
     }
 

@@ -181,8 +181,9 @@ fn an_existing_shared_data_directory_is_warned_about_not_changed() {
     let data = dir.path().join("shared");
     std::fs::create_dir(&data).unwrap();
     std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // `migrate up`, which creates the database (`status` only looks).
     let out = gatehouse()
-        .args(["migrate", "status"])
+        .args(["migrate", "up"])
         .env("GATEHOUSE_DATA_DIR", &data)
         .output()
         .unwrap();

@@ -16,6 +16,7 @@ mod refresh;
 mod session_cache;
 mod session_lifetime;
 mod sessions;
+mod startup;
 mod strings;
 mod system;
 mod throttle;

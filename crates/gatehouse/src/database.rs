@@ -1,0 +1,29 @@
+//! Opening the database for `serve` and `migrate`. A failure is one line that says where
+//! (host:port, database and user — never the password) and why, once: `cannot connect to
+//! PostgreSQL at db:5432 (database gatehouse, user gatehouse): connection refused`.
+
+use crate::settings::Settings;
+use gatehouse_store::{Backend, Db, Location};
+
+/// Connect to the configured database. A PostgreSQL server that refuses, rejects the
+/// login or lacks the database fails at once; one that does not answer fails after
+/// `database.acquire_timeout_ms` (1.5 s by default).
+pub async fn connect(settings: &Settings, location: &Location) -> anyhow::Result<Db> {
+    Db::connect(&settings.database_url(), &settings.database.options())
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot connect to {}: {}",
+                location.describe(),
+                e.connect_cause()
+            )
+        })
+}
+
+/// The backend as the logs and `migrate status` name it.
+pub fn backend_name(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Postgres => "postgres",
+        Backend::Sqlite => "sqlite",
+    }
+}

@@ -15,8 +15,10 @@ fi
 
 work="$(mktemp -d)"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+# A fresh SQLite data directory of its own: the page does not depend on the database.
 (cd "$work" && exec env -u GATEHOUSE_TEST_POSTGRES_URL -u GATEHOUSE_DATABASE_URL \
-   GATEHOUSE_LISTEN="127.0.0.1:$port" "$bin" serve >"$work/server.log" 2>&1) &
+   GATEHOUSE_DATA_DIR="$work/data" GATEHOUSE_LISTEN="127.0.0.1:$port" \
+   "$bin" serve >"$work/server.log" 2>&1) &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -sf "127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done

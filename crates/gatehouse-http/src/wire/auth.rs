@@ -24,6 +24,8 @@ pub struct LoginRequest {
     /// Email or username.
     #[schema(example = "ada@example.com")]
     pub login: String,
+    /// 1 to 4096 bytes of UTF-8 (so at most 4096 characters), refused before hashing.
+    #[schema(min_length = 1, max_length = 4096)]
     pub password: String,
     pub device: Option<DeviceRequest>,
     /// The `device_token` of this client's last successful login, if it has one: a

@@ -7,6 +7,7 @@
 mod auth_flow;
 mod binary;
 mod binary_limits;
+mod docs_page;
 mod input;
 mod limits;
 mod lockout;

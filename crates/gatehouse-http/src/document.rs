@@ -74,7 +74,8 @@ mod tests {
         assert!(secured >= 9, "only {secured} bearer operations");
     }
 
-    /// Every `/v1` operation reads or writes the database, so each can answer 503.
+    /// Every `/v1` operation reads or writes the database and runs under the request time
+    /// limit, so each can answer 503 (`database_unavailable`, `request_timeout`).
     #[test]
     fn api_operations_declare_their_503() {
         let doc = document();
@@ -85,9 +86,64 @@ mod tests {
         assert!(api.len() >= 12, "only {} /v1 operations", api.len());
         for (method, path, op) in api {
             assert_eq!(
-                op["responses"]["503"]["$ref"], "#/components/responses/DatabaseUnavailable",
+                op["responses"]["503"]["$ref"], "#/components/responses/ServiceUnavailable",
                 "{method} {path} documents no 503"
             );
+        }
+    }
+
+    /// An operation with a JSON body answers what `ApiJson` refuses, and shows an example.
+    #[test]
+    fn json_body_operations_declare_the_body_errors_and_an_example() {
+        let doc = document();
+        let mut with_body = 0;
+        for (method, path, op) in operations(&doc) {
+            let Some(body) = op.get("requestBody") else {
+                continue;
+            };
+            with_body += 1;
+            let json = &body["content"]["application/json"];
+            assert!(
+                json["example"].is_object(),
+                "{method} {path} has no example"
+            );
+            for status in ["400", "408", "413", "415", "422"] {
+                assert!(
+                    !op["responses"][status].is_null(),
+                    "{method} {path} reads a JSON body but documents no {status}"
+                );
+            }
+        }
+        assert_eq!(with_body, 5);
+    }
+
+    /// Every error an operation documents is problem+json with the `Problem` schema, and
+    /// no operation hides its errors behind a catch-all `default`.
+    #[test]
+    fn every_error_is_problem_json() {
+        let doc = document();
+        for (method, path, op) in operations(&doc) {
+            for (status, response) in op["responses"].as_object().unwrap() {
+                assert_ne!(status, "default", "{method} {path}");
+                if !status.starts_with('4') && !status.starts_with('5') {
+                    continue;
+                }
+                let response = match response["$ref"].as_str() {
+                    Some(r) => doc.pointer(r.strip_prefix('#').unwrap()).unwrap(),
+                    None => response,
+                };
+                let content = response["content"].as_object().unwrap();
+                assert_eq!(
+                    content.keys().collect::<Vec<_>>(),
+                    ["application/problem+json"],
+                    "{method} {path} {status}"
+                );
+                assert_eq!(
+                    content["application/problem+json"]["schema"]["$ref"],
+                    "#/components/schemas/Problem",
+                    "{method} {path} {status}"
+                );
+            }
         }
     }
 

@@ -8,7 +8,8 @@ pub mod responses;
 
 use crate::error::{FieldProblem, Problem};
 use responses::{
-    BadRequest, DatabaseUnavailable, NotFound, TooManyAttempts, Unauthenticated, ValidationFailed,
+    BadRequest, BodyTimeout, NotFound, PayloadTooLarge, ServiceUnavailable, TooManyAttempts,
+    Unauthenticated, UnsupportedMediaType, ValidationFailed,
 };
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -26,9 +27,12 @@ use utoipa::{Modify, OpenApi};
             BadRequest,
             Unauthenticated,
             NotFound,
+            BodyTimeout,
+            PayloadTooLarge,
+            UnsupportedMediaType,
             ValidationFailed,
             TooManyAttempts,
-            DatabaseUnavailable,
+            ServiceUnavailable,
         ),
     ),
     modifiers(&BearerAuth),

@@ -2,13 +2,15 @@
 //! components and referenced from the operations (`(status = 401, response =
 //! Unauthenticated)`). Each is `application/problem+json` with the [`Problem`] schema.
 //! An operation whose error means something narrower (login's 401) declares its own.
+//! [`JsonBodyErrors`] lists at once what every operation with a JSON body can answer.
 //!
 //! [`Problem`]: crate::error::Problem
 
+use std::collections::BTreeMap;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::schema::{Object, Type};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
-use utoipa::ToResponse;
+use utoipa::{IntoResponses, ToResponse};
 
 const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -53,8 +55,9 @@ macro_rules! shared_response {
 shared_response!(
     /// 400: the request could not be read.
     BadRequest => problem(
-        "The request could not be read: malformed JSON (`malformed_json`), an invalid query \
-         string (`invalid_query`, `invalid_cursor`) or an invalid id in the path (`invalid_path`).",
+        "The request could not be read: malformed JSON (`malformed_json`), a body that could \
+         not be read at all (`invalid_body`), an invalid query string (`invalid_query`, \
+         `invalid_cursor`) or an invalid id in the path (`invalid_path`).",
     )
 );
 
@@ -92,10 +95,66 @@ shared_response!(
 );
 
 shared_response!(
-    /// 503: the database is out of reach.
-    DatabaseUnavailable => problem(
-        "The service cannot reach its database (`database_unavailable`). Try again after \
-         `Retry-After` seconds.",
+    /// 408: the JSON body stalled.
+    BodyTimeout => problem(
+        "The request body stopped arriving for `http.body_read_timeout_secs` \
+         (`body_timeout`). The connection is closed.",
     )
-    .header("Retry-After", integer_header("Seconds to wait before trying again."))
+    .header("Connection", string_header("Always `close`."))
 );
+
+shared_response!(
+    /// 413: the JSON body is larger than allowed.
+    PayloadTooLarge => problem(
+        "The body is larger than `http.max_body_bytes` (`payload_too_large`).",
+    )
+);
+
+shared_response!(
+    /// 415: a JSON-body operation was called without a JSON content type.
+    UnsupportedMediaType => problem(
+        "The body is not declared as JSON (`unsupported_media_type`): send \
+         `Content-Type: application/json`.",
+    )
+);
+
+shared_response!(
+    /// 503: the database is out of reach, or the request ran out of time.
+    ServiceUnavailable => problem(
+        "The service cannot reach its database (`database_unavailable`; try again after \
+         `Retry-After` seconds), or the request was not answered within \
+         `http.request_timeout_secs` and was abandoned, its changes rolled back \
+         (`request_timeout`).",
+    )
+    .header(
+        "Retry-After",
+        integer_header("Seconds to wait before trying again (with `database_unavailable`)."),
+    )
+);
+
+/// What any operation reading a JSON body ([`ApiJson`]) can answer before its handler runs:
+/// 400 (malformed JSON), 408 (the body stalled), 413 (too large), 415 (not JSON) and 422
+/// (wrong fields, refused characters). Listed as `responses(.., JsonBodyErrors)`.
+///
+/// [`ApiJson`]: crate::extract::ApiJson
+pub struct JsonBodyErrors;
+
+impl IntoResponses for JsonBodyErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        [
+            ("400", reference::<BadRequest>()),
+            ("408", reference::<BodyTimeout>()),
+            ("413", reference::<PayloadTooLarge>()),
+            ("415", reference::<UnsupportedMediaType>()),
+            ("422", reference::<ValidationFailed>()),
+        ]
+        .into_iter()
+        .map(|(status, response)| (status.to_owned(), response))
+        .collect()
+    }
+}
+
+/// A reference to the shared response `R`, by the name it is registered under.
+fn reference<R: ToResponse<'static>>() -> RefOr<Response> {
+    RefOr::Ref(Ref::from_response_name(R::response().0))
+}

@@ -3,7 +3,7 @@
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, AuthSession, Client};
 use crate::openapi::responses::{
-    BadRequest, DatabaseUnavailable, TooManyAttempts, Unauthenticated, ValidationFailed,
+    JsonBodyErrors, ServiceUnavailable, TooManyAttempts, Unauthenticated,
 };
 use crate::wire::{
     LoginRequest, LoginResponse, RefreshRequest, RegisterRequest, TokenResponse, UserResponse,
@@ -27,14 +27,18 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Create an account.
-#[utoipa::path(post, path = "/v1/auth/register", tag = "auth", request_body = RegisterRequest,
+#[utoipa::path(post, path = "/v1/auth/register", tag = "auth",
+    request_body(content = RegisterRequest, example = json!({
+        "email": "ada@example.com",
+        "password": "correct horse battery staple",
+        "username": "ada",
+    })),
     responses(
         (status = 201, description = "Account created", body = UserResponse),
-        (status = 400, response = BadRequest),
-        (status = 409, description = "Email or username taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, response = ValidationFailed),
+        JsonBodyErrors,
+        (status = 409, description = "Email or username taken (`email_taken`, `username_taken`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, response = TooManyAttempts),
-        (status = 503, response = DatabaseUnavailable),
+        (status = 503, response = ServiceUnavailable),
     ))]
 pub async fn register(
     State(state): State<AppState>,
@@ -51,15 +55,21 @@ pub async fn register(
 }
 
 /// Log in with email or username and password.
-#[utoipa::path(post, path = "/v1/auth/login", tag = "auth", request_body = LoginRequest,
+#[utoipa::path(post, path = "/v1/auth/login", tag = "auth",
+    request_body(content = LoginRequest, example = json!({
+        "login": "ada@example.com",
+        "password": "correct horse battery staple",
+        "device": { "fingerprint": "7f9c2ba4e88f827d616045507605853e", "name": "Ada's laptop" },
+        "device_token": "dGhlIGRldmljZSB0b2tlbiBvZiB0aGUgbGFzdCBsb2dpbg",
+        "remember_me": false,
+    })),
     responses(
         (status = 200, description = "Authenticated", body = LoginResponse),
-        (status = 400, response = BadRequest),
-        (status = 401, description = "Invalid login or password (same answer for unknown accounts)", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The account is disabled", body = Problem, content_type = "application/problem+json"),
-        (status = 422, response = ValidationFailed),
+        JsonBodyErrors,
+        (status = 401, description = "Invalid login or password (`invalid_credentials`; the same answer for unknown accounts)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The password is right but the account is disabled (`account_disabled`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, response = TooManyAttempts),
-        (status = 503, response = DatabaseUnavailable),
+        (status = 503, response = ServiceUnavailable),
     ))]
 pub async fn login(
     State(state): State<AppState>,
@@ -81,13 +91,15 @@ pub async fn login(
 }
 
 /// Exchange a refresh token for a new pair (the old one stops working).
-#[utoipa::path(post, path = "/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
+#[utoipa::path(post, path = "/v1/auth/refresh", tag = "auth",
+    request_body(content = RefreshRequest, example = json!({
+        "refresh_token": "TJTjYIo7CvD6GoTDv9BTtB3gVcYWUlSZdweAKRVTNTQ",
+    })),
     responses(
         (status = 200, description = "New tokens", body = TokenResponse),
-        (status = 400, response = BadRequest),
+        JsonBodyErrors,
         (status = 401, description = "Invalid or reused refresh token (`invalid_refresh_token`, `refresh_token_reused`), or the session expired (`session_expired`: idle past its timeout or past its lifetime)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, response = ValidationFailed),
-        (status = 503, response = DatabaseUnavailable),
+        (status = 503, response = ServiceUnavailable),
     ))]
 pub async fn refresh(
     State(state): State<AppState>,
@@ -103,7 +115,7 @@ pub async fn refresh(
     responses(
         (status = 204, description = "Logged out"),
         (status = 401, response = Unauthenticated),
-        (status = 503, response = DatabaseUnavailable),
+        (status = 503, response = ServiceUnavailable),
     ))]
 pub async fn logout(
     State(state): State<AppState>,
@@ -119,7 +131,7 @@ pub async fn logout(
     responses(
         (status = 204, description = "All sessions ended"),
         (status = 401, response = Unauthenticated),
-        (status = 503, response = DatabaseUnavailable),
+        (status = 503, response = ServiceUnavailable),
     ))]
 pub async fn logout_all(
     State(state): State<AppState>,

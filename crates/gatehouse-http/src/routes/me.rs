@@ -3,7 +3,7 @@
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, AuthSession, BearerToken, Client};
 use crate::openapi::responses::{
-    BadRequest, DatabaseUnavailable, TooManyAttempts, Unauthenticated, ValidationFailed,
+    JsonBodyErrors, ServiceUnavailable, TooManyAttempts, Unauthenticated,
 };
 use crate::wire::{MeResponse, PasswordChangeRequest, ProfilePatchRequest};
 use crate::AppState;
@@ -27,7 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses(
         (status = 200, description = "The account", body = MeResponse),
         (status = 401, response = Unauthenticated),
-        (status = 503, response = DatabaseUnavailable),
+        (status = 503, response = ServiceUnavailable),
     ))]
 pub async fn me(
     State(state): State<AppState>,
@@ -38,13 +38,20 @@ pub async fn me(
 }
 
 /// Change profile fields: absent fields are kept, `null` clears one.
-#[utoipa::path(patch, path = "/v1/me/profile", tag = "me", security(("bearer" = [])), request_body = ProfilePatchRequest,
+#[utoipa::path(patch, path = "/v1/me/profile", tag = "me", security(("bearer" = [])),
+    request_body(content = ProfilePatchRequest, example = json!({
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "phone_number": "+14155552671",
+        "timezone": "Europe/London",
+        "language": "en-GB",
+        "address": null,
+    })),
     responses(
         (status = 200, description = "The updated account", body = MeResponse),
-        (status = 400, response = BadRequest),
+        JsonBodyErrors,
         (status = 401, response = Unauthenticated),
-        (status = 422, response = ValidationFailed),
-        (status = 503, response = DatabaseUnavailable),
+        (status = 503, response = ServiceUnavailable),
     ))]
 pub async fn update_profile(
     State(state): State<AppState>,
@@ -57,15 +64,19 @@ pub async fn update_profile(
 }
 
 /// Change the password. The last 5 passwords are refused.
-#[utoipa::path(post, path = "/v1/me/password", tag = "me", security(("bearer" = [])), request_body = PasswordChangeRequest,
+#[utoipa::path(post, path = "/v1/me/password", tag = "me", security(("bearer" = [])),
+    request_body(content = PasswordChangeRequest, example = json!({
+        "current_password": "correct horse battery staple",
+        "new_password": "a different long passphrase",
+        "sign_out_other_sessions": true,
+    })),
     responses(
         (status = 204, description = "Password changed"),
-        (status = 400, response = BadRequest),
+        JsonBodyErrors,
         (status = 401, response = Unauthenticated),
-        (status = 403, description = "Current password is wrong", body = Problem, content_type = "application/problem+json"),
-        (status = 422, response = ValidationFailed),
+        (status = 403, description = "The current password is wrong (`wrong_current_password`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, response = TooManyAttempts),
-        (status = 503, response = DatabaseUnavailable),
+        (status = 503, response = ServiceUnavailable),
     ))]
 pub async fn change_password(
     State(state): State<AppState>,

@@ -2,7 +2,7 @@
 
 use crate::error::ApiError;
 use crate::extract::{AuthSession, Client, Pagination, PathId};
-use crate::openapi::responses::{BadRequest, DatabaseUnavailable, NotFound, Unauthenticated};
+use crate::openapi::responses::{BadRequest, NotFound, ServiceUnavailable, Unauthenticated};
 use crate::wire::{DeviceList, DeviceResponse, PageQuery, SessionList, SessionResponse};
 use crate::AppState;
 use axum::extract::State;
@@ -27,7 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 200, description = "A page of sessions", body = SessionList),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthenticated),
-        (status = 503, response = DatabaseUnavailable),
+        (status = 503, response = ServiceUnavailable),
     ))]
 pub async fn list_sessions(
     State(state): State<AppState>,
@@ -51,7 +51,7 @@ pub async fn list_sessions(
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthenticated),
         (status = 404, response = NotFound),
-        (status = 503, response = DatabaseUnavailable),
+        (status = 503, response = ServiceUnavailable),
     ))]
 pub async fn revoke_session(
     State(state): State<AppState>,
@@ -69,7 +69,7 @@ pub async fn revoke_session(
         (status = 200, description = "A page of devices", body = DeviceList),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthenticated),
-        (status = 503, response = DatabaseUnavailable),
+        (status = 503, response = ServiceUnavailable),
     ))]
 pub async fn list_devices(
     State(state): State<AppState>,
@@ -90,7 +90,7 @@ pub async fn list_devices(
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthenticated),
         (status = 404, response = NotFound),
-        (status = 503, response = DatabaseUnavailable),
+        (status = 503, response = ServiceUnavailable),
     ))]
 pub async fn remove_device(
     State(state): State<AppState>,

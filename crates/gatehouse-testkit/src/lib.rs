@@ -2,7 +2,8 @@
 //! test on either backend ([`TestDb`]), [`both_backends!`] to run a test on SQLite and on
 //! PostgreSQL (or on the ones `GATEHOUSE_TEST_BACKENDS` selects, see [`skipped`]), the queries only tests need ([`queries`]), a [`TcpProxy`] to break the
 //! connection to PostgreSQL with, and — with the `app` feature — [`TestApp`]: the real
-//! router over a fresh database with a fake clock.
+//! router over a fresh database with a fake clock, whose every answer is checked against
+//! the served OpenAPI document ([`contract`]).
 //!
 //! Only ever a dev-dependency. The store's integration tests use it too (a dev-dependency
 //! cycle is fine for `tests/*.rs`; unit tests inside the store must not use it, or they
@@ -19,6 +20,8 @@ pub mod queries;
 #[cfg(feature = "app")]
 mod app;
 #[cfg(feature = "app")]
+pub mod contract;
+#[cfg(feature = "app")]
 mod request;
 
 pub use backends::{require_postgres, skipped};
@@ -29,7 +32,7 @@ pub use proxy::TcpProxy;
 #[cfg(feature = "app")]
 pub use app::{test_config, TestApp, TestDbHandle, PASSWORD};
 #[cfg(feature = "app")]
-pub use request::{Resp, Tokens};
+pub use request::{stalled_body, Resp, Tokens};
 
 /// Run an `async fn name(backend: Backend)` test once on SQLite and once on PostgreSQL,
 /// as the tests `name::sqlite` and `name::postgres`; a backend that

@@ -1,8 +1,10 @@
 //! Requests through a [`TestApp`]'s router (no socket: `tower::ServiceExt::oneshot`) and
-//! the decoded answers, [`Resp`] and [`Tokens`].
+//! the decoded answers, [`Resp`] and [`Tokens`]. Every answer is checked against the served
+//! OpenAPI document first ([`crate::contract`]): one it does not allow fails the test.
 
+use crate::contract::Contract;
 use crate::TestApp;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::ConnectInfo;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt;
@@ -12,6 +14,23 @@ use tower::ServiceExt;
 
 /// A browser's user agent, so device parsing has something to parse.
 const USER_AGENT: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36";
+
+/// A request body that sends `start` and then nothing more, without ending: a client that
+/// stalls mid-body. (The sender is kept open for a minute, far past any read timeout.)
+pub fn stalled_body(start: &'static str) -> Body {
+    let (mut sender, body) = http_body_util::channel::Channel::<Bytes>::new(1);
+    tokio::spawn(async move {
+        if sender
+            .send_data(Bytes::from_static(start.as_bytes()))
+            .await
+            .is_ok()
+        {
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+        }
+        drop(sender);
+    });
+    Body::new(body)
+}
 
 /// A response, decoded.
 #[derive(Debug)]
@@ -61,7 +80,9 @@ impl From<&Resp> for Tokens {
 }
 
 impl TestApp {
-    /// Send one request from [`TestApp::ip`] and decode the answer.
+    /// Send one request from [`TestApp::ip`], check the answer against the OpenAPI document
+    /// (panicking, with the operation, status and what is wrong, if it does not allow it)
+    /// and decode it.
     pub async fn request(
         &self,
         method: Method,
@@ -85,7 +106,7 @@ impl TestApp {
         content_type: Option<&str>,
     ) -> Resp {
         let mut builder = Request::builder()
-            .method(method)
+            .method(method.clone())
             .uri(path)
             .header(header::USER_AGENT, user_agent);
         if let Some(t) = token {
@@ -114,6 +135,16 @@ impl TestApp {
             .await
             .expect("body")
             .to_bytes();
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.to_str().expect("content type is text"));
+        if let Err(violation) =
+            Contract::served(&self.router)
+                .await
+                .check(&method, path, status, content_type, &bytes)
+        {
+            panic!("contract: {violation}");
+        }
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         Resp {

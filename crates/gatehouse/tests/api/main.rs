@@ -1,12 +1,13 @@
 //! The HTTP integration suite: one test binary; every test runs on SQLite and on
 //! PostgreSQL (`gatehouse_testkit::both_backends!`), each on its own fresh database, through
-//! the kit's `TestApp`.
+//! the kit's `TestApp`, whose every answer is checked against `/openapi.json` (`contract`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod auth_flow;
 mod binary;
 mod binary_limits;
+mod contract;
 mod docs_page;
 mod input;
 mod limits;

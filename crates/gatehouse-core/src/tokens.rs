@@ -77,20 +77,6 @@ pub fn verify(
     Ok(data.claims)
 }
 
-/// The public JWK set (`/.well-known/jwks.json`).
-pub fn jwks(key: &SigningKeyPair) -> serde_json::Value {
-    serde_json::json!({
-        "keys": [{
-            "kty": "OKP",
-            "crv": "Ed25519",
-            "alg": "EdDSA",
-            "use": "sig",
-            "kid": key.kid,
-            "x": key.public_x,
-        }]
-    })
-}
-
 /// A new opaque refresh token (256 random bits, base64url, 43 characters).
 pub fn new_refresh_token() -> String {
     let mut bytes = [0u8; 32];

@@ -2,13 +2,13 @@
 //! document and its browsable page; and the problem+json 404/405 fallbacks.
 
 use crate::error::{ApiError, Problem};
-use crate::wire::HealthResponse;
+use crate::wire::{HealthResponse, JwkSet};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
-use gatehouse_core::{system, tokens};
+use gatehouse_core::system;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -58,11 +58,11 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
 }
 
 /// Public keys that verify access tokens (RFC 7517).
-#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "system", responses((status = 200, description = "JWK set", body = Object)))]
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "system", responses((status = 200, description = "JWK set", body = JwkSet)))]
 pub async fn jwks(State(state): State<AppState>) -> Response {
     (
         [(header::CACHE_CONTROL, "public, max-age=300")],
-        Json(tokens::jwks(&state.core.keys.signing)),
+        Json(JwkSet::from(&state.core.keys.signing)),
     )
         .into_response()
 }

@@ -12,4 +12,4 @@ pub use auth::{LoginRequest, LoginResponse, RefreshRequest, RegisterRequest, Tok
 pub use me::{MeResponse, PasswordChangeRequest, ProfilePatchRequest, UserResponse};
 pub use page::{decode_cursor, encode_cursor, PageQuery, DEFAULT_LIMIT, MAX_LIMIT};
 pub use sessions::{DeviceList, DeviceResponse, SessionList, SessionResponse};
-pub use system::HealthResponse;
+pub use system::{HealthResponse, JwkSet};

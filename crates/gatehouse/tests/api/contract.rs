@@ -160,6 +160,27 @@ async fn answers_the_document_does_not_allow_are_refused(backend: Backend) {
         ),
         &["/profile", "shoe_size"],
     );
+    // A private key member in the JWK set is a member the document does not describe.
+    let mut jwks = app.get("/.well-known/jwks.json", None).await.body;
+    check(
+        Method::GET,
+        "/.well-known/jwks.json",
+        200,
+        JSON,
+        jwks.to_string().as_bytes(),
+    )
+    .unwrap();
+    jwks["keys"][0]["d"] = json!("cHJpdmF0ZQ");
+    refused(
+        check(
+            Method::GET,
+            "/.well-known/jwks.json",
+            200,
+            JSON,
+            jwks.to_string().as_bytes(),
+        ),
+        &["`jwks`", "/keys/0", "\"d\""],
+    );
     let mut not_uuid = login.body.clone();
     not_uuid["session_id"] = json!("session-1");
     refused(

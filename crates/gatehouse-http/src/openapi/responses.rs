@@ -87,9 +87,11 @@ shared_response!(
 );
 
 shared_response!(
-    /// 429: locked after too many failed attempts.
+    /// 429: locked after too many attempts.
     TooManyAttempts => problem(
-        "Too many failed attempts (`too_many_attempts`); try again after `Retry-After` seconds.",
+        "Too many attempts (`too_many_attempts`): failed logins or password checks on this \
+         account or from this address, or sign-ups or password changes past their hourly \
+         allowance. Try again after `Retry-After` seconds.",
     )
     .header("Retry-After", integer_header("Seconds until the lock ends."))
 );

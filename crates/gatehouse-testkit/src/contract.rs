@@ -4,8 +4,8 @@
 //! listed, the content type must be one the status declares (no body where it declares
 //! none), and a JSON body must be valid against its schema (JSON Schema 2020-12, as
 //! OpenAPI 3.1 has it; `format`s such as `uuid` and `date-time` are checked). Paths with no
-//! operation (the 404/405 fallbacks) are not checked, except that no answer may be a 5xx the
-//! document does not list.
+//! operation (the 404/405 fallbacks) are not checked, except that no answer anywhere may be
+//! a 5xx other than a documented 503.
 //!
 //! The check is stricter than JSON Schema's defaults in one way: an object may hold only
 //! the properties its schema names ([`seal`]), so a field the server sends is a field the
@@ -142,14 +142,19 @@ impl Contract {
         body: &[u8],
     ) -> Result<(), Violation> {
         let path = uri.split(['?', '#']).next().unwrap_or(uri);
-        let Some(operation) = self.operation(method, path) else {
-            if status.is_server_error() {
-                return Err(Violation(format!(
-                    "{method} {uri} answered {status}, and no operation of the document \
-                     matches it: a 5xx is never an expected answer\nbody: {}",
-                    excerpt(body)
-                )));
-            }
+        let operation = self.operation(method, path);
+        // A 503 (database out of reach, request out of time) is an answer a client must
+        // expect where it is documented; any other 5xx is a server fault, documented or not.
+        if status.is_server_error()
+            && (status != StatusCode::SERVICE_UNAVAILABLE || operation.is_none())
+        {
+            return Err(Violation(format!(
+                "{method} {uri} answered {status}: no 5xx but a documented 503 is an \
+                 expected answer\nbody: {}",
+                excerpt(body)
+            )));
+        }
+        let Some(operation) = operation else {
             return Ok(()); // no operation: the 404/405 fallbacks
         };
         let name = format!(

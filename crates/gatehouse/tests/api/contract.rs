@@ -86,7 +86,7 @@ async fn answers_the_document_does_not_allow_are_refused(backend: Backend) {
         &["GET /v1/nope", "500", "5xx"],
     );
 
-    // A status the operation does not list, a 500 included.
+    // A status the operation does not list; a 5xx other than a documented 503.
     refused(
         check(
             Method::POST,
@@ -105,7 +105,13 @@ async fn answers_the_document_does_not_allow_are_refused(backend: Backend) {
             PROBLEM,
             &problem(500, "internal_error"),
         ),
-        &["GET /v1/me", "500", "does not list"],
+        &["GET /v1/me", "500", "documented 503"],
+    );
+    let unavailable = problem(503, "database_unavailable");
+    check(Method::GET, "/v1/me", 503, PROBLEM, &unavailable).unwrap();
+    refused(
+        check(Method::GET, "/healthz", 503, PROBLEM, &unavailable),
+        &["`healthz`", "503", "does not list"],
     );
     // A content type the status does not declare; a body where none is declared.
     refused(

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod config;
 pub mod events;
 pub mod keys;
+pub mod metrics;
 pub mod password;
 pub mod state;
 pub mod system;

@@ -5,16 +5,22 @@
 //! hash (`hash_password_into_with_memory`), so memory stays at workers x 19 MiB instead
 //! of growing with the allocator's per-thread arenas (measured: ~800 MB peak RSS under
 //! login load with a fresh 19 MiB allocation per hash on `spawn_blocking`).
+//!
+//! For the metrics it keeps the queue's depth (work sent, not yet taken by a thread) and
+//! how long each run took, measured on the hashing thread ([`PasswordHasher::stats`]).
 
 use crate::config::Argon2Params;
+use crate::metrics::{HashingStats, Histogram};
 use argon2::password_hash::{Output, ParamsString, PasswordHash, PasswordHasher as _, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use gatehouse_domain::accounts::normalize_password;
 use secrecy::{ExposeSecret, SecretString};
 use std::borrow::Cow;
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 use tokio::sync::oneshot;
 
 type Job = Box<dyn FnOnce() + Send + 'static>;
@@ -114,6 +120,18 @@ pub fn normalized(password: &SecretString) -> SecretString {
     SecretString::from(normalize_password(password.expose_secret()).into_owned())
 }
 
+/// Upper bounds of the hashing-time buckets, in seconds (a production hash takes tens of
+/// milliseconds; a queue shows as the upper buckets filling).
+const HASH_SECONDS: [f64; 10] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
+
+/// The pool's queue and timings.
+#[derive(Debug)]
+struct HashCounters {
+    workers: u64,
+    queued: AtomicU64,
+    durations: Histogram,
+}
+
 /// The bounded Argon2id pool.
 #[derive(Clone)]
 pub struct PasswordHasher {
@@ -124,6 +142,7 @@ pub struct PasswordHasher {
     /// A hash of a random password, verified for unknown accounts so that their answer
     /// takes as long as a real one (DESIGN §5).
     dummy_hash: Arc<str>,
+    counters: Arc<HashCounters>,
 }
 
 impl PasswordHasher {
@@ -138,7 +157,8 @@ impl PasswordHasher {
         let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
         let (jobs, queue) = mpsc::channel::<Job>();
         let queue = Arc::new(Mutex::new(queue));
-        for i in 0..concurrency.max(1) {
+        let workers = concurrency.max(1);
+        for i in 0..workers {
             let queue = queue.clone();
             std::thread::Builder::new()
                 .name(format!("argon2-{i}"))
@@ -165,7 +185,24 @@ impl PasswordHasher {
             params,
             jobs,
             dummy_hash: dummy.into(),
+            counters: Arc::new(HashCounters {
+                workers: workers as u64,
+                queued: AtomicU64::new(0),
+                durations: Histogram::new(&HASH_SECONDS),
+            }),
         })
+    }
+
+    /// The queue's depth now and the time runs have taken.
+    pub fn stats(&self) -> HashingStats {
+        let (buckets, count, sum_seconds) = self.counters.durations.read();
+        HashingStats {
+            workers: self.counters.workers,
+            queued: self.counters.queued.load(Relaxed),
+            buckets,
+            count,
+            sum_seconds,
+        }
     }
 
     /// Hash a new password (PHC string).
@@ -247,12 +284,19 @@ impl PasswordHasher {
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, HashError> {
         let (reply, answer) = oneshot::channel();
+        let counters = self.counters.clone();
         let job: Job = Box::new(move || {
-            let _ = reply.send(work());
+            counters.queued.fetch_sub(1, Relaxed);
+            let started = Instant::now();
+            let result = work();
+            counters.durations.observe(started.elapsed());
+            let _ = reply.send(result);
         });
-        self.jobs
-            .send(job)
-            .map_err(|_| HashError("the hashing threads have stopped".into()))?;
+        self.counters.queued.fetch_add(1, Relaxed);
+        if self.jobs.send(job).is_err() {
+            self.counters.queued.fetch_sub(1, Relaxed);
+            return Err(HashError("the hashing threads have stopped".into()));
+        }
         answer
             .await
             .map_err(|_| HashError("a hashing thread failed".into()))
@@ -331,6 +375,58 @@ mod tests {
             .verify(SecretString::from("anything"), None)
             .await
             .unwrap());
+    }
+
+    /// Work waits in the queue while every thread is busy, and is timed once it runs.
+    #[tokio::test]
+    async fn the_queue_depth_counts_waiting_work_and_each_run_is_timed() {
+        let h = PasswordHasher::new(
+            Argon2Params {
+                memory_kib: 64,
+                iterations: 1,
+                parallelism: 1,
+            },
+            1,
+        )
+        .unwrap();
+        assert_eq!((h.stats().workers, h.stats().queued), (1, 0));
+        // Hold the only thread until told to go on.
+        let (release, gate) = std::sync::mpsc::channel::<()>();
+        let (started_tx, started) = oneshot::channel();
+        let busy = tokio::spawn({
+            let h = h.clone();
+            async move {
+                h.run(move || {
+                    let _ = started_tx.send(());
+                    let _ = gate.recv();
+                })
+                .await
+            }
+        });
+        started.await.unwrap();
+        let waiting: Vec<_> = (0..2)
+            .map(|_| {
+                tokio::spawn({
+                    let h = h.clone();
+                    async move { h.hash(SecretString::from("queued")).await }
+                })
+            })
+            .collect();
+        let deadline = Instant::now() + std::time::Duration::from_secs(5);
+        while h.stats().queued < 2 && Instant::now() < deadline {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(h.stats().queued, 2, "both wait behind the busy thread");
+        release.send(()).unwrap();
+        busy.await.unwrap().unwrap();
+        for w in waiting {
+            assert!(w.await.unwrap().unwrap().starts_with("$argon2id$"));
+        }
+        let stats = h.stats();
+        assert_eq!(stats.queued, 0);
+        assert_eq!(stats.count, 3, "the blocked run and both hashes");
+        assert_eq!(stats.buckets.last().map(|b| b.1), Some(3));
+        assert!(stats.sum_seconds > 0.0);
     }
 
     #[test]

@@ -5,6 +5,7 @@ use crate::accounts::SessionCache;
 use crate::clock::Clock;
 use crate::config::CoreConfig;
 use crate::keys::Keys;
+use crate::metrics::CoreMetrics;
 use crate::password::{HashError, PasswordHasher};
 use crate::tokens::VerifiedTokens;
 use gatehouse_store::Db;
@@ -23,6 +24,8 @@ pub struct Core {
     pub verified_tokens: Arc<VerifiedTokens>,
     /// Sessions (and their account views) recently checked; see `accounts::session_cache`.
     pub session_cache: Arc<SessionCache>,
+    /// Counters of logins, lockouts, reuse and tokens (see [`crate::metrics`]).
+    pub metrics: Arc<CoreMetrics>,
 }
 
 impl Core {
@@ -43,6 +46,7 @@ impl Core {
             // ~600 bytes an entry: at most ~6 MiB, well inside the memory budget.
             verified_tokens: Arc::new(VerifiedTokens::new(10_000)),
             session_cache,
+            metrics: Arc::default(),
         })
     }
 }

@@ -12,6 +12,7 @@ mod middleware;
 mod openapi;
 mod routes;
 mod security_headers;
+mod service_metrics;
 mod timeouts;
 mod wire;
 

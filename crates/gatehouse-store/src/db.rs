@@ -7,6 +7,7 @@
 
 use crate::error::StoreResult;
 use crate::location::{is_in_memory, is_postgres_url};
+use crate::pool_stats::{DbCounters, PoolCounters, PoolStats};
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -15,6 +16,7 @@ use sqlx::{
     SqlitePool, Transaction,
 };
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Which database a [`Db`] talks to.
@@ -51,13 +53,19 @@ impl Default for DbOptions {
     }
 }
 
-/// The database: cheap to clone (pools are reference-counted).
+/// The database: cheap to clone (pools and counters are reference-counted). Every
+/// connection a use case takes ([`Db::begin`], [`Db::reader`], [`Db::writer`]) is counted
+/// for the pool metrics ([`Db::pool_stats`]).
 #[derive(Clone, Debug)]
 pub enum Db {
-    Postgres(PgPool),
+    Postgres {
+        pool: PgPool,
+        counters: Arc<DbCounters>,
+    },
     Sqlite {
         writer: SqlitePool,
         reader: SqlitePool,
+        counters: Arc<DbCounters>,
     },
 }
 
@@ -86,7 +94,10 @@ impl Db {
                 .acquire_timeout(options.acquire_timeout)
                 .connect_with(connect)
                 .await?;
-            return Ok(Db::Postgres(pool));
+            return Ok(Db::Postgres {
+                pool,
+                counters: Arc::default(),
+            });
         }
         let connect = SqliteConnectOptions::from_str(url)?;
         let in_memory = is_in_memory(url);
@@ -114,12 +125,16 @@ impl Db {
                 .connect_with(connect.read_only(true))
                 .await?
         };
-        Ok(Db::Sqlite { writer, reader })
+        Ok(Db::Sqlite {
+            writer,
+            reader,
+            counters: Arc::default(),
+        })
     }
 
     pub fn backend(&self) -> Backend {
         match self {
-            Db::Postgres(_) => Backend::Postgres,
+            Db::Postgres { .. } => Backend::Postgres,
             Db::Sqlite { .. } => Backend::Sqlite,
         }
     }
@@ -127,25 +142,60 @@ impl Db {
     /// Begin a read-write transaction.
     pub async fn begin(&self) -> StoreResult<Tx> {
         Ok(match self {
-            Db::Postgres(pool) => Tx::Pg(pool.begin().await?),
-            Db::Sqlite { writer, .. } => Tx::Sqlite(writer.begin().await?),
+            Db::Postgres { pool, counters } => {
+                Tx::Pg(counters.primary.acquire(pool, pool.begin()).await?)
+            }
+            Db::Sqlite {
+                writer, counters, ..
+            } => Tx::Sqlite(counters.primary.acquire(writer, writer.begin()).await?),
         })
     }
 
     /// A connection for single statements that read (autocommit).
     pub async fn reader(&self) -> StoreResult<Conn> {
         Ok(match self {
-            Db::Postgres(pool) => Conn::Pg(pool.acquire().await?),
-            Db::Sqlite { reader, .. } => Conn::Sqlite(reader.acquire().await?),
+            Db::Postgres { pool, counters } => {
+                Conn::Pg(counters.primary.acquire(pool, pool.acquire()).await?)
+            }
+            Db::Sqlite {
+                reader, counters, ..
+            } => Conn::Sqlite(counters.reader.acquire(reader, reader.acquire()).await?),
         })
     }
 
     /// A connection for single statements that write (autocommit).
     pub async fn writer(&self) -> StoreResult<Conn> {
         Ok(match self {
-            Db::Postgres(pool) => Conn::Pg(pool.acquire().await?),
-            Db::Sqlite { writer, .. } => Conn::Sqlite(writer.acquire().await?),
+            Db::Postgres { pool, counters } => {
+                Conn::Pg(counters.primary.acquire(pool, pool.acquire()).await?)
+            }
+            Db::Sqlite {
+                writer, counters, ..
+            } => Conn::Sqlite(counters.primary.acquire(writer, writer.acquire()).await?),
         })
+    }
+
+    /// The counters of the pool that writes (PostgreSQL's only pool, SQLite's writer), for
+    /// steps that take a connection through the pool's own API.
+    pub(crate) fn primary_counters(&self) -> &PoolCounters {
+        match self {
+            Db::Postgres { counters, .. } | Db::Sqlite { counters, .. } => &counters.primary,
+        }
+    }
+
+    /// Each pool's connections and waits now, for the metrics.
+    pub fn pool_stats(&self) -> Vec<PoolStats> {
+        match self {
+            Db::Postgres { pool, counters } => vec![counters.primary.read("postgres", pool)],
+            Db::Sqlite {
+                writer,
+                reader,
+                counters,
+            } => vec![
+                counters.primary.read("sqlite_writer", writer),
+                counters.reader.read("sqlite_reader", reader),
+            ],
+        }
     }
 
     /// Is the database reachable? (`SELECT 1`)
@@ -158,8 +208,8 @@ impl Db {
     /// Close every pool, waiting for connections to be returned.
     pub async fn close(&self) {
         match self {
-            Db::Postgres(pool) => pool.close().await,
-            Db::Sqlite { writer, reader } => {
+            Db::Postgres { pool, .. } => pool.close().await,
+            Db::Sqlite { writer, reader, .. } => {
                 reader.close().await;
                 writer.close().await;
             }

@@ -21,6 +21,7 @@ pub mod error;
 pub mod location;
 pub mod maintenance;
 pub mod migrate;
+pub mod pool_stats;
 pub mod throttle;
 pub mod types;
 
@@ -28,3 +29,4 @@ pub use config::DatabaseConfig;
 pub use db::{Backend, Conn, Db, DbOptions, Exec, Executor, Tx};
 pub use error::{StoreError, StoreResult};
 pub use location::Location;
+pub use pool_stats::PoolStats;

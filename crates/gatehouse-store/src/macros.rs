@@ -87,7 +87,7 @@ macro_rules! per_backend {
     };
     ($db:expr, pg($pool:pat) => $pg:expr, sqlite($writer:pat) => $sq:expr $(,)?) => {
         match $db {
-            $crate::db::Db::Postgres($pool) => $pg,
+            $crate::db::Db::Postgres { pool: $pool, .. } => $pg,
             $crate::db::Db::Sqlite { writer: $writer, .. } => $sq,
         }
     };

@@ -45,7 +45,7 @@ impl TestDb {
                 )
                 .await
                 .expect("PostgreSQL reachable (GATEHOUSE_TEST_POSTGRES_URL)");
-                let Db::Postgres(pool) = &db else {
+                let Db::Postgres { pool, .. } = &db else {
                     unreachable!("a postgres:// URL connects to PostgreSQL")
                 };
                 sqlx::query(&format!("CREATE DATABASE {name}"))
@@ -102,7 +102,7 @@ impl Drop for TestDb {
                     return;
                 };
                 rt.block_on(async {
-                    if let Ok(Db::Postgres(pool)) =
+                    if let Ok(Db::Postgres { pool, .. }) =
                         Db::connect(&postgres_admin_url(), &DbOptions::default()).await
                     {
                         let _ =

@@ -14,6 +14,7 @@ use super::{AccountsError, AccountsResult};
 use crate::config::CoreConfig;
 use crate::events::{self, Event};
 use crate::keys::Keys;
+use crate::metrics::CoreMetrics;
 use crate::state::{ClientInfo, Core};
 use crate::tokens::{self, AccessClaims};
 use chrono::{DateTime, Duration, Utc};
@@ -47,11 +48,13 @@ impl fmt::Debug for TokenPair {
     }
 }
 
-/// What signing and minting tokens needs: the keys and the token settings.
+/// What signing and minting tokens needs: the keys and the token settings (and the
+/// counter of tokens issued).
 #[derive(Clone, Copy)]
 pub(crate) struct TokenIssuer<'a> {
     keys: &'a Keys,
     config: &'a CoreConfig,
+    metrics: &'a CoreMetrics,
 }
 
 impl Core {
@@ -59,6 +62,7 @@ impl Core {
         TokenIssuer {
             keys: &self.keys,
             config: &self.config,
+            metrics: &self.metrics,
         }
     }
 }
@@ -231,6 +235,7 @@ impl TokenIssuer<'_> {
         };
         let access_token = tokens::sign(&self.keys.signing, &claims)
             .map_err(|e| AccountsError::Internal(e.to_string()))?;
+        self.metrics.token_pair_issued();
         Ok(TokenPair {
             access_token,
             refresh_token,

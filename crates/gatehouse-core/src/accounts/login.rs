@@ -10,6 +10,7 @@ use super::issue::{SessionGrant, TokenPair};
 use super::{AccountsError, AccountsResult};
 use crate::events::{self, Event, LockKind};
 use crate::keys::HashPurpose;
+use crate::metrics::LoginOutcome;
 use crate::password::normalized;
 use crate::state::{ClientInfo, Core};
 use crate::throttle::{self, AttemptKeys, Verdict};
@@ -98,7 +99,12 @@ pub async fn login(
     };
     let user_id = user.as_ref().map(|u| u.id);
 
-    refuse_if_locked(core, &keys, account_lock, user_id, client).await?;
+    if let Err(refused) = refuse_if_locked(core, &keys, account_lock, user_id, client).await {
+        if matches!(refused, AccountsError::TooManyAttempts { .. }) {
+            core.metrics.login(LoginOutcome::Locked);
+        }
+        return Err(refused);
+    }
 
     let verified = core
         .hasher
@@ -110,6 +116,10 @@ pub async fn login(
     let Some(user) = user.filter(|_| verified.matches) else {
         // Both branches write one audit row, so known and unknown accounts cost the same.
         record_alone(core, client, Event::LoginFailed { user_id }).await?;
+        core.metrics.login(match user_id {
+            Some(_) => LoginOutcome::WrongPassword,
+            None => LoginOutcome::UnknownAccount,
+        });
         return Err(AccountsError::InvalidCredentials);
     };
     if !user.is_active {
@@ -119,6 +129,7 @@ pub async fn login(
             Event::LoginRefusedDisabled { user_id: user.id },
         )
         .await?;
+        core.metrics.login(LoginOutcome::Disabled);
         return Err(AccountsError::AccountDisabled);
     }
     // A hash made before passwords were normalised: replace it with the NFKC form's, so
@@ -134,6 +145,7 @@ pub async fn login(
         rehashed: rehashed.as_deref(),
     };
     let tokens = start_password_session(core, started, &keys, client).await?;
+    core.metrics.login(LoginOutcome::Success);
     let expires_at = core.clock.now()
         + chrono::Duration::from_std(core.config.throttle.device_token_ttl)
             .unwrap_or(chrono::Duration::days(90));
@@ -168,6 +180,7 @@ pub(super) async fn refuse_if_locked(
     ];
     for (_, lock) in new_locks.into_iter().filter(|(new, _)| *new) {
         record_alone(core, client, Event::LockSet { user_id, lock }).await?;
+        core.metrics.lockout_started(lock);
     }
     Err(AccountsError::locked_until(until, core.clock.now()))
 }

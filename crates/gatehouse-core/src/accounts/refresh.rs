@@ -53,6 +53,7 @@ pub async fn refresh(
             Some(row) if row.revocation_reason == Some(RevocationReason::Rotated) => {
                 revoke_on_reuse(tx, &row, client, core.clock.now()).await?;
                 core.session_cache.forget_user(row.user_id);
+                core.metrics.refresh_token_reused();
                 Err(AccountsError::RefreshTokenReused)
             }
             Some(row) if row.is_valid && row.expires_at <= now => {

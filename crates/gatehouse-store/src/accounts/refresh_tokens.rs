@@ -169,14 +169,19 @@ pub struct Rotated {
 /// SQLite the same steps run as separate statements in one transaction.
 pub async fn rotate(db: &Db, r: &Rotation<'_>) -> StoreResult<Option<Rotated>> {
     per_backend!(db,
-        pg(pool) => rotate_in_one_statement(pool, r).await,
+        pg(pool) => {
+            // Acquired through the pool's counters, so the hottest path shows in the pool
+            // wait metrics like every other.
+            let mut conn = db.primary_counters().acquire(pool, pool.acquire()).await?;
+            rotate_in_one_statement(&mut conn, r).await
+        },
         sqlite => rotate_step_by_step(db, r).await,
     )
 }
 
 /// PostgreSQL only: the whole rotation as one statement of data-modifying CTEs.
 async fn rotate_in_one_statement(
-    pool: &sqlx::PgPool,
+    conn: &mut sqlx::PgConnection,
     r: &Rotation<'_>,
 ) -> StoreResult<Option<Rotated>> {
     let a = r.audit;
@@ -235,7 +240,7 @@ async fn rotate_in_one_statement(
     .bind(a.metadata.clone().map(sqlx::types::Json))
     .bind(a.error_message.as_deref())
     .bind(r.remember_me_expires_at)
-    .fetch_optional(pool)
+    .fetch_optional(conn)
     .await?)
 }
 

@@ -129,6 +129,30 @@ pub async fn list_active_for_user(
     )?)
 }
 
+/// How many sessions are live at `now`: active, within their lifetime, and used (logged in
+/// or refreshed) since `idle_since`, or `remember_me_idle_since` for a remembered one, so
+/// a session that sat idle past its timeout is not counted even before anyone notices.
+/// For the `sessions active` gauge; an operator's figure, not a per-request one.
+pub async fn count_live(
+    ex: Exec<'_>,
+    now: DateTime<Utc>,
+    idle_since: DateTime<Utc>,
+    remember_me_idle_since: DateTime<Utc>,
+) -> StoreResult<i64> {
+    let (count,): (i64,) = fetch_one!(
+        ex,
+        (i64,),
+        "SELECT COUNT(*) FROM sessions
+         WHERE status = $1 AND expires_at > $2
+           AND last_seen_at > CASE WHEN remember_me THEN $4 ELSE $3 END",
+        SessionStatus::Active.as_str(),
+        now,
+        idle_since,
+        remember_me_idle_since,
+    )?;
+    Ok(count)
+}
+
 /// A session whose tokens were just rotated.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RotatedSession {

@@ -10,12 +10,12 @@ async fn unreachable_is_unavailable_and_a_failed_statement_is_not(backend: Backe
     let db = test.connect().await;
     const BAD: &str = "SELECT * FROM no_such_table";
     let failed = match &db {
-        Db::Postgres(pool) => sqlx::query(BAD).execute(pool).await.map(drop),
+        Db::Postgres { pool, .. } => sqlx::query(BAD).execute(pool).await.map(drop),
         Db::Sqlite { reader, .. } => sqlx::query(BAD).execute(reader).await.map(drop),
     };
     assert!(!StoreError::from(failed.unwrap_err()).is_unavailable());
 
-    if let Db::Postgres(pool) = &db {
+    if let Db::Postgres { pool, .. } = &db {
         // The server ends the session (FATAL 57P01, as on shutdown).
         let ended = sqlx::query("SELECT pg_terminate_backend(pg_backend_pid())")
             .execute(pool)

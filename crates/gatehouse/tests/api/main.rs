@@ -13,6 +13,7 @@ mod input;
 mod limits;
 mod lockout;
 mod me;
+mod metrics;
 mod outage;
 mod refresh;
 mod session_cache;

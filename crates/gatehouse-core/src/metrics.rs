@@ -140,6 +140,8 @@ pub struct Snapshot {
 /// Read every metric; waits at most [`SESSIONS_COUNT_TIMEOUT`] for the database.
 pub async fn snapshot(core: &Core) -> Snapshot {
     let m = &core.metrics;
+    // Before the count, so the pools do not show the scrape's own connection in use.
+    let pools = core.db.pool_stats();
     Snapshot {
         logins: LoginOutcome::ALL
             .iter()
@@ -157,7 +159,7 @@ pub async fn snapshot(core: &Core) -> Snapshot {
             ("refresh", m.refresh_tokens.load(Relaxed)),
         ],
         sessions_active: sessions_active(core).await,
-        pools: core.db.pool_stats(),
+        pools,
         hashing: core.hasher.stats(),
     }
 }

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod environment;
+mod example_file;
 mod old_names;
 
 use super::*;

@@ -31,6 +31,8 @@ pub enum Command {
     },
     /// Print the version (as `--version` does).
     Version,
+    /// Exit 0 if the server at http.listen answers GET /healthz with 200 (container checks).
+    Healthcheck,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,5 +1,5 @@
-//! The `gatehouse` binary: `serve`, `migrate` (`up`, `down --to N`, `status`) and
-//! `version` (also `--version`, `-V`). Configuration comes from a TOML file in sections,
+//! The `gatehouse` binary: `serve`, `migrate` (`up`, `down --to N`, `status`),
+//! `healthcheck` and `version` (also `--version`, `-V`). Configuration comes from a TOML file in sections,
 //! `GATEHOUSE_SECTION__KEY` variables and `GATEHOUSE_SECTION__KEY_FILE` secrets; a bad
 //! setting stops start-up with one line naming it and exit code 2, an old flat name is
 //! warned about. A failure after that is one `gatehouse: <cause>` line and exit code 1.
@@ -7,6 +7,7 @@
 mod cli;
 mod data_dir;
 mod database;
+mod healthcheck;
 mod keys;
 mod logging;
 mod serve;
@@ -51,6 +52,7 @@ fn main() -> ExitCode {
                 cli::migrate(&loaded.settings, action).await
             }
             cli::Command::Version => Ok(()),
+            cli::Command::Healthcheck => healthcheck::run(&loaded.settings.http.listen),
         }
     });
     match result {

@@ -67,7 +67,11 @@ fn the_example_file_starts_the_service_and_healthcheck_follows_it() {
     let log = String::from_utf8_lossy(&served.stderr);
     assert!(ready, "never ready: {log}");
     // The file's data_dir, ./data, is under the working directory.
-    for file in ["data/gatehouse.db", "data/signing-key.pem", "data/pepper.key"] {
+    for file in [
+        "data/gatehouse.db",
+        "data/signing-key.pem",
+        "data/pepper.key",
+    ] {
         assert!(dir.path().join(file).exists(), "{file} not created");
     }
     assert_eq!(

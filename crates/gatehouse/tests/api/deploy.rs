@@ -103,8 +103,15 @@ fn healthcheck_fails_on_an_answer_other_than_200() {
     let answer = std::thread::spawn(move || {
         use std::io::{Read, Write};
         let (mut conn, _) = listener.accept().unwrap();
-        let mut request = [0u8; 1024];
-        let _ = conn.read(&mut request);
+        // The whole request head, as a real server reads it before answering.
+        let mut request = Vec::new();
+        let mut buf = [0u8; 256];
+        while !request.ends_with(b"\r\n\r\n") {
+            match conn.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => request.extend_from_slice(&buf[..n]),
+            }
+        }
         conn.write_all(b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n")
             .unwrap();
     });

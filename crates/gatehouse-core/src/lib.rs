@@ -4,12 +4,14 @@
 //! requests to these calls and results to responses.
 
 pub mod accounts;
+pub mod client;
 pub mod clock;
 pub mod config;
 pub mod events;
 pub mod keys;
 pub mod metrics;
 pub mod password;
+pub mod scrape;
 pub mod state;
 pub mod system;
 pub mod throttle;

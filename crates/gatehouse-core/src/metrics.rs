@@ -2,7 +2,7 @@
 //! password and an unknown account answer alike over HTTP, so only core can tell them
 //! apart), lockouts started, refresh-token reuse, tokens issued; and, read when metrics are
 //! scraped, the gauges — sessions active, the database pools, the Argon2 queue. Core counts,
-//! the HTTP crate renders ([`snapshot`] is everything at one moment).
+//! the HTTP crate renders ([`crate::scrape::snapshot`] is everything at one moment).
 //!
 //! Counting is an atomic increment on the request's path and nothing more. The sessions
 //! gauge is a count query, run at scrape time under a timeout and reused for
@@ -10,10 +10,8 @@
 //! one query.
 
 use crate::events::LockKind;
-use crate::state::Core;
 use chrono::{DateTime, Utc};
-use gatehouse_store::accounts::sessions;
-use gatehouse_store::{Executor, PoolStats};
+use gatehouse_store::PoolStats;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -59,7 +57,7 @@ impl LoginOutcome {
 }
 
 /// Every kind of lock, in the order they are listed.
-const LOCK_KINDS: [LockKind; 4] = [
+pub(crate) const LOCK_KINDS: [LockKind; 4] = [
     LockKind::Account,
     LockKind::KnownClient,
     LockKind::Session,
@@ -78,15 +76,15 @@ fn lock_index(kind: LockKind) -> usize {
 /// The counters core keeps; one per [`Core`].
 #[derive(Debug, Default)]
 pub struct CoreMetrics {
-    logins: [AtomicU64; LoginOutcome::ALL.len()],
-    lockouts: [AtomicU64; LOCK_KINDS.len()],
-    refresh_token_reuse: AtomicU64,
-    access_tokens: AtomicU64,
-    refresh_tokens: AtomicU64,
+    pub(crate) logins: [AtomicU64; LoginOutcome::ALL.len()],
+    pub(crate) lockouts: [AtomicU64; LOCK_KINDS.len()],
+    pub(crate) refresh_token_reuse: AtomicU64,
+    pub(crate) access_tokens: AtomicU64,
+    pub(crate) refresh_tokens: AtomicU64,
     /// The last sessions count and when (core clock) it was taken.
-    sessions: Mutex<Option<(DateTime<Utc>, i64)>>,
+    pub(crate) sessions: Mutex<Option<(DateTime<Utc>, i64)>>,
     /// Held while a count runs, so concurrent scrapes do not each start one.
-    counting: tokio::sync::Mutex<()>,
+    pub(crate) counting: tokio::sync::Mutex<()>,
 }
 
 impl CoreMetrics {
@@ -135,75 +133,6 @@ pub struct Snapshot {
     pub sessions_active: Option<i64>,
     pub pools: Vec<PoolStats>,
     pub hashing: HashingStats,
-}
-
-/// Read every metric; waits at most [`SESSIONS_COUNT_TIMEOUT`] for the database.
-pub async fn snapshot(core: &Core) -> Snapshot {
-    let m = &core.metrics;
-    // Before the count, so the pools do not show the scrape's own connection in use.
-    let pools = core.db.pool_stats();
-    Snapshot {
-        logins: LoginOutcome::ALL
-            .iter()
-            .zip(&m.logins)
-            .map(|(o, n)| (o.as_str(), n.load(Relaxed)))
-            .collect(),
-        lockouts: LOCK_KINDS
-            .iter()
-            .zip(&m.lockouts)
-            .map(|(k, n)| (k.as_str(), n.load(Relaxed)))
-            .collect(),
-        refresh_token_reuse: m.refresh_token_reuse.load(Relaxed),
-        tokens_issued: vec![
-            ("access", m.access_tokens.load(Relaxed)),
-            ("refresh", m.refresh_tokens.load(Relaxed)),
-        ],
-        sessions_active: sessions_active(core).await,
-        pools,
-        hashing: core.hasher.stats(),
-    }
-}
-
-/// Live sessions (see [`sessions::count_live`]): a count at most [`SESSIONS_MAX_AGE`] old,
-/// or a fresh one within [`SESSIONS_COUNT_TIMEOUT`]. While another scrape is counting, the
-/// last count is answered.
-async fn sessions_active(core: &Core) -> Option<i64> {
-    let m = &core.metrics;
-    let now = core.clock.now();
-    let last = *m.sessions.lock().unwrap_or_else(|p| p.into_inner());
-    let max_age = chrono::Duration::from_std(SESSIONS_MAX_AGE).unwrap_or_default();
-    if let Some((_, n)) = last.filter(|(at, _)| *at <= now && now - *at < max_age) {
-        return Some(n);
-    }
-    let Ok(_counting) = m.counting.try_lock() else {
-        return last.map(|(_, n)| n);
-    };
-    match tokio::time::timeout(SESSIONS_COUNT_TIMEOUT, count_live(core, now)).await {
-        Ok(Ok(n)) => {
-            *m.sessions.lock().unwrap_or_else(|p| p.into_inner()) = Some((now, n));
-            Some(n)
-        }
-        Ok(Err(error)) => {
-            tracing::debug!(%error, "sessions gauge: count failed");
-            None
-        }
-        Err(_) => {
-            tracing::debug!("sessions gauge: the database did not answer in time");
-            None
-        }
-    }
-}
-
-async fn count_live(core: &Core, now: DateTime<Utc>) -> Result<i64, gatehouse_store::StoreError> {
-    let since = |idle: Duration| now - chrono::Duration::from_std(idle).unwrap_or_default();
-    let mut conn = core.db.reader().await?;
-    sessions::count_live(
-        conn.exec(),
-        now,
-        since(core.config.idle_timeout),
-        since(core.config.remember_me_idle_timeout),
-    )
-    .await
 }
 
 /// A histogram of durations with fixed bounds, on atomics (observed off the async threads).

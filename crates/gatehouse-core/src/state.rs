@@ -1,6 +1,8 @@
 //! [`Core`]: everything a use case needs — database, clock, keys, hasher, settings —
 //! passed explicitly (no globals), cheap to clone.
 
+pub use crate::client::ClientInfo;
+
 use crate::accounts::SessionCache;
 use crate::clock::Clock;
 use crate::config::CoreConfig;
@@ -9,7 +11,6 @@ use crate::metrics::CoreMetrics;
 use crate::password::{HashError, PasswordHasher};
 use crate::tokens::VerifiedTokens;
 use gatehouse_store::Db;
-use std::net::IpAddr;
 use std::sync::Arc;
 
 /// Shared state of the use cases.
@@ -49,11 +50,4 @@ impl Core {
             metrics: Arc::default(),
         })
     }
-}
-
-/// Who is calling, as far as the request tells: the peer address and user agent.
-#[derive(Debug, Clone, Default)]
-pub struct ClientInfo {
-    pub ip: Option<IpAddr>,
-    pub user_agent: Option<String>,
 }

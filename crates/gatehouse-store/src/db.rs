@@ -6,7 +6,7 @@
 //! the writer). PostgreSQL uses one pool for both.
 
 use crate::error::StoreResult;
-use crate::location::{is_in_memory, is_postgres_url};
+use crate::location::{is_in_memory, is_postgres_url, Backend};
 use crate::pool_stats::{DbCounters, PoolCounters, PoolStats};
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -18,13 +18,6 @@ use sqlx::{
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// Which database a [`Db`] talks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
 
 /// How long a call waits for a pooled connection by default, opening one included.
 ///

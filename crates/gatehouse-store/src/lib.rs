@@ -26,7 +26,7 @@ pub mod throttle;
 pub mod types;
 
 pub use config::DatabaseConfig;
-pub use db::{Backend, Conn, Db, DbOptions, Exec, Executor, Tx};
+pub use db::{Conn, Db, DbOptions, Exec, Executor, Tx};
 pub use error::{StoreError, StoreResult};
-pub use location::Location;
+pub use location::{Backend, Location};
 pub use pool_stats::PoolStats;

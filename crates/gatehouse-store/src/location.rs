@@ -3,12 +3,18 @@
 //! from its parts (user, host, port, database), so a password in it — or in its query
 //! string — never reaches a log or a terminal.
 
-use crate::db::Backend;
 use crate::error::StoreResult;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::sqlite::SqliteConnectOptions;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+
+/// Which database a [`Db`](crate::Db) talks to, as its URL names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
 
 /// A database's location, parsed from its URL.
 #[derive(Debug, Clone, PartialEq, Eq)]

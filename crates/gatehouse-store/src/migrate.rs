@@ -1,8 +1,9 @@
 //! Embedded, reversible migrations for both backends (`migrations/postgres`,
 //! `migrations/sqlite`, kept in lockstep by `tests/migrations.rs`).
 
-use crate::db::{Backend, Db};
+use crate::db::Db;
 use crate::error::StoreResult;
+use crate::location::Backend;
 use sqlx::migrate::Migrator;
 
 static POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");

@@ -11,13 +11,19 @@
 //! and every PostgreSQL test in the process then fails at once with the same one line,
 //! naming `GATEHOUSE_TEST_POSTGRES_URL` — instead of each test waiting on its own.
 
-use crate::db::postgres_admin_url;
 use gatehouse_store::{Backend, Db, DbOptions, Location};
 use std::io::Write;
 use std::sync::OnceLock;
 use tokio::sync::OnceCell;
 
 const VARIABLE: &str = "GATEHOUSE_TEST_BACKENDS";
+
+/// The PostgreSQL server tests create their databases on: `GATEHOUSE_TEST_POSTGRES_URL`,
+/// or the local server with trust authentication.
+pub fn postgres_admin_url() -> String {
+    std::env::var("GATEHOUSE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
 
 /// True, after saying so on stderr, when `GATEHOUSE_TEST_BACKENDS` leaves `backend` out:
 /// the caller returns without testing. Tests that reach PostgreSQL outside

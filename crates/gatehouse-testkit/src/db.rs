@@ -2,15 +2,9 @@
 //! or a PostgreSQL database `gh_test_<uuid>` — removed again when the test ends. A
 //! PostgreSQL that is left out or unreachable stops the test first ([`crate::backends`]).
 
+use crate::backends::postgres_admin_url;
 use gatehouse_store::{migrate, Backend, Db, DbOptions};
 use uuid::Uuid;
-
-/// The PostgreSQL server tests create their databases on: `GATEHOUSE_TEST_POSTGRES_URL`,
-/// or the local server with trust authentication.
-pub fn postgres_admin_url() -> String {
-    std::env::var("GATEHOUSE_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
-}
 
 /// A fresh database; dropped (PostgreSQL) or deleted (SQLite) when this is dropped.
 pub struct TestDb {

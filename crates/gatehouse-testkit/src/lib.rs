@@ -24,8 +24,8 @@ pub mod contract;
 #[cfg(feature = "app")]
 mod request;
 
-pub use backends::{require_postgres, skipped};
-pub use db::{postgres_admin_url, TestDb};
+pub use backends::{postgres_admin_url, require_postgres, skipped};
+pub use db::TestDb;
 pub use gatehouse_store::Backend;
 pub use proxy::TcpProxy;
 

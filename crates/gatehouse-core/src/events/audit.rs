@@ -2,7 +2,7 @@
 //! session-device link and account audit logs (the seed's `audit_log` part).
 
 use super::{Event, LockKind};
-use crate::state::ClientInfo;
+use crate::client::ClientInfo;
 use chrono::{DateTime, Utc};
 use gatehouse_domain::accounts::RevocationReason;
 use gatehouse_domain::audit::{AccountAction, DeviceAction, LinkAction, SessionAction};

@@ -6,7 +6,7 @@
 
 pub mod audit;
 
-use crate::state::ClientInfo;
+use crate::client::ClientInfo;
 use chrono::{DateTime, Utc};
 use gatehouse_domain::accounts::{RevocationReason, SessionType};
 use gatehouse_domain::audit::DeviceAction;

@@ -2,7 +2,7 @@
 //! from the schema (its fields' examples, defaults, allowed values and types), so every
 //! request body and success answer shows its shape.
 
-use super::schema::{str_field, Doc, MAX_DEPTH};
+use super::schema::{explicit_example, str_field, Doc, MAX_DEPTH};
 use serde_json::{Map, Value};
 
 /// Whether an assembled example is a request (only what a client would send: required
@@ -87,16 +87,6 @@ impl<'a> Doc<'a> {
             .into_iter()
             .any(|s| explicit_example(s).is_some() || s.get("default").is_some())
     }
-}
-
-/// `example`, or the first of `examples` (JSON Schema 2020-12 puts them in an array).
-pub fn explicit_example(schema: &Value) -> Option<&Value> {
-    schema
-        .get("example")
-        .or_else(|| match schema.get("examples") {
-            Some(Value::Array(list)) => list.first(),
-            _ => None,
-        })
 }
 
 /// A placeholder in the string's format, so an example reads like the real thing.

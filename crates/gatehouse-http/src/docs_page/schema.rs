@@ -5,7 +5,6 @@
 //! It works on the document as JSON, so whatever a route or wire type declares (a new
 //! constraint, an example, an enum) shows without this module knowing it.
 
-use super::example::explicit_example;
 use serde_json::Value;
 
 /// How deep nested schemas are followed: deeper than any body here, and a bound on
@@ -338,6 +337,16 @@ fn range(min: Option<&Value>, max: Option<&Value>, unit: &str) -> Option<String>
         (None, Some(max)) => Some(format!("at most {} {unit}", plain(max))),
         (None, None) => None,
     }
+}
+
+/// `example`, or the first of `examples` (JSON Schema 2020-12 puts them in an array).
+pub fn explicit_example(schema: &Value) -> Option<&Value> {
+    schema
+        .get("example")
+        .or_else(|| match schema.get("examples") {
+            Some(Value::Array(list)) => list.first(),
+            _ => None,
+        })
 }
 
 #[cfg(test)]

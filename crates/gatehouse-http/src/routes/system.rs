@@ -51,7 +51,7 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<HealthResponse
 #[utoipa::path(get, path = "/metrics", tag = "system", responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     // Core's figures wait at most `metrics::SESSIONS_COUNT_TIMEOUT` for the database.
-    let service = gatehouse_core::metrics::snapshot(&state.core).await;
+    let service = gatehouse_core::scrape::snapshot(&state.core).await;
     let mut body = state.metrics.render();
     body.push_str(&crate::service_metrics::render(&service));
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod events;
 pub mod keys;
+pub mod maintenance;
 pub mod metrics;
 pub mod password;
 pub mod scrape;

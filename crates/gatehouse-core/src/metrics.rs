@@ -73,6 +73,9 @@ fn lock_index(kind: LockKind) -> usize {
     }
 }
 
+/// What pruning removes, in the order the counters are listed (`kind` label).
+pub(crate) const PRUNED_KINDS: [&str; 3] = ["refresh_token", "session", "throttle_counter"];
+
 /// The counters core keeps; one per [`Core`].
 #[derive(Debug, Default)]
 pub struct CoreMetrics {
@@ -81,6 +84,8 @@ pub struct CoreMetrics {
     pub(crate) refresh_token_reuse: AtomicU64,
     pub(crate) access_tokens: AtomicU64,
     pub(crate) refresh_tokens: AtomicU64,
+    /// Rows removed by pruning, by [`PRUNED_KINDS`] index.
+    pub(crate) pruned: [AtomicU64; PRUNED_KINDS.len()],
     /// The last sessions count and when (core clock) it was taken.
     pub(crate) sessions: Mutex<Option<(DateTime<Utc>, i64)>>,
     /// Held while a count runs, so concurrent scrapes do not each start one.
@@ -99,6 +104,18 @@ impl CoreMetrics {
 
     pub fn refresh_token_reused(&self) {
         self.refresh_token_reuse.fetch_add(1, Relaxed);
+    }
+
+    /// Rows removed by one prune run (see [`crate::maintenance`]).
+    pub fn pruned(&self, report: &crate::maintenance::PruneReport) {
+        let counts = [
+            report.refresh_tokens,
+            report.sessions,
+            report.throttle_counters,
+        ];
+        for (counter, n) in self.pruned.iter().zip(counts) {
+            counter.fetch_add(n, Relaxed);
+        }
     }
 
     /// A signed access token and a refresh token were handed out together.
@@ -129,6 +146,8 @@ pub struct Snapshot {
     pub refresh_token_reuse: u64,
     /// (`access` or `refresh`, count).
     pub tokens_issued: Vec<(&'static str, u64)>,
+    /// Rows removed by pruning, by kind.
+    pub pruned: Vec<(&'static str, u64)>,
     /// `None` when the count could not be had in time.
     pub sessions_active: Option<i64>,
     pub pools: Vec<PoolStats>,

@@ -29,6 +29,11 @@ pub async fn snapshot(core: &Core) -> Snapshot {
             .map(|(k, n)| (k.as_str(), n.load(Relaxed)))
             .collect(),
         refresh_token_reuse: m.refresh_token_reuse.load(Relaxed),
+        pruned: crate::metrics::PRUNED_KINDS
+            .iter()
+            .zip(&m.pruned)
+            .map(|(k, n)| (*k, n.load(Relaxed)))
+            .collect(),
         tokens_issued: vec![
             ("access", m.access_tokens.load(Relaxed)),
             ("refresh", m.refresh_tokens.load(Relaxed)),

@@ -57,6 +57,14 @@ pub fn render(s: &Snapshot) -> String {
     );
     labelled(
         &mut out,
+        "gatehouse_rows_pruned_total",
+        "counter",
+        "Rows removed by pruning in this process, by kind.",
+        "kind",
+        s.pruned.iter().copied(),
+    );
+    labelled(
+        &mut out,
         "gatehouse_tokens_issued_total",
         "counter",
         "Tokens issued by login and refresh, by type.",
@@ -168,6 +176,7 @@ mod tests {
             logins: vec![("success", 2), ("wrong_password", 1)],
             lockouts: vec![("account", 1)],
             refresh_token_reuse: 1,
+            pruned: vec![("session", 4)],
             tokens_issued: vec![("access", 3), ("refresh", 3)],
             sessions_active: sessions,
             pools: vec![],
@@ -189,6 +198,7 @@ mod tests {
             "gatehouse_logins_total{outcome=\"wrong_password\"} 1",
             "gatehouse_lockouts_total{kind=\"account\"} 1",
             "gatehouse_refresh_token_reuse_total 1",
+            "gatehouse_rows_pruned_total{kind=\"session\"} 4",
             "gatehouse_tokens_issued_total{type=\"refresh\"} 3",
             "gatehouse_sessions_active 7",
             "gatehouse_password_hash_workers 2",

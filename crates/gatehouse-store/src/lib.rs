@@ -22,6 +22,7 @@ pub mod location;
 pub mod maintenance;
 pub mod migrate;
 pub mod pool_stats;
+pub mod prune;
 pub mod throttle;
 pub mod types;
 

@@ -31,6 +31,8 @@ pub enum Command {
     },
     /// Print the version (as `--version` does).
     Version,
+    /// Prune once what can no longer matter (see `[maintenance]`) and print the counts.
+    Maintain,
     /// Exit 0 if the server at http.listen answers GET /healthz with 200 (container checks).
     Healthcheck,
 }
@@ -46,6 +48,39 @@ pub enum MigrateAction {
     },
     /// List migrations and whether each is applied.
     Status,
+}
+
+/// `gatehouse maintain`: one prune run against the configured database, as `serve` runs
+/// it periodically. Migrations are not applied here: an out-of-date schema is refused.
+pub async fn maintain(settings: &Settings) -> anyhow::Result<()> {
+    let location = settings.database_location()?;
+    let db = crate::database::connect(settings, &location).await?;
+    let pending = migrate::status(&db)
+        .await
+        .context("cannot read migration state")?
+        .iter()
+        .any(|m| !m.applied);
+    if pending {
+        anyhow::bail!("{location} has pending migrations: run `gatehouse migrate up` first");
+    }
+    // Pruning signs and hashes nothing: throwaway keys, so no key file is read or created.
+    let keys = gatehouse_core::keys::Keys::ephemeral().context("cannot create keys")?;
+    let core = gatehouse_core::Core::new(
+        db.clone(),
+        std::sync::Arc::new(gatehouse_core::SystemClock),
+        keys,
+        settings.core_config(),
+    )
+    .context("invalid password hashing parameters")?;
+    let report = gatehouse_core::maintenance::prune(&core, &settings.maintenance)
+        .await
+        .context("pruning failed")?;
+    println!("database: {location}");
+    println!("refresh tokens pruned: {}", report.refresh_tokens);
+    println!("sessions pruned: {}", report.sessions);
+    println!("throttle counters pruned: {}", report.throttle_counters);
+    db.close().await;
+    Ok(())
 }
 
 pub async fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Result<()> {

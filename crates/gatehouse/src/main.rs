@@ -52,6 +52,7 @@ fn main() -> ExitCode {
                 }
                 cli::migrate(&loaded.settings, action).await
             }
+            cli::Command::Maintain => cli::maintain(&loaded.settings).await,
             cli::Command::Version => Ok(()),
             cli::Command::Healthcheck => healthcheck::run(&loaded.settings.http.listen),
         }

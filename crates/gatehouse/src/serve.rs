@@ -1,5 +1,5 @@
 //! `gatehouse serve`: bind the listen address, say what is starting, then the database,
-//! keys, migrations and partition upkeep, then the HTTP server until SIGTERM or Ctrl-C
+//! keys, migrations, partition upkeep and pruning, then the HTTP server until SIGTERM or Ctrl-C
 //! (in-flight requests finish first).
 //!
 //! The order is the operator's: a busy port fails before anything else is touched, the
@@ -10,6 +10,7 @@
 use crate::database::backend_name;
 use crate::settings::{Loaded, Settings};
 use anyhow::Context;
+use gatehouse_core::maintenance::MaintenanceConfig;
 use gatehouse_core::{Core, SystemClock};
 use gatehouse_http::{router, AppState};
 use gatehouse_store::{maintenance, migrate, Db};
@@ -64,6 +65,7 @@ pub async fn run(loaded: Loaded) -> anyhow::Result<()> {
     .context("invalid password hashing parameters")?;
     // Other nodes' changes reach this node's session cache through PostgreSQL notices.
     gatehouse_core::accounts::spawn_session_cache_listener(&core);
+    spawn_pruning(core.clone(), settings.maintenance.clone());
     let app = router(AppState::new(core), &settings.http);
     tracing::info!(listen = %bound, "gatehouse ready");
     crate::server::serve(
@@ -88,6 +90,28 @@ fn spawn_partition_upkeep(db: Db) {
                 Ok(n) if n > 0 => tracing::info!(created = n, "audit partitions created"),
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "audit partition upkeep failed"),
+            }
+        }
+    });
+}
+
+/// Prune what can no longer matter every `[maintenance] interval_secs`, the first run a
+/// full interval after start-up (so restarts in a loop do not sweep in a loop).
+fn spawn_pruning(core: Core, config: MaintenanceConfig) {
+    tokio::spawn(async move {
+        let period = Duration::from_secs(config.interval_secs);
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match gatehouse_core::maintenance::prune(&core, &config).await {
+                Ok(r) => tracing::info!(
+                    refresh_tokens = r.refresh_tokens,
+                    sessions = r.sessions,
+                    throttle_counters = r.throttle_counters,
+                    "pruned"
+                ),
+                Err(e) => tracing::error!(error = %e, "pruning failed"),
             }
         }
     });

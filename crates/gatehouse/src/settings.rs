@@ -1,7 +1,7 @@
 //! Settings, by section: defaults, then a TOML file (`--config`), then environment
 //! variables. Each section is a struct next to the code that reads it (`[http]` in the HTTP
-//! crate, `[database]` in the store, `[tokens]`, `[argon2]`, `[password]`, `[login]` and `[signup]` in
-//! core, `[log]` and `[keys]` here) and refuses keys it does not know.
+//! crate, `[database]` in the store, `[tokens]`, `[argon2]`, `[password]`, `[login]`, `[signup]` and
+//! `[maintenance]` in core, `[log]` and `[keys]` here) and refuses keys it does not know.
 //!
 //! A variable names its key's path with `__` between levels: `GATEHOUSE_TOKENS__ISSUER`
 //! is `[tokens] issuer`, `GATEHOUSE_NOTIFY__SMTP__URL` would be `[notify.smtp] url`. A
@@ -20,6 +20,7 @@ use figment::Figment;
 use gatehouse_core::config::{
     Argon2Config, CoreConfig, LoginConfig, PasswordConfig, Sections, SignupConfig, TokensConfig,
 };
+use gatehouse_core::maintenance::MaintenanceConfig;
 use gatehouse_http::HttpConfig;
 use gatehouse_store::{DatabaseConfig, Location};
 use serde::{Deserialize, Serialize};
@@ -42,6 +43,7 @@ pub struct Settings {
     pub password: PasswordConfig,
     pub login: LoginConfig,
     pub signup: SignupConfig,
+    pub maintenance: MaintenanceConfig,
 }
 
 impl Default for Settings {
@@ -57,6 +59,7 @@ impl Default for Settings {
             password: PasswordConfig::default(),
             login: LoginConfig::default(),
             signup: SignupConfig::default(),
+            maintenance: MaintenanceConfig::default(),
         }
     }
 }

@@ -11,6 +11,7 @@ impl Settings {
     pub(super) fn validate(&self, names: &Origins) -> Result<(), SettingError> {
         self.validate_service(names)?;
         self.validate_accounts(names)?;
+        self.validate_maintenance(names)?;
         self.validate_keys(names)
     }
 
@@ -167,6 +168,40 @@ impl Settings {
                 "tokens.remember_me_session_ttl_secs",
                 "must be at least tokens.session_ttl_secs",
             ));
+        }
+        Ok(())
+    }
+
+    /// `[maintenance]`.
+    fn validate_maintenance(&self, names: &Origins) -> Result<(), SettingError> {
+        let m = &self.maintenance;
+        // Under a minute the sweeps would run back to back; past a day tables grow for days.
+        if !(60..=86_400).contains(&m.interval_secs) {
+            return Err(names.refuse("maintenance.interval_secs", "must be 60 to 86400"));
+        }
+        // Reuse must stay detectable for at least as long as a refresh token could be
+        // presented (its idle timeout); ten years bounds the date arithmetic.
+        const TEN_YEARS: u64 = 10 * 366 * 24 * 60 * 60;
+        let idle = self
+            .tokens
+            .idle_timeout_secs
+            .max(self.tokens.remember_me_idle_timeout_secs);
+        if m.reuse_window_secs < idle || m.reuse_window_secs > TEN_YEARS {
+            return Err(names.refuse(
+                "maintenance.reuse_window_secs",
+                "must be at least tokens.idle_timeout_secs and tokens.remember_me_idle_timeout_secs, and at most ten years",
+            ));
+        }
+        // The tokens go with their session, so a session kept for less than the reuse
+        // window would cut that window short.
+        if m.session_retention_secs < m.reuse_window_secs || m.session_retention_secs > TEN_YEARS {
+            return Err(names.refuse(
+                "maintenance.session_retention_secs",
+                "must be at least maintenance.reuse_window_secs, and at most ten years",
+            ));
+        }
+        if !(1..=10_000).contains(&m.batch_size) {
+            return Err(names.refuse("maintenance.batch_size", "must be 1 to 10000"));
         }
         Ok(())
     }

@@ -16,6 +16,7 @@ mod lockout;
 mod me;
 mod metrics;
 mod outage;
+mod prune;
 mod refresh;
 mod session_cache;
 mod session_lifetime;

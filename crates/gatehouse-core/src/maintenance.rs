@@ -1,0 +1,120 @@
+//! Pruning what can no longer matter (issue 13): refresh tokens of ended sessions once
+//! the reuse-detection window has passed, ended sessions after a retention period, and
+//! failed-attempt counters whose window and lock are both over. Run by `gatehouse serve`
+//! every `[maintenance] interval_secs` and once by `gatehouse maintain`.
+//!
+//! Rotated tokens of *live* sessions are kept on purpose: they are what lets a replay of a
+//! stolen, already-rotated token be recognised as reuse (and end the session) for as long
+//! as the session lives. The audit rows are never pruned here: they are the record.
+
+use crate::state::Core;
+use chrono::{DateTime, Utc};
+use gatehouse_store::{prune, Executor, StoreResult};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// `[maintenance]`: how long what is kept, and how pruning runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MaintenanceConfig {
+    /// Seconds between two prune runs in `gatehouse serve`.
+    pub interval_secs: u64,
+    /// How long after a session ends (or expires) its refresh tokens are kept, so a
+    /// replayed token is still reported as reuse rather than merely invalid.
+    pub reuse_window_secs: u64,
+    /// How long after a session ends (or expires) its row is kept (shown in no API, but
+    /// there for investigations). At least `reuse_window_secs`.
+    pub session_retention_secs: u64,
+    /// Rows deleted per statement.
+    pub batch_size: u32,
+}
+
+impl Default for MaintenanceConfig {
+    fn default() -> Self {
+        Self {
+            interval_secs: 10 * 60,
+            reuse_window_secs: 7 * 24 * 60 * 60,
+            session_retention_secs: 30 * 24 * 60 * 60,
+            batch_size: 1000,
+        }
+    }
+}
+
+/// Rows removed by one run, by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PruneReport {
+    pub refresh_tokens: u64,
+    pub sessions: u64,
+    pub throttle_counters: u64,
+}
+
+/// The longest window any failed-attempt counter is read with: logins (per account and
+/// per address) and the hourly password-change and sign-up counters.
+fn longest_throttle_window(core: &Core) -> Duration {
+    let t = &core.config.throttle;
+    t.account_window
+        .max(t.ip_window)
+        .max(Duration::from_secs(60 * 60))
+}
+
+/// `now - by`, or the earliest time there is if that does not fit (which prunes nothing).
+fn before(now: DateTime<Utc>, by: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(by)
+        .ok()
+        .and_then(|d| now.checked_sub_signed(d))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// Run one pruning statement (`$call`, given an executor) on a fresh writer connection
+/// until it removes fewer than `$batch` rows; each is its own short statement, so
+/// concurrent requests interleave between them.
+macro_rules! in_batches {
+    ($db:expr, $batch:expr, |$ex:ident| $call:expr) => {{
+        let mut total: u64 = 0;
+        loop {
+            let removed = {
+                let mut conn = $db.writer().await?;
+                let $ex = conn.exec();
+                $call.await?
+            };
+            total += removed;
+            if removed < $batch as u64 {
+                break total;
+            }
+        }
+    }};
+}
+
+/// Prune once, everything that is due, and count it in core's metrics.
+pub async fn prune(core: &Core, config: &MaintenanceConfig) -> StoreResult<PruneReport> {
+    let now = core.clock.now();
+    let batch = i64::from(config.batch_size.max(1));
+    let tokens_cutoff = before(now, Duration::from_secs(config.reuse_window_secs));
+    let sessions_cutoff = before(now, Duration::from_secs(config.session_retention_secs));
+    let throttle_cutoff = before(now, longest_throttle_window(core));
+    // Tokens first: a session past its retention is past the reuse window too, so its
+    // tokens are counted here rather than vanishing uncounted by cascade.
+    let refresh_tokens = in_batches!(
+        core.db,
+        batch,
+        |ex| prune::refresh_tokens_of_ended_sessions(ex, tokens_cutoff, batch,)
+    );
+    let sessions = in_batches!(core.db, batch, |ex| prune::ended_sessions(
+        ex,
+        sessions_cutoff,
+        batch
+    ));
+    let throttle_counters = in_batches!(core.db, batch, |ex| prune::stale_throttle_counters(
+        ex,
+        throttle_cutoff,
+        now,
+        batch,
+    ));
+    let report = PruneReport {
+        refresh_tokens,
+        sessions,
+        throttle_counters,
+    };
+    core.metrics.pruned(&report);
+    Ok(report)
+}

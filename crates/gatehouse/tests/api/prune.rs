@@ -1,0 +1,221 @@
+//! Pruning (issue 13): what goes and what stays, in batches, while refreshes run.
+//! Windows are short here (a day to reuse, three to retain) and the batch is 2, so every
+//! sweep loops several times.
+
+use axum::http::StatusCode;
+use chrono::Duration;
+use gatehouse_core::config::CoreConfig;
+use gatehouse_core::maintenance::{self, MaintenanceConfig, PruneReport};
+use gatehouse_store::Backend;
+use gatehouse_testkit::{both_backends, test_config, TestApp, Tokens, PASSWORD};
+use serde_json::json;
+use std::sync::Arc;
+
+fn prune_config() -> MaintenanceConfig {
+    MaintenanceConfig {
+        reuse_window_secs: 24 * 60 * 60,
+        session_retention_secs: 3 * 24 * 60 * 60,
+        batch_size: 2,
+        ..MaintenanceConfig::default()
+    }
+}
+
+/// Sessions that stay alive across the days these tests step over.
+fn long_sessions() -> CoreConfig {
+    CoreConfig {
+        idle_timeout: std::time::Duration::from_secs(2 * 24 * 60 * 60),
+        session_ttl: std::time::Duration::from_secs(30 * 24 * 60 * 60),
+        ..test_config()
+    }
+}
+
+async fn spawn(backend: Backend) -> TestApp {
+    TestApp::spawn_with(backend, long_sessions()).await
+}
+
+async fn prune(app: &TestApp) -> PruneReport {
+    maintenance::prune(&app.core, &prune_config())
+        .await
+        .expect("prune")
+}
+
+/// Log `email` in, refresh `refreshes` times, and return every token pair in order.
+async fn chain(app: &TestApp, email: &str, refreshes: usize) -> Vec<Tokens> {
+    let mut tokens = vec![app.login(email).await];
+    for _ in 0..refreshes {
+        let r = app.refresh(&tokens.last().unwrap().refresh).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        tokens.push(Tokens::from(&r));
+    }
+    tokens
+}
+
+async fn logout(app: &TestApp, tokens: &Tokens) {
+    let r = app
+        .post("/v1/auth/logout", json!({}), Some(&tokens.access))
+        .await;
+    assert!(r.status.is_success(), "logout: {}", r.text);
+}
+
+async fn an_ended_family_is_kept_for_the_reuse_window_then_pruned(backend: Backend) {
+    let app = spawn(backend).await;
+    let reg = app.register("gone@example.com").await;
+    let gone_id = reg.body["id"].as_str().unwrap().parse().unwrap();
+    app.register("live@example.com").await;
+    let gone = chain(&app, "gone@example.com", 2).await;
+    logout(&app, gone.last().unwrap()).await;
+    let live = chain(&app, "live@example.com", 1).await;
+    assert_eq!(app.count("refresh_tokens").await, 5);
+
+    // Inside the window nothing goes, and a replay of the rotated first token is still
+    // recognised as reuse.
+    app.advance(Duration::hours(12));
+    let report = prune(&app).await;
+    assert_eq!((report.refresh_tokens, report.sessions), (0, 0));
+    assert_eq!(app.count("refresh_tokens").await, 5);
+    let replay = app.refresh(&gone[0].refresh).await;
+    assert_eq!(replay.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(replay.code(), "refresh_token_reused");
+    let audit_before = app.audit_counts(gone_id).await;
+
+    // Past the window the ended family's three tokens go; the live family keeps both of
+    // its rows (the rotated one included) and refreshes on; the audit rows all stay.
+    app.advance(Duration::hours(13));
+    let report = prune(&app).await;
+    assert_eq!(report.refresh_tokens, 3);
+    assert_eq!(report.sessions, 0);
+    assert_eq!(app.count("refresh_tokens").await, 2);
+    assert_eq!(app.count("sessions").await, 2);
+    let replay = app.refresh(&gone[0].refresh).await;
+    assert_eq!(replay.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(replay.code(), "invalid_refresh_token");
+    assert_eq!(app.audit_counts(gone_id).await, audit_before);
+    let r = app.refresh(&live[1].refresh).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // The live family's rotated tokens are still there: replaying one is reuse.
+    let r = app.refresh(&live[0].refresh).await;
+    assert_eq!(r.code(), "refresh_token_reused");
+
+    // Past the retention both sessions have ended (the live one by that reuse): the one
+    // that ended first goes now; the other is kept until its own retention is over.
+    app.advance(Duration::days(2));
+    let report = prune(&app).await;
+    assert_eq!(report.sessions, 1);
+    assert_eq!(app.count("sessions").await, 1);
+    assert_eq!(app.audit_counts(gone_id).await, audit_before);
+}
+both_backends!(an_ended_family_is_kept_for_the_reuse_window_then_pruned);
+
+async fn pruning_runs_in_batches_and_clears_stale_throttle_counters(backend: Backend) {
+    let app = spawn(backend).await;
+    for n in 0..3 {
+        let email = format!("u{n}@example.com");
+        app.register(&email).await;
+        let tokens = chain(&app, &email, 2).await;
+        logout(&app, tokens.last().unwrap()).await;
+    }
+    // Sign-ups and logins (a failed one too) are counted per address and per account.
+    let r = app.login_as("u0@example.com", "not the password").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let counters = app.count("auth_throttle").await;
+    assert!(counters >= 4, "{counters}");
+    assert_eq!(prune(&app).await, PruneReport::default());
+    assert_eq!(
+        app.count("auth_throttle").await,
+        counters,
+        "windows not over"
+    );
+
+    // Nine tokens at two per statement: five statements, the last removing one.
+    app.advance(Duration::hours(25));
+    let report = prune(&app).await;
+    assert_eq!(
+        report,
+        PruneReport {
+            refresh_tokens: 9,
+            sessions: 0,
+            throttle_counters: counters as u64
+        }
+    );
+    assert_eq!(app.count("refresh_tokens").await, 0);
+    assert_eq!(app.count("auth_throttle").await, 0);
+    app.advance(Duration::days(2));
+    assert_eq!(prune(&app).await.sessions, 3);
+    assert_eq!(app.count("sessions").await, 0);
+    // A fresh start after the sweep: the account logs in as before.
+    let r = app.login_as("u0@example.com", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // And the metrics counted each kind.
+    let metrics = app.get("/metrics", None).await.text;
+    let throttle = format!("gatehouse_rows_pruned_total{{kind=\"throttle_counter\"}} {counters}");
+    assert!(
+        metrics.lines().any(|l| l == throttle),
+        "{throttle} in:\n{metrics}"
+    );
+    for line in [
+        "gatehouse_rows_pruned_total{kind=\"refresh_token\"} 9",
+        "gatehouse_rows_pruned_total{kind=\"session\"} 3",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in:\n{metrics}");
+    }
+}
+both_backends!(pruning_runs_in_batches_and_clears_stale_throttle_counters);
+
+async fn pruning_while_live_sessions_refresh_deletes_no_live_token(backend: Backend) {
+    let app = Arc::new(spawn(backend).await);
+    for n in 0..6 {
+        let email = format!("old{n}@example.com");
+        app.register(&email).await;
+        let tokens = chain(&app, &email, 1).await;
+        logout(&app, tokens.last().unwrap()).await;
+    }
+    app.advance(Duration::hours(25));
+    let mut live = Vec::new();
+    for n in 0..3 {
+        let email = format!("live{n}@example.com");
+        app.register(&email).await;
+        live.push(app.login(&email).await.refresh);
+    }
+    assert_eq!(app.count("refresh_tokens").await, 12 + 3);
+
+    const REFRESHES: usize = 8;
+    let mut set = tokio::task::JoinSet::new();
+    for first in live {
+        let app = app.clone();
+        set.spawn(async move {
+            let mut token = first;
+            for _ in 0..REFRESHES {
+                let r = app.refresh(&token).await;
+                assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+                token = Tokens::from(&r).refresh;
+            }
+            token
+        });
+    }
+    let pruner = {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let mut removed = 0;
+            for _ in 0..5 {
+                removed += prune(&app).await.refresh_tokens;
+                tokio::task::yield_now().await;
+            }
+            removed
+        })
+    };
+    let mut last = Vec::new();
+    while let Some(token) = set.join_next().await {
+        last.push(token.unwrap());
+    }
+    assert_eq!(pruner.await.unwrap(), 12, "only the ended families' tokens");
+    // Every live family kept every row: its first token and each one rotated since.
+    assert_eq!(
+        app.count("refresh_tokens").await,
+        3 * (1 + REFRESHES as i64)
+    );
+    for token in last {
+        let r = app.refresh(&token).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+}
+both_backends!(pruning_while_live_sessions_refresh_deletes_no_live_token);

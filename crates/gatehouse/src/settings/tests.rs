@@ -224,6 +224,14 @@ fn ranges_are_checked() {
         ("GATEHOUSE_DATABASE__URL", "mysql://x"),
         ("GATEHOUSE_LOG__FORMAT", "xml"),
         ("GATEHOUSE_LOG__LEVEL", "info,[bad"),
+        ("GATEHOUSE_MAINTENANCE__INTERVAL_SECS", "59"),
+        ("GATEHOUSE_MAINTENANCE__INTERVAL_SECS", "86401"),
+        // Shorter than the remember-me idle timeout (7 days by default).
+        ("GATEHOUSE_MAINTENANCE__REUSE_WINDOW_SECS", "604799"),
+        // Shorter than the reuse window (7 days by default).
+        ("GATEHOUSE_MAINTENANCE__SESSION_RETENTION_SECS", "604799"),
+        ("GATEHOUSE_MAINTENANCE__BATCH_SIZE", "0"),
+        ("GATEHOUSE_MAINTENANCE__BATCH_SIZE", "10001"),
     ];
     for (name, value) in cases {
         let e = refused(&[(name, value)]);

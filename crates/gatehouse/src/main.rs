@@ -1,5 +1,5 @@
 //! The `gatehouse` binary: `serve`, `migrate` (`up`, `down --to N`, `status`),
-//! `healthcheck` and `version` (also `--version`, `-V`). Configuration comes from a TOML
+//! `maintain` (prune once), `healthcheck` and `version` (also `--version`, `-V`). Configuration comes from a TOML
 //! file in sections, `GATEHOUSE_SECTION__KEY` variables and `GATEHOUSE_SECTION__KEY_FILE`
 //! secrets; a bad setting stops start-up with one line naming it and exit code 2, an old
 //! flat name is warned about. A failure after that is one `gatehouse: <cause>` line and

@@ -1,9 +1,9 @@
-//! The `gatehouse` binary: `serve`, `migrate` (`up`, `down --to N`, `status`),
-//! `maintain` (prune once), `healthcheck` and `version` (also `--version`, `-V`). Configuration comes from a TOML
-//! file in sections, `GATEHOUSE_SECTION__KEY` variables and `GATEHOUSE_SECTION__KEY_FILE`
-//! secrets; a bad setting stops start-up with one line naming it and exit code 2, an old
-//! flat name is warned about. A failure after that is one `gatehouse: <cause>` line and
-//! exit code 1.
+//! The `gatehouse` binary: `serve`, `migrate` (`up`, `down --to N`, `status`), `maintain`
+//! (prune once), `healthcheck` and `version` (also `--version`, `-V`). Configuration comes
+//! from a TOML file in sections, `GATEHOUSE_SECTION__KEY` variables and
+//! `GATEHOUSE_SECTION__KEY_FILE` secrets; a bad setting stops start-up with one line naming
+//! it and exit code 2, an old flat name is warned about. A failure after that is one
+//! `gatehouse: <cause>` line and exit code 1.
 
 mod cli;
 mod data_dir;

@@ -115,6 +115,10 @@ pub async fn prune(core: &Core, config: &MaintenanceConfig) -> StoreResult<Prune
         sessions,
         throttle_counters,
     };
-    core.metrics.pruned(&report);
+    core.metrics.pruned(
+        report.refresh_tokens,
+        report.sessions,
+        report.throttle_counters,
+    );
     Ok(report)
 }

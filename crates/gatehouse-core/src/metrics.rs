@@ -106,13 +106,11 @@ impl CoreMetrics {
         self.refresh_token_reuse.fetch_add(1, Relaxed);
     }
 
-    /// Rows removed by one prune run (see [`crate::maintenance`]).
-    pub fn pruned(&self, report: &crate::maintenance::PruneReport) {
-        let counts = [
-            report.refresh_tokens,
-            report.sessions,
-            report.throttle_counters,
-        ];
+    /// Rows removed by one prune run (see `crate::maintenance`), by kind: refresh tokens,
+    /// sessions, throttle counters. Plain counts, so this module needs nothing of the
+    /// maintenance one (which needs `Core`, which holds these counters).
+    pub fn pruned(&self, refresh_tokens: u64, sessions: u64, throttle_counters: u64) {
+        let counts = [refresh_tokens, sessions, throttle_counters];
         for (counter, n) in self.pruned.iter().zip(counts) {
             counter.fetch_add(n, Relaxed);
         }

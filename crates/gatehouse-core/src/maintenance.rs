@@ -1,4 +1,6 @@
-//! Pruning what can no longer matter (issue 13): refresh tokens of ended sessions once
+//! Pruning what can no longer matter (issue 13): first the sessions still marked active
+//! whose idle timeout or lifetime has passed are ended as `expired` (audited, as when
+//! their token is presented); then refresh tokens of ended sessions once
 //! the reuse-detection window has passed, ended sessions after a retention period, and
 //! failed-attempt counters whose window and lock are both over. Run by `gatehouse serve`
 //! every `[maintenance] interval_secs` and once by `gatehouse maintain`.
@@ -43,6 +45,9 @@ impl Default for MaintenanceConfig {
 /// Rows removed by one run, by kind.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PruneReport {
+    /// Sessions ended as `expired` (not deleted): idle past their timeout or past their
+    /// lifetime, with nobody presenting their token.
+    pub sessions_expired: u64,
     pub refresh_tokens: u64,
     pub sessions: u64,
     pub throttle_counters: u64,
@@ -92,6 +97,7 @@ pub async fn prune(core: &Core, config: &MaintenanceConfig) -> StoreResult<Prune
     let tokens_cutoff = before(now, Duration::from_secs(config.reuse_window_secs));
     let sessions_cutoff = before(now, Duration::from_secs(config.session_retention_secs));
     let throttle_cutoff = before(now, longest_throttle_window(core));
+    let sessions_expired = crate::accounts::expire_lapsed(core, batch).await?;
     // Tokens first: a session past its retention is past the reuse window too, so its
     // tokens are counted here rather than vanishing uncounted by cascade.
     let refresh_tokens = in_batches!(
@@ -111,10 +117,12 @@ pub async fn prune(core: &Core, config: &MaintenanceConfig) -> StoreResult<Prune
         batch,
     ));
     let report = PruneReport {
+        sessions_expired,
         refresh_tokens,
         sessions,
         throttle_counters,
     };
+    core.metrics.sessions_expired(report.sessions_expired);
     core.metrics.pruned(
         report.refresh_tokens,
         report.sessions,

@@ -82,6 +82,7 @@ pub struct CoreMetrics {
     pub(crate) logins: [AtomicU64; LoginOutcome::ALL.len()],
     pub(crate) lockouts: [AtomicU64; LOCK_KINDS.len()],
     pub(crate) refresh_token_reuse: AtomicU64,
+    pub(crate) sessions_expired: AtomicU64,
     pub(crate) access_tokens: AtomicU64,
     pub(crate) refresh_tokens: AtomicU64,
     /// Rows removed by pruning, by [`PRUNED_KINDS`] index.
@@ -100,6 +101,11 @@ impl CoreMetrics {
     /// A lock was set (an attempt tripped a counter's limit).
     pub fn lockout_started(&self, kind: LockKind) {
         self.lockouts[lock_index(kind)].fetch_add(1, Relaxed);
+    }
+
+    /// Sessions the expiry sweep ended (idle past their timeout or past their lifetime).
+    pub fn sessions_expired(&self, n: u64) {
+        self.sessions_expired.fetch_add(n, Relaxed);
     }
 
     pub fn refresh_token_reused(&self) {
@@ -142,6 +148,8 @@ pub struct Snapshot {
     pub logins: Vec<(&'static str, u64)>,
     pub lockouts: Vec<(&'static str, u64)>,
     pub refresh_token_reuse: u64,
+    /// Sessions the expiry sweep ended.
+    pub sessions_expired: u64,
     /// (`access` or `refresh`, count).
     pub tokens_issued: Vec<(&'static str, u64)>,
     /// Rows removed by pruning, by kind.

@@ -29,6 +29,7 @@ pub async fn snapshot(core: &Core) -> Snapshot {
             .map(|(k, n)| (k.as_str(), n.load(Relaxed)))
             .collect(),
         refresh_token_reuse: m.refresh_token_reuse.load(Relaxed),
+        sessions_expired: m.sessions_expired.load(Relaxed),
         pruned: crate::metrics::PRUNED_KINDS
             .iter()
             .zip(&m.pruned)

@@ -55,6 +55,17 @@ pub fn render(s: &Snapshot) -> String {
         "gatehouse_refresh_token_reuse_total {}",
         s.refresh_token_reuse
     );
+    header(
+        &mut out,
+        "gatehouse_sessions_expired_total",
+        "counter",
+        "Sessions the maintenance sweep ended as expired (idle past their timeout or past their lifetime).",
+    );
+    let _ = writeln!(
+        out,
+        "gatehouse_sessions_expired_total {}",
+        s.sessions_expired
+    );
     labelled(
         &mut out,
         "gatehouse_rows_pruned_total",
@@ -176,6 +187,7 @@ mod tests {
             logins: vec![("success", 2), ("wrong_password", 1)],
             lockouts: vec![("account", 1)],
             refresh_token_reuse: 1,
+            sessions_expired: 2,
             pruned: vec![("session", 4)],
             tokens_issued: vec![("access", 3), ("refresh", 3)],
             sessions_active: sessions,
@@ -198,6 +210,7 @@ mod tests {
             "gatehouse_logins_total{outcome=\"wrong_password\"} 1",
             "gatehouse_lockouts_total{kind=\"account\"} 1",
             "gatehouse_refresh_token_reuse_total 1",
+            "gatehouse_sessions_expired_total 2",
             "gatehouse_rows_pruned_total{kind=\"session\"} 4",
             "gatehouse_tokens_issued_total{type=\"refresh\"} 3",
             "gatehouse_sessions_active 7",

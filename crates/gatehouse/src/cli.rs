@@ -76,6 +76,7 @@ pub async fn maintain(settings: &Settings) -> anyhow::Result<()> {
         .await
         .context("pruning failed")?;
     println!("database: {location}");
+    println!("sessions expired: {}", report.sessions_expired);
     println!("refresh tokens pruned: {}", report.refresh_tokens);
     println!("sessions pruned: {}", report.sessions);
     println!("throttle counters pruned: {}", report.throttle_counters);

@@ -106,6 +106,7 @@ fn spawn_pruning(core: Core, config: MaintenanceConfig) {
             tick.tick().await;
             match gatehouse_core::maintenance::prune(&core, &config).await {
                 Ok(r) => tracing::info!(
+                    sessions_expired = r.sessions_expired,
                     refresh_tokens = r.refresh_tokens,
                     sessions = r.sessions,
                     throttle_counters = r.throttle_counters,

@@ -26,6 +26,7 @@ pub use profile::{get_me, update_profile, Patch, ProfilePatch};
 pub use refresh::refresh;
 pub use register::{register, RegisterInput};
 pub use session_cache::{spawn_listener as spawn_session_cache_listener, SessionCache};
+pub(crate) use sessions::expire_lapsed;
 pub use sessions::{list_sessions, revoke_session, Page};
 
 use gatehouse_store::types::Inet;

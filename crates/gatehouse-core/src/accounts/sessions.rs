@@ -99,3 +99,42 @@ pub(crate) async fn end_sessions(
     }
     Ok(())
 }
+
+/// The expiry sweep: end, in batches of `batch`, the sessions still marked active whose
+/// idle timeout or absolute lifetime has passed (a session nobody presents again would
+/// otherwise stay listed, and counted, as active). Each batch is one transaction with the
+/// sessions' refresh tokens revoked and a `session_expired` audit row each, as when an
+/// expired token is presented. Returns how many were ended.
+pub(crate) async fn expire_lapsed(core: &Core, batch: i64) -> StoreResult<u64> {
+    let now = core.clock.now();
+    // A timeout too long to subtract expires nothing.
+    let since = |idle: std::time::Duration| {
+        chrono::Duration::from_std(idle)
+            .ok()
+            .and_then(|d| now.checked_sub_signed(d))
+            .unwrap_or(DateTime::<Utc>::MIN_UTC)
+    };
+    let (idle_since, remember_since) = (
+        since(core.config.idle_timeout),
+        since(core.config.remember_me_idle_timeout),
+    );
+    let sweeper = ClientInfo::default();
+    let mut total = 0;
+    loop {
+        let mut tx = core.db.begin().await?;
+        let lapsed =
+            sessions::expire_lapsed(tx.exec(), now, idle_since, remember_since, batch).await?;
+        for s in &lapsed {
+            let ended = std::slice::from_ref(&s.session);
+            end_sessions(&mut tx, s.user_id, ended, s.reason, &sweeper, now).await?;
+        }
+        tx.commit().await?;
+        for s in &lapsed {
+            core.session_cache.forget_user(s.user_id);
+        }
+        total += lapsed.len() as u64;
+        if (lapsed.len() as i64) < batch {
+            return Ok(total);
+        }
+    }
+}

@@ -221,6 +221,52 @@ pub struct EndedSession {
     pub created_at: DateTime<Utc>,
 }
 
+/// A session the expiry sweep ended, and why (`idle_timeout` or `expired`).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LapsedSession {
+    #[sqlx(flatten)]
+    pub session: EndedSession,
+    #[sqlx(try_from = "Uuid")]
+    pub user_id: UserId,
+    #[sqlx(try_from = "String")]
+    pub reason: RevocationReason,
+}
+
+/// End, as `expired`, at most `batch` sessions still marked active whose absolute lifetime
+/// is over or that were last seen (a login or refresh) at or before their idle cutoff
+/// (`idle_since`, or `remember_me_idle_since` for a remembered one): their refresh tokens
+/// have expired, so nothing can use them again.
+pub async fn expire_lapsed(
+    ex: Exec<'_>,
+    now: DateTime<Utc>,
+    idle_since: DateTime<Utc>,
+    remember_me_idle_since: DateTime<Utc>,
+    batch: i64,
+) -> StoreResult<Vec<LapsedSession>> {
+    Ok(fetch_all!(
+        ex,
+        LapsedSession,
+        "UPDATE sessions SET status = $5, revoked_at = $1, updated_at = $1,
+            revoked_reason = CASE WHEN expires_at <= $1 THEN $6 ELSE $7 END
+         WHERE id IN (
+             SELECT id FROM sessions
+             WHERE status = $8
+               AND (expires_at <= $1
+                    OR COALESCE(last_seen_at, created_at)
+                       <= CASE WHEN remember_me THEN $3 ELSE $2 END)
+             LIMIT $4)
+         RETURNING id, device_id, created_at, user_id, revoked_reason AS reason",
+        now,
+        idle_since,
+        remember_me_idle_since,
+        batch,
+        SessionStatus::Expired.as_str(),
+        RevocationReason::Expired.as_str(),
+        RevocationReason::IdleTimeout.as_str(),
+        SessionStatus::Active.as_str(),
+    )?)
+}
+
 /// How a session ends: its final status and the reason recorded with it.
 #[derive(Debug, Clone, Copy)]
 pub struct Ending {

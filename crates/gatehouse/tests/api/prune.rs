@@ -132,6 +132,7 @@ async fn pruning_runs_in_batches_and_clears_stale_throttle_counters(backend: Bac
     assert_eq!(
         report,
         PruneReport {
+            sessions_expired: 0,
             refresh_tokens: 9,
             sessions: 0,
             throttle_counters: counters as u64
@@ -258,6 +259,7 @@ async fn the_maintain_command_prunes_once_and_prints_the_counts(backend: Backend
     .unwrap();
     assert!(ok, "{err}");
     for line in [
+        "sessions expired: 0",
         "refresh tokens pruned: 0",
         "sessions pruned: 0",
         "throttle counters pruned: 0",
@@ -266,3 +268,60 @@ async fn the_maintain_command_prunes_once_and_prints_the_counts(backend: Backend
     }
 }
 both_backends!(the_maintain_command_prunes_once_and_prints_the_counts);
+
+/// Sessions nobody presents again are ended by the sweep once their idle timeout (or
+/// lifetime) has passed: no longer listed or counted as active, audited `session_expired`
+/// once, their token answering `session_expired`; a remembered session idle as long is not.
+async fn the_sweep_ends_sessions_idle_past_their_timeout(backend: Backend) {
+    // The default timeouts: 30 idle minutes, 7 days when remembered.
+    let app = TestApp::spawn(backend).await;
+    let reg = app.register("sid@example.com").await;
+    let user_id: uuid::Uuid = reg.body["id"].as_str().unwrap().parse().unwrap();
+    let idle = app.login("sid@example.com").await;
+    let remembered = app
+        .post(
+            "/v1/auth/login",
+            json!({ "login": "sid@example.com", "password": PASSWORD, "remember_me": true }),
+            None,
+        )
+        .await;
+    assert_eq!(remembered.status, StatusCode::OK);
+    let remembered = Tokens::from(&remembered);
+
+    app.advance(Duration::minutes(29));
+    assert_eq!(prune(&app).await.sessions_expired, 0);
+    app.advance(Duration::minutes(2));
+    assert_eq!(prune(&app).await.sessions_expired, 1);
+    assert_eq!(prune(&app).await.sessions_expired, 0, "once only");
+
+    let expired_rows = |rows: &[gatehouse_testkit::queries::SessionAuditSummary]| {
+        rows.iter()
+            .filter(|r| r.action == "session_expired")
+            .count()
+    };
+    assert_eq!(expired_rows(&app.audit_actions(user_id).await), 1);
+    let r = app.refresh(&idle.refresh).await;
+    assert_eq!(r.code(), "session_expired");
+    assert_eq!(expired_rows(&app.audit_actions(user_id).await), 1);
+    // The remembered session goes on (a fresh access token: the first one ran out).
+    let r = app.refresh(&remembered.refresh).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let list = app
+        .get("/v1/me/sessions", Some(&Tokens::from(&r).access))
+        .await;
+    let ids: Vec<&str> = list.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec![remembered.session_id.as_str()]);
+    let metrics = app.get("/metrics", None).await.text;
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l == "gatehouse_sessions_expired_total 1"),
+        "{metrics}"
+    );
+}
+both_backends!(the_sweep_ends_sessions_idle_past_their_timeout);

@@ -159,6 +159,19 @@ impl TestApp {
         .await
     }
 
+    /// The ids of the caller's active sessions, newest first, as `GET /v1/me/sessions`
+    /// lists them (first page).
+    pub async fn session_ids(&self, access_token: &str) -> Vec<String> {
+        let r = self.get("/v1/me/sessions", Some(access_token)).await;
+        assert_eq!(r.status, StatusCode::OK, "list sessions: {}", r.text);
+        r.body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|s| s["id"].as_str().expect("id").to_owned())
+            .collect()
+    }
+
     /// Move this app's fake clock forward.
     pub fn advance(&self, by: Duration) {
         self.clock.advance(by);

@@ -5,6 +5,15 @@ use chrono::{DateTime, Duration, Utc};
 use gatehouse_domain::time::to_micros;
 use std::sync::{Arc, Mutex};
 
+/// The moment `by` before `now`, or the earliest time there is when `by` is too long to
+/// subtract (so a cutoff that far back selects nothing as older than it).
+pub fn before(now: DateTime<Utc>, by: std::time::Duration) -> DateTime<Utc> {
+    Duration::from_std(by)
+        .ok()
+        .and_then(|d| now.checked_sub_signed(d))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
 /// A source of the current time (UTC, microsecond precision).
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> DateTime<Utc>;

@@ -9,8 +9,8 @@
 //! stolen, already-rotated token be recognised as reuse (and end the session) for as long
 //! as the session lives. The audit rows are never pruned here: they are the record.
 
+use crate::clock::before;
 use crate::state::Core;
-use chrono::{DateTime, Utc};
 use gatehouse_store::{prune, Executor, StoreResult};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -60,14 +60,6 @@ fn longest_throttle_window(core: &Core) -> Duration {
     t.account_window
         .max(t.ip_window)
         .max(Duration::from_secs(60 * 60))
-}
-
-/// `now - by`, or the earliest time there is if that does not fit (which prunes nothing).
-fn before(now: DateTime<Utc>, by: Duration) -> DateTime<Utc> {
-    chrono::Duration::from_std(by)
-        .ok()
-        .and_then(|d| now.checked_sub_signed(d))
-        .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 /// Run one pruning statement (`$call`, given an executor) on a fresh writer connection

@@ -2,6 +2,7 @@
 //! need `Core` — live sessions (a count query under a timeout, reused for a few seconds),
 //! the database pools and the Argon2 queue.
 
+use crate::clock::before;
 use crate::metrics::{
     LoginOutcome, Snapshot, LOCK_KINDS, SESSIONS_COUNT_TIMEOUT, SESSIONS_MAX_AGE,
 };
@@ -10,7 +11,6 @@ use chrono::{DateTime, Utc};
 use gatehouse_store::accounts::sessions;
 use gatehouse_store::Executor;
 use std::sync::atomic::Ordering::Relaxed;
-use std::time::Duration;
 
 /// Read every metric; waits at most [`SESSIONS_COUNT_TIMEOUT`] for the database.
 pub async fn snapshot(core: &Core) -> Snapshot {
@@ -76,13 +76,12 @@ async fn sessions_active(core: &Core) -> Option<i64> {
 }
 
 async fn count_live(core: &Core, now: DateTime<Utc>) -> Result<i64, gatehouse_store::StoreError> {
-    let since = |idle: Duration| now - chrono::Duration::from_std(idle).unwrap_or_default();
     let mut conn = core.db.reader().await?;
     sessions::count_live(
         conn.exec(),
         now,
-        since(core.config.idle_timeout),
-        since(core.config.remember_me_idle_timeout),
+        before(now, core.config.idle_timeout),
+        before(now, core.config.remember_me_idle_timeout),
     )
     .await
 }

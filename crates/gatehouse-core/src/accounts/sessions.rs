@@ -4,6 +4,7 @@
 
 use super::authenticate::AuthContext;
 use super::{AccountsError, AccountsResult};
+use crate::clock::before;
 use crate::events::{self, Event};
 use crate::state::{ClientInfo, Core};
 use chrono::{DateTime, Utc};
@@ -107,16 +108,9 @@ pub(crate) async fn end_sessions(
 /// expired token is presented. Returns how many were ended.
 pub(crate) async fn expire_lapsed(core: &Core, batch: i64) -> StoreResult<u64> {
     let now = core.clock.now();
-    // A timeout too long to subtract expires nothing.
-    let since = |idle: std::time::Duration| {
-        chrono::Duration::from_std(idle)
-            .ok()
-            .and_then(|d| now.checked_sub_signed(d))
-            .unwrap_or(DateTime::<Utc>::MIN_UTC)
-    };
     let (idle_since, remember_since) = (
-        since(core.config.idle_timeout),
-        since(core.config.remember_me_idle_timeout),
+        before(now, core.config.idle_timeout),
+        before(now, core.config.remember_me_idle_timeout),
     );
     let sweeper = ClientInfo::default();
     let mut total = 0;

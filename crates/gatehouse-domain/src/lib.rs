@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod audit;
 pub mod error;
 pub mod ids;
+pub mod notify;
 pub mod risk;
 pub mod time;
 

@@ -1,0 +1,109 @@
+//! The enumerations notifications are described with, stored and sent as short strings.
+
+string_enum!(
+    /// What a message is about. The seed's fourteen security and account types, plus
+    /// `product_update`, the one marketing type (so consent has something to gate).
+    NotificationType {
+        OtpCode => "otp_code",
+        EmailVerification => "email_verification",
+        PasswordReset => "password_reset",
+        PasswordChanged => "password_changed",
+        EmailChanged => "email_changed",
+        LoginNewDevice => "login_new_device",
+        LoginNewLocation => "login_new_location",
+        SuspiciousActivity => "suspicious_activity",
+        MfaEnabled => "mfa_enabled",
+        MfaDisabled => "mfa_disabled",
+        BackupCodesGenerated => "backup_codes_generated",
+        BackupCodeUsed => "backup_code_used",
+        AccountLocked => "account_locked",
+        SecurityDigest => "security_digest",
+        ProductUpdate => "product_update",
+    }
+);
+
+impl NotificationType {
+    /// Codes and links the person asked for just now: sent at once, never held by quiet
+    /// hours or gathered into a digest, and never refused for want of consent.
+    pub fn is_transactional(self) -> bool {
+        matches!(
+            self,
+            NotificationType::OtpCode
+                | NotificationType::EmailVerification
+                | NotificationType::PasswordReset
+        )
+    }
+
+    /// Marketing: sent only with the person's recorded `marketing` consent.
+    pub fn is_marketing(self) -> bool {
+        matches!(self, NotificationType::ProductUpdate)
+    }
+
+    /// The priority a type has when the person set none.
+    pub fn default_priority(self) -> Priority {
+        use NotificationType::*;
+        match self {
+            OtpCode | EmailVerification | PasswordReset => Priority::Critical,
+            SuspiciousActivity | AccountLocked | PasswordChanged | EmailChanged | MfaDisabled => {
+                Priority::Critical
+            }
+            LoginNewDevice | LoginNewLocation | BackupCodeUsed => Priority::High,
+            MfaEnabled | BackupCodesGenerated => Priority::Medium,
+            SecurityDigest | ProductUpdate => Priority::Low,
+        }
+    }
+}
+
+string_enum!(
+    /// Where a message goes.
+    Channel {
+        Email => "email",
+        Sms => "sms",
+        InApp => "in_app",
+        Push => "push",
+    }
+);
+
+string_enum!(
+    /// How urgent a message is. `Critical` passes quiet hours that allow critical ones.
+    Priority {
+        Low => "low",
+        Medium => "medium",
+        High => "high",
+        Critical => "critical",
+    }
+);
+
+string_enum!(
+    /// How often non-critical alerts are sent (`notification_preferences.digest_frequency`).
+    DigestFrequency {
+        RealTime => "real-time",
+        Hourly => "hourly",
+        Daily => "daily",
+    }
+);
+
+string_enum!(
+    /// What a person may consent to (GDPR ledger, `notification_consents.consent_type`).
+    ConsentType {
+        Marketing => "marketing",
+        ProductUpdates => "product_updates",
+        SmsMarketing => "sms_marketing",
+        Analytics => "analytics",
+    }
+);
+
+string_enum!(
+    /// Where an outgoing message is. Email uses pending, sent, delivered, opened, clicked,
+    /// bounced, failed; SMS uses pending, sent, delivered, failed, undelivered.
+    DeliveryStatus {
+        Pending => "pending",
+        Sent => "sent",
+        Delivered => "delivered",
+        Opened => "opened",
+        Clicked => "clicked",
+        Bounced => "bounced",
+        Failed => "failed",
+        Undelivered => "undelivered",
+    }
+);

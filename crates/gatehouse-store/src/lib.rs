@@ -21,6 +21,7 @@ pub mod error;
 pub mod location;
 pub mod maintenance;
 pub mod migrate;
+pub mod notify;
 pub mod pool_stats;
 pub mod prune;
 pub mod throttle;

@@ -67,6 +67,10 @@ const EXPECTED_TABLES: &[&str] = &[
     "audit_daily_summaries",
     // 0005_runtime
     "auth_throttle",
+    // 0011_notification_outbox
+    "in_app_notifications",
+    "notification_digest_items",
+    "security_action_tokens",
 ];
 
 /// Tables that are monthly-partitioned on PostgreSQL (primary key (id, created_at) there,

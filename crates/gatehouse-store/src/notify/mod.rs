@@ -1,0 +1,8 @@
+//! Notifications (seed "NOTIFICATIONS APP"): the email and SMS outbox ([`outbox`]), the
+//! history of each message's states ([`log`]), in-app messages ([`in_app`]) and the
+//! single-use links alerts carry ([`action_tokens`]).
+
+pub mod action_tokens;
+pub mod in_app;
+pub mod log;
+pub mod outbox;

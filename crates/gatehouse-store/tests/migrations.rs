@@ -71,6 +71,7 @@ const EXPECTED_TABLES: &[&str] = &[
     "in_app_notifications",
     "notification_digest_items",
     "security_action_tokens",
+    "notification_consent_events",
 ];
 
 /// Tables that are monthly-partitioned on PostgreSQL (primary key (id, created_at) there,

@@ -56,3 +56,17 @@ CREATE TABLE security_action_tokens (
 );
 CREATE INDEX idx_security_action_tokens_user_id ON security_action_tokens (user_id);
 CREATE INDEX idx_security_action_tokens_expires_at ON security_action_tokens (expires_at);
+
+-- The consent ledger: notification_consents holds each consent's current state (the seed's
+-- table); every grant and withdrawal is also kept here, with where it came from.
+CREATE TABLE notification_consent_events (
+    id           uuid PRIMARY KEY,
+    user_id      uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    consent_type varchar(50) NOT NULL,
+    granted      boolean NOT NULL,
+    source       varchar(50) NOT NULL,
+    ip_address   inet,
+    user_agent   text,
+    created_at   timestamptz NOT NULL
+);
+CREATE INDEX idx_notification_consent_events_user_id_id ON notification_consent_events (user_id, id);

@@ -1,4 +1,5 @@
 -- Reverts 0011_notification_outbox.
+DROP TABLE notification_consent_events;
 DROP TABLE security_action_tokens;
 DROP TABLE notification_digest_items;
 DROP TABLE in_app_notifications;

@@ -58,3 +58,17 @@ CREATE TABLE security_action_tokens (
 ) STRICT;
 CREATE INDEX idx_security_action_tokens_user_id ON security_action_tokens (user_id);
 CREATE INDEX idx_security_action_tokens_expires_at ON security_action_tokens (expires_at);
+
+-- The consent ledger: notification_consents holds each consent's current state (the seed's
+-- table); every grant and withdrawal is also kept here, with where it came from.
+CREATE TABLE notification_consent_events (
+    id           BLOB PRIMARY KEY NOT NULL,
+    user_id      BLOB NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    consent_type TEXT NOT NULL,
+    granted      INTEGER NOT NULL,
+    source       TEXT NOT NULL,
+    ip_address   TEXT,
+    user_agent   TEXT,
+    created_at   TEXT NOT NULL
+) STRICT;
+CREATE INDEX idx_notification_consent_events_user_id_id ON notification_consent_events (user_id, id);

@@ -83,6 +83,8 @@ pub struct CoreConfig {
     /// Accounts one client address (IPv6: its /64) may create per hour.
     pub signups_per_address_per_hour: u32,
     pub throttle: ThrottleLimits,
+    /// `[notifications]`: transports, retries, limits, links.
+    pub notifications: crate::notify::NotificationsConfig,
 }
 
 impl Default for CoreConfig {
@@ -109,6 +111,7 @@ impl Default for CoreConfig {
             password_changes_per_hour: 5,
             signups_per_address_per_hour: 20,
             throttle: ThrottleLimits::default(),
+            notifications: crate::notify::NotificationsConfig::default(),
         }
     }
 }
@@ -251,6 +254,7 @@ pub struct Sections<'a> {
     pub password: &'a PasswordConfig,
     pub login: &'a LoginConfig,
     pub signup: &'a SignupConfig,
+    pub notifications: &'a crate::notify::NotificationsConfig,
 }
 
 impl CoreConfig {
@@ -262,6 +266,7 @@ impl CoreConfig {
             password,
             login,
             signup,
+            notifications,
         } = sections;
         let secs = Duration::from_secs;
         let defaults = Self::default();
@@ -298,6 +303,7 @@ impl CoreConfig {
                 lockout: secs(login.lockout_secs),
                 device_token_ttl: secs(login.device_token_ttl_secs),
             },
+            notifications: notifications.clone(),
         }
     }
 }

@@ -21,6 +21,7 @@ use gatehouse_core::config::{
     Argon2Config, CoreConfig, LoginConfig, PasswordConfig, Sections, SignupConfig, TokensConfig,
 };
 use gatehouse_core::maintenance::MaintenanceConfig;
+use gatehouse_core::notify::NotificationsConfig;
 use gatehouse_http::HttpConfig;
 use gatehouse_store::{DatabaseConfig, Location};
 use serde::{Deserialize, Serialize};
@@ -44,6 +45,7 @@ pub struct Settings {
     pub login: LoginConfig,
     pub signup: SignupConfig,
     pub maintenance: MaintenanceConfig,
+    pub notifications: NotificationsConfig,
 }
 
 impl Default for Settings {
@@ -60,6 +62,7 @@ impl Default for Settings {
             login: LoginConfig::default(),
             signup: SignupConfig::default(),
             maintenance: MaintenanceConfig::default(),
+            notifications: NotificationsConfig::default(),
         }
     }
 }
@@ -185,6 +188,7 @@ impl Settings {
             password: &self.password,
             login: &self.login,
             signup: &self.signup,
+            notifications: &self.notifications,
         })
     }
 }

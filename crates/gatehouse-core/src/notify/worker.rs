@@ -1,0 +1,333 @@
+//! Delivery workers (DESIGN §6): claim due messages from the outbox, send them through the
+//! configured transports, and record each outcome — sent, retry later with backoff, or
+//! failed — with a line in the message's history.
+//!
+//! A batch is claimed in one statement (a lease, see `gatehouse_store::notify::outbox`),
+//! sent concurrently (up to `concurrency` at once, so SMTP connections are reused from the
+//! transport's pool), and its outcomes are written in one transaction. If the process dies
+//! after a message left but before its outcome was written, the lease runs out and the
+//! message is sent again: at-least-once delivery. Every copy carries the same Message-ID
+//! (`<id@gatehouse>`), so mail systems and people can tell a repeat; an OTP repeated is the
+//! same code, still valid once.
+
+use super::backoff::retry_delay;
+use super::config::NotificationsConfig;
+use super::transport::{Accepted, EmailMessage, EmailTransport, SendError, SmsMessage, SmsTransport};
+use crate::clock::Clock;
+use gatehouse_domain::notify::NotificationType;
+use gatehouse_store::notify::log::{self as notification_log, LogEntry};
+use gatehouse_store::notify::outbox::{self, AttemptOutcome, ClaimedEmail, ClaimedSms};
+use gatehouse_store::{Db, Executor, StoreResult};
+use serde_json::json;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Notify, Semaphore};
+
+/// The transports a worker sends through.
+pub struct Transports {
+    pub email: EmailTransport,
+    pub sms: SmsTransport,
+}
+
+/// What one pass delivered.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PassReport {
+    pub sent: u64,
+    pub retried: u64,
+    pub failed: u64,
+}
+
+impl PassReport {
+    fn add(&mut self, other: PassReport) {
+        self.sent += other.sent;
+        self.retried += other.retried;
+        self.failed += other.failed;
+    }
+
+    pub fn total(&self) -> u64 {
+        self.sent + self.retried + self.failed
+    }
+}
+
+/// One delivery worker. Cheap to clone; clones share transports and the wake-up signal.
+#[derive(Clone)]
+pub struct Worker {
+    db: Db,
+    clock: Arc<dyn Clock>,
+    transports: Arc<Transports>,
+    config: Arc<NotificationsConfig>,
+    wake: Arc<Notify>,
+}
+
+impl Worker {
+    /// `wake` is the signal enqueueing raises (see `Notifier::wake`), so a message queued
+    /// by this process goes out without waiting for the next poll.
+    pub fn new(
+        db: Db,
+        clock: Arc<dyn Clock>,
+        transports: Arc<Transports>,
+        config: Arc<NotificationsConfig>,
+        wake: Arc<Notify>,
+    ) -> Self {
+        Self {
+            db,
+            clock,
+            transports,
+            config,
+            wake,
+        }
+    }
+
+    /// Deliver until `shutdown` completes: a pass whenever woken or every poll interval.
+    /// A pass in progress finishes first (its outcomes are written), so stopping loses
+    /// nothing.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        loop {
+            match self.deliver_due().await {
+                Ok(report) if report.total() > 0 => tracing::debug!(
+                    sent = report.sent,
+                    retried = report.retried,
+                    failed = report.failed,
+                    "notifications delivered"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "notification delivery pass failed"),
+            }
+            tokio::select! {
+                _ = &mut shutdown => return,
+                _ = self.wake.notified() => {
+                    // The enqueueing transaction may not have committed yet when it woke
+                    // us: give it a moment, then look.
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                _ = tokio::time::sleep(self.config.poll_interval()) => {}
+            }
+        }
+    }
+
+    /// Deliver everything due now, batch after batch, until a claim comes back short.
+    pub async fn deliver_due(&self) -> StoreResult<PassReport> {
+        let mut report = PassReport::default();
+        let limit = i64::from(self.config.batch_size.max(1));
+        loop {
+            let email = self.email_batch(limit).await?;
+            let sms = self.sms_batch(limit).await?;
+            let done = email.1 < limit && sms.1 < limit;
+            report.add(email.0);
+            report.add(sms.0);
+            if done {
+                return Ok(report);
+            }
+        }
+    }
+
+    fn lease_until(&self, now: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+        now + chrono::Duration::from_std(self.config.lease()).unwrap_or(chrono::Duration::MAX)
+    }
+
+    async fn email_batch(&self, limit: i64) -> StoreResult<(PassReport, i64)> {
+        let now = self.clock.now();
+        let claimed = {
+            let mut conn = self.db.writer().await?;
+            outbox::claim_emails(conn.exec(), now, self.lease_until(now), limit).await?
+        };
+        let count = claimed.len() as i64;
+        if claimed.is_empty() {
+            return Ok((PassReport::default(), 0));
+        }
+        let results = self
+            .send_all(claimed, |transports, m: ClaimedEmail| async move {
+                let message = EmailMessage {
+                    id: m.id,
+                    to: m.to_email.clone(),
+                    subject: m.subject.clone().unwrap_or_default(),
+                    text: m.body.clone().unwrap_or_default(),
+                    html: m.html_body.clone(),
+                };
+                let result = transports.email.send(&message).await;
+                (m, result)
+            })
+            .await;
+        let mut report = PassReport::default();
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await?;
+        for (m, result) in &results {
+            let kind = m.email_type.as_deref().unwrap_or("");
+            let outcome = self.outcome(result, m.retry_count, m.max_retries, now);
+            let scrub = scrub_after_delivery(kind);
+            if outbox::record_email_attempt(tx.exec(), m.id, now, &outcome, scrub).await? {
+                count_outcome(&mut report, &outcome);
+                let entry = log_entry(m.user_id, m.id, kind, "email", &outcome, m.retry_count, now);
+                notification_log::insert(tx.exec(), &entry).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok((report, count))
+    }
+
+    async fn sms_batch(&self, limit: i64) -> StoreResult<(PassReport, i64)> {
+        let now = self.clock.now();
+        let claimed = {
+            let mut conn = self.db.writer().await?;
+            outbox::claim_sms(conn.exec(), now, self.lease_until(now), limit).await?
+        };
+        let count = claimed.len() as i64;
+        if claimed.is_empty() {
+            return Ok((PassReport::default(), 0));
+        }
+        let results = self
+            .send_all(claimed, |transports, m: ClaimedSms| async move {
+                let message = SmsMessage {
+                    id: m.id,
+                    to: m.phone_number.clone(),
+                    body: m.message.clone(),
+                };
+                let result = transports.sms.send(&message).await;
+                (m, result)
+            })
+            .await;
+        let mut report = PassReport::default();
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await?;
+        for (m, result) in &results {
+            let kind = m.sms_type.as_deref().unwrap_or("");
+            let outcome = self.outcome(result, m.retry_count, m.max_retries, now);
+            let scrub = scrub_after_delivery(kind);
+            if outbox::record_sms_attempt(tx.exec(), m.id, now, &outcome, scrub).await? {
+                count_outcome(&mut report, &outcome);
+                let entry = log_entry(m.user_id, m.id, kind, "sms", &outcome, m.retry_count, now);
+                notification_log::insert(tx.exec(), &entry).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok((report, count))
+    }
+
+    /// Send every claimed message, at most `concurrency` at a time; results in any order.
+    async fn send_all<M, F, Fut>(&self, claimed: Vec<M>, send: F) -> Vec<(M, Result<Accepted, SendError>)>
+    where
+        M: Send + 'static,
+        F: Fn(Arc<Transports>, M) -> Fut,
+        Fut: Future<Output = (M, Result<Accepted, SendError>)> + Send + 'static,
+    {
+        let permits = Arc::new(Semaphore::new(self.config.concurrency.max(1) as usize));
+        let mut tasks = tokio::task::JoinSet::new();
+        for m in claimed {
+            let permits = permits.clone();
+            let fut = send(self.transports.clone(), m);
+            tasks.spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                fut.await
+            });
+        }
+        let mut results = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok(r) => results.push(r),
+                // A panicking send leaves its message leased; the lease runs out and it is
+                // tried again.
+                Err(e) => tracing::error!(error = %e, "a notification send task failed"),
+            }
+        }
+        results
+    }
+
+    fn outcome<'a>(
+        &self,
+        result: &'a Result<Accepted, SendError>,
+        retry_count: i32,
+        max_retries: i32,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> AttemptOutcome<'a> {
+        match result {
+            Ok(a) => AttemptOutcome::Sent {
+                provider: a.provider,
+                provider_message_id: a.provider_message_id.as_deref(),
+                cost: a.cost.as_ref().map(|c| (c.micros, c.currency.as_str())),
+            },
+            Err(SendError::Transient { message, code }) if retry_count < max_retries => {
+                let wait = retry_delay(
+                    retry_count.max(0) as u32,
+                    Duration::from_millis(self.config.retry_base_ms),
+                    Duration::from_millis(self.config.retry_max_ms),
+                    &mut rand::thread_rng(),
+                );
+                AttemptOutcome::Retry {
+                    next_attempt_at: now
+                        + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX),
+                    error: message,
+                    error_code: code.as_deref(),
+                }
+            }
+            Err(SendError::Transient { message, code } | SendError::Permanent { message, code }) => {
+                AttemptOutcome::Failed {
+                    error: message,
+                    error_code: code.as_deref(),
+                }
+            }
+        }
+    }
+}
+
+/// Codes and one-time links are cleared from the database once their message is final.
+fn scrub_after_delivery(kind: &str) -> bool {
+    kind.parse::<NotificationType>()
+        .map(NotificationType::is_transactional)
+        // Unknown kinds are treated as secret: clearing a body loses less than keeping one.
+        .unwrap_or(true)
+}
+
+fn count_outcome(report: &mut PassReport, outcome: &AttemptOutcome<'_>) {
+    match outcome {
+        AttemptOutcome::Sent { .. } => report.sent += 1,
+        AttemptOutcome::Retry { .. } => report.retried += 1,
+        AttemptOutcome::Failed { .. } => report.failed += 1,
+    }
+}
+
+fn log_entry<'a>(
+    user_id: gatehouse_domain::ids::UserId,
+    id: uuid::Uuid,
+    kind: &'a str,
+    channel: &'a str,
+    outcome: &AttemptOutcome<'_>,
+    retry_count: i32,
+    now: chrono::DateTime<chrono::Utc>,
+) -> LogEntry<'a> {
+    let (status, metadata) = match outcome {
+        AttemptOutcome::Sent {
+            provider,
+            provider_message_id,
+            cost,
+        } => (
+            "sent",
+            json!({"provider": provider, "provider_message_id": provider_message_id,
+                   "attempt": retry_count + 1, "cost_micros": cost.map(|c| c.0)}),
+        ),
+        AttemptOutcome::Retry {
+            next_attempt_at,
+            error,
+            error_code,
+        } => (
+            "retrying",
+            json!({"error": error, "error_code": error_code, "attempt": retry_count + 1,
+                   "next_attempt_at": next_attempt_at}),
+        ),
+        AttemptOutcome::Failed { error, error_code } => (
+            "failed",
+            json!({"error": error, "error_code": error_code, "attempt": retry_count + 1}),
+        ),
+    };
+    LogEntry {
+        user_id,
+        notification_id: Some(id),
+        notification_type: kind,
+        channel,
+        status,
+        recipient: None,
+        metadata,
+        at: now,
+    }
+}

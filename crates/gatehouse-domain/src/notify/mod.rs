@@ -4,7 +4,18 @@
 //! consent and daily caps. Nothing here does I/O; the core crate asks and then enqueues.
 
 mod kinds;
+mod local_time;
+mod preferences;
+mod quiet_hours;
 
 pub use kinds::{
     Channel, ConsentType, DeliveryStatus, DigestFrequency, NotificationType, Priority,
+};
+pub use local_time::{local_day_start, next_local_hour, next_local_midnight, resolve_local};
+pub use preferences::{
+    has_consent, parse_delay_minutes, parse_max_per_day, GlobalPreferences, TypePreference,
+    DEFAULT_MAX_PER_DAY, MAX_DELAY_MINUTES, MAX_PER_DAY, MIN_PER_DAY,
+};
+pub use quiet_hours::{
+    day_of_week_number, held_until, parse_day_of_week, QuietHoursRule, DAYS_OF_WEEK,
 };

@@ -3,11 +3,15 @@
 //! and when one may be delivered given a person's preferences, quiet hours, blocklist,
 //! consent and daily caps. Nothing here does I/O; the core crate asks and then enqueues.
 
+mod blocklist;
 mod kinds;
 mod local_time;
 mod preferences;
 mod quiet_hours;
 
+pub use blocklist::{
+    blocks_email, blocks_phone, blocks_type, parse_blocked_value, BlockEntry, BlockType,
+};
 pub use kinds::{
     Channel, ConsentType, DeliveryStatus, DigestFrequency, NotificationType, Priority,
 };

@@ -4,6 +4,7 @@
 //! consent and daily caps. Nothing here does I/O; the core crate asks and then enqueues.
 
 mod blocklist;
+mod digest;
 mod kinds;
 mod local_time;
 mod preferences;
@@ -12,6 +13,7 @@ mod quiet_hours;
 pub use blocklist::{
     blocks_email, blocks_phone, blocks_type, parse_blocked_value, BlockEntry, BlockType,
 };
+pub use digest::{digest_window_end, gather, DigestBatch, DigestItem};
 pub use kinds::{
     Channel, ConsentType, DeliveryStatus, DigestFrequency, NotificationType, Priority,
 };

@@ -9,6 +9,7 @@ mod kinds;
 mod local_time;
 mod preferences;
 mod quiet_hours;
+pub mod routing;
 mod sms_caps;
 
 pub use blocklist::{
@@ -26,4 +27,5 @@ pub use preferences::{
 pub use quiet_hours::{
     day_of_week_number, held_until, parse_day_of_week, QuietHoursRule, DAYS_OF_WEEK,
 };
+pub use routing::{route, ChannelDecision, RoutingInput, SkipReason, Verdict};
 pub use sms_caps::{check_sms_caps, country_calling_code, SmsCapHit, SmsCaps};

@@ -52,6 +52,33 @@ impl NotificationType {
             SecurityDigest | ProductUpdate => Priority::Low,
         }
     }
+
+    /// Whether a message of this type can go by `channel` at all. A code or reset link is
+    /// for someone who may not be signed in, so it never goes to the in-app feed or push;
+    /// an email verification proves an email address, so it goes by email only.
+    pub fn supports(self, channel: Channel) -> bool {
+        use NotificationType::*;
+        match self {
+            EmailVerification => channel == Channel::Email,
+            OtpCode | PasswordReset => matches!(channel, Channel::Email | Channel::Sms),
+            _ => true,
+        }
+    }
+
+    /// Security alerts a person may have gathered into an hourly or daily digest: everything
+    /// but codes and links, marketing, and the digest itself.
+    pub fn is_digestible(self) -> bool {
+        !self.is_transactional() && !self.is_marketing() && self != NotificationType::SecurityDigest
+    }
+}
+
+impl Channel {
+    /// Whether a message on this channel reaches the person unasked (a phone that buzzes, an
+    /// inbox that fills). In-app entries wait in the feed until the person looks, so quiet
+    /// hours and digests have nothing to spare them from.
+    pub fn interrupts(self) -> bool {
+        !matches!(self, Channel::InApp)
+    }
 }
 
 string_enum!(
@@ -107,3 +134,60 @@ string_enum!(
         Undelivered => "undelivered",
     }
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use NotificationType::*;
+
+    #[test]
+    fn channels_each_type_goes_by() {
+        let by = |kind: NotificationType| -> Vec<Channel> {
+            Channel::ALL
+                .iter()
+                .copied()
+                .filter(|&channel| kind.supports(channel))
+                .collect()
+        };
+        assert_eq!(by(OtpCode), [Channel::Email, Channel::Sms]);
+        assert_eq!(by(PasswordReset), [Channel::Email, Channel::Sms]);
+        assert_eq!(by(EmailVerification), [Channel::Email]);
+        for kind in NotificationType::ALL
+            .iter()
+            .filter(|k| !k.is_transactional())
+        {
+            assert_eq!(by(*kind), Channel::ALL, "{kind}");
+        }
+        assert_eq!(
+            Channel::ALL
+                .iter()
+                .filter(|c| !c.interrupts())
+                .collect::<Vec<_>>(),
+            [&Channel::InApp]
+        );
+    }
+
+    #[test]
+    fn digestible_types_are_the_security_alerts() {
+        let digestible: Vec<_> = NotificationType::ALL
+            .iter()
+            .copied()
+            .filter(|kind| kind.is_digestible())
+            .collect();
+        assert_eq!(
+            digestible,
+            [
+                PasswordChanged,
+                EmailChanged,
+                LoginNewDevice,
+                LoginNewLocation,
+                SuspiciousActivity,
+                MfaEnabled,
+                MfaDisabled,
+                BackupCodesGenerated,
+                BackupCodeUsed,
+                AccountLocked,
+            ]
+        );
+    }
+}

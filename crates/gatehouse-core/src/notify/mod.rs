@@ -7,6 +7,7 @@ pub mod backoff;
 pub mod config;
 pub mod error;
 pub mod receipts;
+pub mod templates;
 // pub mod worker; (after the transports land)
 
 pub use config::NotificationsConfig;

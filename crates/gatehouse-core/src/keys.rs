@@ -121,6 +121,8 @@ pub enum HashPurpose {
     LoginIdentifier,
     /// The signature of a device token (a client that signed in before: `device_token`).
     DeviceToken,
+    /// `security_action_tokens.token_hash`: a single-use link in a security alert.
+    ActionToken,
 }
 
 impl HashPurpose {
@@ -130,6 +132,7 @@ impl HashPurpose {
             HashPurpose::DeviceFingerprint => "device-fingerprint",
             HashPurpose::LoginIdentifier => "login-identifier",
             HashPurpose::DeviceToken => "device-token",
+            HashPurpose::ActionToken => "action-token",
         }
     }
 }

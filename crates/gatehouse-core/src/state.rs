@@ -8,6 +8,8 @@ use crate::clock::Clock;
 use crate::config::CoreConfig;
 use crate::keys::Keys;
 use crate::metrics::CoreMetrics;
+use crate::notify::templates::TemplateError;
+use crate::notify::Notifier;
 use crate::password::{HashError, PasswordHasher};
 use crate::tokens::VerifiedTokens;
 use gatehouse_store::Db;
@@ -27,6 +29,17 @@ pub struct Core {
     pub session_cache: Arc<SessionCache>,
     /// Counters of logins, lockouts, reuse and tokens (see [`crate::metrics`]).
     pub metrics: Arc<CoreMetrics>,
+    /// Templates, limits and the workers' wake-up signal, for queueing notifications.
+    pub notifier: Arc<Notifier>,
+}
+
+/// Why core could not be built from its configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreInitError {
+    #[error("invalid password hashing parameters: {0}")]
+    Hash(#[from] HashError),
+    #[error("notification templates: {0}")]
+    Templates(#[from] TemplateError),
 }
 
 impl Core {
@@ -35,8 +48,9 @@ impl Core {
         clock: Arc<dyn Clock>,
         keys: Keys,
         config: CoreConfig,
-    ) -> Result<Self, HashError> {
+    ) -> Result<Self, CoreInitError> {
         let hasher = PasswordHasher::new(config.argon2, config.hash_concurrency)?;
+        let notifier = Arc::new(Notifier::new(config.notifications.clone())?);
         let session_cache = Arc::new(SessionCache::new(config.session_cache_entries));
         Ok(Self {
             db,
@@ -48,6 +62,7 @@ impl Core {
             verified_tokens: Arc::new(VerifiedTokens::new(10_000)),
             session_cache,
             metrics: Arc::default(),
+            notifier,
         })
     }
 }

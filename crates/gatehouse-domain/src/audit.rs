@@ -92,6 +92,10 @@ string_enum!(
         UnknownAccountLocked => "unknown_account_locked",
         // An address was blocked by attempts naming no account.
         AddressBlocked => "address_blocked",
+        // An SMS was not queued: its number or country reached the day's cap (SMS pumping).
+        SmsCapReached => "sms_cap_reached",
+        // The owner used a "this wasn't me" link: account locked, every session ended.
+        ReportedNotMe => "reported_not_me",
     }
 );
 

@@ -151,6 +151,11 @@ impl From<AccountsError> for ApiError {
             E::AccountDisabled => {
                 ApiError::new(StatusCode::FORBIDDEN, "account_disabled", err.to_string())
             }
+            E::AccountLocked { until } => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "account_locked",
+                format!("{err} (until {})", until.to_rfc3339()),
+            ),
             E::TooManyAttempts { retry_after_secs } => {
                 let mut e = ApiError::new(
                     StatusCode::TOO_MANY_REQUESTS,

@@ -71,7 +71,7 @@ pub async fn maintain(settings: &Settings) -> anyhow::Result<()> {
         keys,
         settings.core_config(),
     )
-    .context("invalid password hashing parameters")?;
+    .context("invalid configuration")?;
     let report = gatehouse_core::maintenance::prune(&core, &settings.maintenance)
         .await
         .context("pruning failed")?;

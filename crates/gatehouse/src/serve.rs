@@ -62,7 +62,7 @@ pub async fn run(loaded: Loaded) -> anyhow::Result<()> {
         keys,
         settings.core_config(),
     )
-    .context("invalid password hashing parameters")?;
+    .context("invalid configuration")?;
     // Other nodes' changes reach this node's session cache through PostgreSQL notices.
     gatehouse_core::accounts::spawn_session_cache_listener(&core);
     spawn_pruning(core.clone(), settings.maintenance.clone());

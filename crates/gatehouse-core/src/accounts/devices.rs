@@ -52,6 +52,7 @@ impl DeviceHint {
 /// Find or create the login's device, refresh what it tells about itself, and raise
 /// `DeviceSeen`. Without a fingerprint the user agent identifies the device.
 pub(crate) async fn record_login_device(
+    core: &Core,
     keys: &Keys,
     tx: &mut Tx,
     user_id: UserId,
@@ -103,6 +104,7 @@ pub(crate) async fn record_login_device(
     };
     events::record(
         tx,
+        core,
         now,
         client,
         Event::DeviceSeen {
@@ -147,9 +149,10 @@ pub async fn remove_device(
     devices::revoke_trust(tx.exec(), device.id, now).await?;
     let reason = RevocationReason::DeviceRemoved;
     let ended = sessions::end_all_for_device(tx.exec(), device.id, revoked(reason), now).await?;
-    end_sessions(&mut tx, user_id, &ended, reason, client, now).await?;
+    end_sessions(core, &mut tx, user_id, &ended, reason, client, now).await?;
     events::record(
         &mut tx,
+        core,
         now,
         client,
         Event::DeviceRemoved {

@@ -21,6 +21,11 @@ pub enum AccountsError {
     WrongCurrentPassword,
     #[error("the account is disabled")]
     AccountDisabled,
+    /// The owner reported a sign-in as not theirs; the account is locked until `until`.
+    #[error("the account is locked after its owner reported a sign-in that was not theirs")]
+    AccountLocked {
+        until: chrono::DateTime<chrono::Utc>,
+    },
     /// Too many failed attempts for this account or address.
     #[error("too many failed attempts")]
     TooManyAttempts { retry_after_secs: u64 },

@@ -52,6 +52,8 @@ impl fmt::Debug for TokenPair {
 /// counter of tokens issued).
 #[derive(Clone, Copy)]
 pub(crate) struct TokenIssuer<'a> {
+    /// For the events a session start raises (their subscribers need the whole core).
+    core: &'a Core,
     keys: &'a Keys,
     config: &'a CoreConfig,
     metrics: &'a CoreMetrics,
@@ -60,6 +62,7 @@ pub(crate) struct TokenIssuer<'a> {
 impl Core {
     pub(crate) fn issuer(&self) -> TokenIssuer<'_> {
         TokenIssuer {
+            core: self,
             keys: &self.keys,
             config: &self.config,
             metrics: &self.metrics,
@@ -173,6 +176,7 @@ impl TokenIssuer<'_> {
         .await?;
         events::record(
             tx,
+            self.core,
             now,
             grant.client,
             Event::SessionStarted {
@@ -212,7 +216,7 @@ impl TokenIssuer<'_> {
             sessions::end_all_but_newest(tx.exec(), user_id, keep, revoked(reason), now).await?;
         // Oldest first, so the audit trail reads in the order the sessions began.
         ended.sort_by_key(|s| (s.created_at, s.id.as_uuid()));
-        end_sessions(tx, user_id, &ended, reason, client, now).await?;
+        end_sessions(self.core, tx, user_id, &ended, reason, client, now).await?;
         Ok(())
     }
 

@@ -132,6 +132,12 @@ pub async fn login(
         core.metrics.login(LoginOutcome::Disabled);
         return Err(AccountsError::AccountDisabled);
     }
+    // The owner reported "this wasn't me": no client signs in, known or not, until then.
+    if let Some(until) = user.locked_until.filter(|t| *t > core.clock.now()) {
+        record_alone(core, client, Event::LoginRefusedLocked { user_id: user.id }).await?;
+        core.metrics.login(LoginOutcome::Locked);
+        return Err(AccountsError::AccountLocked { until });
+    }
     // A hash made before passwords were normalised: replace it with the NFKC form's, so
     // the next login needs one verification.
     let rehashed = match verified.stored_unnormalized {
@@ -194,7 +200,7 @@ pub(super) async fn record_alone(
 ) -> AccountsResult<()> {
     let now = core.clock.now();
     let mut tx = core.db.begin().await?;
-    events::record(&mut tx, now, client, event).await?;
+    events::record(&mut tx, core, now, client, event).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -227,7 +233,7 @@ async fn start_password_session(
     let mut tx = core.db.begin().await?;
     throttle::record_success(tx.exec(), attempt, now).await?;
     let device_id = record_login_device(
-        &core.keys, &mut tx, user_id, session_id, device, client, now,
+        core, &core.keys, &mut tx, user_id, session_id, device, client, now,
     )
     .await?;
     let pair = core

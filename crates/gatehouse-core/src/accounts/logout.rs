@@ -23,7 +23,7 @@ pub async fn logout(core: &Core, auth: &AuthContext, client: &ClientInfo) -> Acc
     )
     .await?
     {
-        end_sessions(&mut tx, auth.user_id, &[ended], reason, client, now).await?;
+        end_sessions(core, &mut tx, auth.user_id, &[ended], reason, client, now).await?;
     }
     tx.commit().await?;
     core.session_cache.forget_user(auth.user_id);
@@ -42,7 +42,7 @@ pub async fn logout_all(
     let reason = RevocationReason::LogoutAll;
     let ended =
         sessions::end_all_for_user(tx.exec(), auth.user_id, None, logged_out(reason), now).await?;
-    end_sessions(&mut tx, auth.user_id, &ended, reason, client, now).await?;
+    end_sessions(core, &mut tx, auth.user_id, &ended, reason, client, now).await?;
     tx.commit().await?;
     core.session_cache.forget_user(auth.user_id);
     Ok(())

@@ -103,6 +103,7 @@ pub async fn change_password(
     password_history::prune(tx.exec(), user.id, depth).await?;
     events::record(
         &mut tx,
+        core,
         now,
         client,
         Event::PasswordChanged {
@@ -122,7 +123,7 @@ pub async fn change_password(
             now,
         )
         .await?;
-        end_sessions(&mut tx, user.id, &ended, reason, client, now).await?;
+        end_sessions(core, &mut tx, user.id, &ended, reason, client, now).await?;
     }
     tx.commit().await?;
     core.session_cache.forget_user(user.id);

@@ -204,6 +204,7 @@ pub async fn update_profile(
     users::update_profile(tx.exec(), &next).await?;
     events::record(
         &mut tx,
+        core,
         now,
         client,
         Event::ProfileUpdated {

@@ -51,13 +51,13 @@ pub async fn refresh(
         let known = refresh_tokens::find(tx.exec(), &hash).await?;
         return match known {
             Some(row) if row.revocation_reason == Some(RevocationReason::Rotated) => {
-                revoke_on_reuse(tx, &row, client, core.clock.now()).await?;
+                revoke_on_reuse(core, tx, &row, client, core.clock.now()).await?;
                 core.session_cache.forget_user(row.user_id);
                 core.metrics.refresh_token_reused();
                 Err(AccountsError::RefreshTokenReused)
             }
             Some(row) if row.is_valid && row.expires_at <= now => {
-                expire_session(tx, &row, &hash, client, now).await?;
+                expire_session(core, tx, &row, &hash, client, now).await?;
                 core.session_cache.forget_user(row.user_id);
                 Err(AccountsError::SessionExpired)
             }
@@ -94,6 +94,7 @@ pub async fn refresh(
 /// `expired` (idle timeout, or absolute lifetime when that is what capped the token) and
 /// record it, once — the token is marked spent, so later presentations only answer.
 async fn expire_session(
+    core: &Core,
     mut tx: Tx,
     row: &RefreshTokenRow,
     hash: &str,
@@ -112,13 +113,14 @@ async fn expire_session(
     };
     let ended = sessions::end(tx.exec(), row.user_id, row.session_id, ending, now).await?;
     if let Some(ended) = ended {
-        end_sessions(&mut tx, row.user_id, &[ended], reason, client, now).await?;
+        end_sessions(core, &mut tx, row.user_id, &[ended], reason, client, now).await?;
     }
     tx.commit().await?;
     Ok(())
 }
 
 async fn revoke_on_reuse(
+    core: &Core,
     mut tx: Tx,
     row: &RefreshTokenRow,
     client: &ClientInfo,
@@ -129,10 +131,11 @@ async fn revoke_on_reuse(
     let ended = sessions::end(tx.exec(), row.user_id, row.session_id, revoked(reason), now).await?;
     let device_id = ended.as_ref().and_then(|s| s.device_id);
     if let Some(ended) = ended {
-        end_sessions(&mut tx, row.user_id, &[ended], reason, client, now).await?;
+        end_sessions(core, &mut tx, row.user_id, &[ended], reason, client, now).await?;
     }
     events::record(
         &mut tx,
+        core,
         now,
         client,
         Event::RefreshTokenReused {

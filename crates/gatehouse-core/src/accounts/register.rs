@@ -72,6 +72,7 @@ pub async fn register(
         is_staff: false,
         is_superuser: false,
         last_login_at: None,
+        locked_until: None,
         created_at: now,
         updated_at: now,
     };
@@ -99,6 +100,7 @@ pub async fn register(
     .await?;
     events::record(
         &mut tx,
+        core,
         now,
         client,
         Event::Registered {

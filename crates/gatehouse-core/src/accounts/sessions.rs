@@ -53,7 +53,7 @@ pub async fn revoke_session(
     let ended = sessions::end(tx.exec(), auth.user_id, session_id, revoked(reason), now)
         .await?
         .ok_or(AccountsError::NotFound("session"))?;
-    end_sessions(&mut tx, auth.user_id, &[ended], reason, client, now).await?;
+    end_sessions(core, &mut tx, auth.user_id, &[ended], reason, client, now).await?;
     tx.commit().await?;
     core.session_cache.forget_user(auth.user_id);
     Ok(())
@@ -77,6 +77,7 @@ pub(crate) fn logged_out(reason: RevocationReason) -> Ending {
 
 /// For sessions just ended: revoke their refresh tokens and raise `SessionEnded` for each.
 pub(crate) async fn end_sessions(
+    core: &Core,
     tx: &mut Tx,
     user_id: UserId,
     ended: &[EndedSession],
@@ -88,6 +89,7 @@ pub(crate) async fn end_sessions(
         refresh_tokens::revoke_for_session(tx.exec(), session.id, reason, now).await?;
         events::record(
             tx,
+            core,
             now,
             client,
             Event::SessionEnded {
@@ -120,7 +122,7 @@ pub(crate) async fn expire_lapsed(core: &Core, batch: i64) -> StoreResult<u64> {
             sessions::expire_lapsed(tx.exec(), now, idle_since, remember_since, batch).await?;
         for s in &lapsed {
             let ended = std::slice::from_ref(&s.session);
-            end_sessions(&mut tx, s.user_id, ended, s.reason, &sweeper, now).await?;
+            end_sessions(core, &mut tx, s.user_id, ended, s.reason, &sweeper, now).await?;
         }
         tx.commit().await?;
         for s in &lapsed {

@@ -127,6 +127,43 @@ pub fn rows_for(event: &Event<'_>, client: &ClientInfo, now: DateTime<Utc>) -> A
             RiskLevel::Medium,
             ip(client),
         )),
+        Event::LoginRefusedLocked { user_id } => rows.session.push(SessionAuditEntry::new(
+            *user_id,
+            SessionAction::LoginLocked,
+            RiskLevel::High,
+            ip(client),
+        )),
+        Event::ReportedNotMe {
+            user_id,
+            session_id,
+            device_id,
+            sessions_ended,
+            locked_until,
+        } => {
+            // The owner says someone else was in: a security team should look at it.
+            let mut entry = SessionAuditEntry::new(
+                *user_id,
+                SessionAction::SuspiciousActivity,
+                RiskLevel::High,
+                ip(client),
+            );
+            entry.session_id = *session_id;
+            entry.device_id = *device_id;
+            entry.is_anomalous = true;
+            entry.anomaly_reasons = vec!["reported_by_owner".to_owned()];
+            entry.requires_review = true;
+            entry.metadata = Some(json!({
+                "sessions_ended": sessions_ended,
+                "locked_until": locked_until,
+            }));
+            rows.session.push(entry);
+            rows.account.push(AccountAuditEntry {
+                user_id: Some(*user_id),
+                action: AccountAction::ReportedNotMe,
+                details: Some(json!({ "sessions_ended": sessions_ended })),
+                ip_address: ip(client),
+            });
+        }
         Event::PasswordChangeRefused {
             user_id,
             session_id,

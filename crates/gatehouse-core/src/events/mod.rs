@@ -1,12 +1,14 @@
 //! The event recorder (DESIGN §5a): every security-relevant change is raised once, here,
-//! inside the transaction of the change — `events::record(&mut tx, now, &client, Event::..)`.
-//! The recorder hands the event to its subscribers: today the audit logs ([`audit`]);
-//! the notification outbox and the risk engine subscribe here too, so a use case never
-//! writes an audit row or a message itself.
+//! inside the transaction of the change — `events::record(&mut tx, core, now, &client, Event::..)`.
+//! The recorder hands the event to its subscribers: the audit logs ([`audit`]) and the
+//! notification outbox ([`notify`]); the risk engine will subscribe here too, so a use
+//! case never writes an audit row or a message itself.
 
 pub mod audit;
+pub mod notify;
 
 use crate::client::ClientInfo;
+use crate::state::Core;
 use chrono::{DateTime, Utc};
 use gatehouse_domain::accounts::{RevocationReason, SessionType};
 use gatehouse_domain::audit::DeviceAction;
@@ -32,6 +34,17 @@ pub enum Event<'a> {
     },
     /// The right password for a disabled account.
     LoginRefusedDisabled { user_id: UserId },
+    /// The right password for an account its owner locked ("this wasn't me").
+    LoginRefusedLocked { user_id: UserId },
+    /// The owner used a "this wasn't me" link: the account is locked until `locked_until`
+    /// and `sessions_ended` sessions were ended.
+    ReportedNotMe {
+        user_id: UserId,
+        session_id: Option<SessionId>,
+        device_id: Option<DeviceId>,
+        sessions_ended: u64,
+        locked_until: DateTime<Utc>,
+    },
     /// A password change whose current password was wrong.
     PasswordChangeRefused {
         user_id: UserId,
@@ -121,11 +134,13 @@ pub struct DeviceDescription {
 /// so the change and its records commit, or vanish, together.
 pub async fn record(
     tx: &mut Tx,
+    core: &Core,
     now: DateTime<Utc>,
     client: &ClientInfo,
     event: Event<'_>,
 ) -> StoreResult<()> {
-    audit::write(tx, now, client, &event).await
+    audit::write(tx, now, client, &event).await?;
+    notify::write(tx, core, now, client, &event).await
 }
 
 /// The audit row of a refresh. Refresh rotation is the one change whose row the store

@@ -67,7 +67,7 @@ pub async fn register(
         (status = 200, description = "Authenticated", body = LoginResponse),
         JsonBodyErrors,
         (status = 401, description = "Invalid login or password (`invalid_credentials`; the same answer for unknown accounts)", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The password is right but the account is disabled (`account_disabled`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The password is right but the account is disabled (`account_disabled`) or locked by its owner's \"this wasn't me\" (`account_locked`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, response = TooManyAttempts),
         (status = 503, response = ServiceUnavailable),
     ))]

@@ -13,3 +13,4 @@ ALTER TABLE sms_notifications DROP COLUMN country_code;
 ALTER TABLE email_notifications DROP COLUMN locked_until;
 ALTER TABLE email_notifications DROP COLUMN delivered_at;
 ALTER TABLE email_notifications DROP COLUMN html_body;
+ALTER TABLE users DROP COLUMN locked_until;

@@ -6,7 +6,9 @@
 --   one index range each;
 -- * notification_log becomes the history of every state change of a message;
 -- * in-app notifications and the digest's waiting items get tables of their own;
--- * "this wasn't me" links are single-use tokens stored as keyed hashes.
+-- * "this wasn't me" links are single-use tokens stored as keyed hashes; using one locks
+--   the account (`users.locked_until`) against every client, device tokens included.
+ALTER TABLE users ADD COLUMN locked_until timestamptz;
 ALTER TABLE email_notifications ADD COLUMN html_body text;
 ALTER TABLE email_notifications ADD COLUMN delivered_at timestamptz;
 ALTER TABLE email_notifications ADD COLUMN locked_until timestamptz;

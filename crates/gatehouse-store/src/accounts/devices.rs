@@ -196,3 +196,15 @@ pub async fn revoke_trust(
         now
     )?)
 }
+
+/// How many devices the user has signed in from (removed ones included: a device the owner
+/// removed is still not new to the account).
+pub async fn count_for_user(ex: Exec<'_>, user_id: UserId) -> StoreResult<i64> {
+    Ok(fetch_one!(
+        ex,
+        (i64,),
+        "SELECT COUNT(*) FROM devices WHERE user_id = $1",
+        user_id.as_uuid()
+    )?
+    .0)
+}

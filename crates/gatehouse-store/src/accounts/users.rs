@@ -11,7 +11,7 @@ use uuid::Uuid;
 macro_rules! select_users {
     () => {
         "SELECT id, email, username, password_hash, is_active, is_staff, is_superuser,
-            last_login_at, created_at, updated_at FROM users"
+            last_login_at, locked_until, created_at, updated_at FROM users"
     };
 }
 
@@ -27,6 +27,8 @@ pub struct UserRow {
     pub is_staff: bool,
     pub is_superuser: bool,
     pub last_login_at: Option<DateTime<Utc>>,
+    /// Refuses every login until then (set when the owner reports "this wasn't me").
+    pub locked_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -42,6 +44,7 @@ impl fmt::Debug for UserRow {
             .field("is_staff", &self.is_staff)
             .field("is_superuser", &self.is_superuser)
             .field("last_login_at", &self.last_login_at)
+            .field("locked_until", &self.locked_until)
             .field("created_at", &self.created_at)
             .field("updated_at", &self.updated_at)
             .finish()
@@ -189,7 +192,7 @@ pub async fn find_with_profile(ex: Exec<'_>, id: UserId) -> StoreResult<Option<U
         ex,
         UserProfileJoin,
         "SELECT u.id, u.email, u.username, u.password_hash, u.is_active, u.is_staff, u.is_superuser,
-                u.last_login_at, u.created_at, u.updated_at,
+                u.last_login_at, u.locked_until, u.created_at, u.updated_at,
                 p.user_id, p.first_name, p.last_name, p.date_of_birth, p.phone_number, p.address,
                 p.city, p.state, p.country, p.postal_code, p.timezone, p.language,
                 p.preferred_mfa_method, p.updated_at AS profile_updated_at
@@ -245,7 +248,7 @@ pub async fn find_with_profile_for_session(
         ex,
         SessionProfileJoin,
         "SELECT s.expires_at AS session_expires_at, u.id, u.email, u.username, u.password_hash, u.is_active, u.is_staff, u.is_superuser,
-                u.last_login_at, u.created_at, u.updated_at,
+                u.last_login_at, u.locked_until, u.created_at, u.updated_at,
                 p.user_id, p.first_name, p.last_name, p.date_of_birth, p.phone_number, p.address,
                 p.city, p.state, p.country, p.postal_code, p.timezone, p.language,
                 p.preferred_mfa_method, p.updated_at AS profile_updated_at
@@ -303,6 +306,7 @@ mod tests {
             is_staff: false,
             is_superuser: false,
             last_login_at: None,
+            locked_until: None,
             created_at: now,
             updated_at: now,
         };

@@ -4,6 +4,7 @@
 //! ([`preferences`]).
 
 pub mod action_tokens;
+pub mod digest;
 pub mod in_app;
 pub mod log;
 pub mod outbox;

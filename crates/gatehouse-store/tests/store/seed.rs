@@ -34,6 +34,7 @@ pub async fn user(db: &Db) -> UserId {
         is_staff: false,
         is_superuser: false,
         last_login_at: None,
+        locked_until: None,
         created_at: t0(),
         updated_at: t0(),
     };

@@ -148,6 +148,9 @@ impl From<AccountsError> for ApiError {
                 "wrong_current_password",
                 err.to_string(),
             ),
+            E::InvalidLink => {
+                ApiError::new(StatusCode::BAD_REQUEST, "invalid_link", err.to_string())
+            }
             E::AccountDisabled => {
                 ApiError::new(StatusCode::FORBIDDEN, "account_disabled", err.to_string())
             }

@@ -42,6 +42,9 @@ pub enum AccountsError {
     RefreshTokenReused,
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// A single-use link that is unknown, already used or expired.
+    #[error("the link is invalid, already used or expired")]
+    InvalidLink,
     /// The database is out of reach (down, unreachable, or no connection came in time):
     /// the request may be retried shortly. Store errors of that kind land here, not in
     /// `Store`.

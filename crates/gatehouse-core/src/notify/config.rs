@@ -62,6 +62,8 @@ pub struct NotificationsConfig {
     pub public_url: String,
     /// How long a "this wasn't me" link works.
     pub action_link_ttl_secs: u64,
+    /// How long using one locks the account (every client, known devices included).
+    pub not_me_lock_secs: u64,
     /// SMS-pumping guards: SMS per number, and per country calling code, per UTC day.
     pub sms_max_per_number_per_day: u32,
     pub sms_max_per_country_per_day: u32,
@@ -93,6 +95,7 @@ impl Default for NotificationsConfig {
             app_name: "gatehouse".to_owned(),
             public_url: "http://127.0.0.1:8080".to_owned(),
             action_link_ttl_secs: 7 * 24 * 60 * 60,
+            not_me_lock_secs: 24 * 60 * 60,
             sms_max_per_number_per_day: 10,
             sms_max_per_country_per_day: 1000,
             webhook_secret: String::new(),

@@ -23,6 +23,8 @@ string_enum!(
         ReuseDetected => "reuse_detected",
         // The session was not refreshed within its idle timeout.
         IdleTimeout => "idle_timeout",
+        // The owner reported a sign-in as not theirs ("this wasn't me").
+        ReportedNotMe => "reported_not_me",
         // The session reached its absolute lifetime.
         Expired => "expired",
         // A new session took the account past `max_active_sessions_per_user`.

@@ -6,7 +6,8 @@ use crate::openapi::responses::{
     JsonBodyErrors, ServiceUnavailable, TooManyAttempts, Unauthenticated,
 };
 use crate::wire::{
-    LoginRequest, LoginResponse, RefreshRequest, RegisterRequest, TokenResponse, UserResponse,
+    LoginRequest, LoginResponse, NotMeRequest, NotMeResponse, RefreshRequest, RegisterRequest,
+    TokenResponse, UserResponse,
 };
 use crate::AppState;
 use axum::extract::State;
@@ -24,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(refresh))
         .routes(routes!(logout))
         .routes(routes!(logout_all))
+        .routes(routes!(report_not_me))
 }
 
 /// Create an account.
@@ -140,4 +142,28 @@ pub async fn logout_all(
 ) -> Result<StatusCode, ApiError> {
     accounts::logout_all(&state.core, &auth, &client).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// "This wasn't me": the owner confirms from a security alert's link that a sign-in was not
+/// theirs. The account is locked against every login (for `notifications.not_me_lock_secs`,
+/// default 24 hours), every session ends, and the report is audited for review. Each link
+/// works once.
+#[utoipa::path(post, path = "/v1/auth/not-me", tag = "auth",
+    request_body(content = NotMeRequest),
+    responses(
+        (status = 200, description = "Account locked and every session ended", body = NotMeResponse),
+        (status = 400, description = "The link is unknown, used or expired (`invalid_link`)", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        (status = 503, response = ServiceUnavailable),
+    ))]
+pub async fn report_not_me(
+    State(state): State<AppState>,
+    Client(client): Client,
+    ApiJson(body): ApiJson<NotMeRequest>,
+) -> Result<Json<NotMeResponse>, ApiError> {
+    let report = accounts::report_not_me(&state.core, &body.token, &client).await?;
+    Ok(Json(NotMeResponse {
+        sessions_ended: report.sessions_ended,
+        locked_until: report.locked_until,
+    }))
 }

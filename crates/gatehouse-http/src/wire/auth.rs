@@ -100,3 +100,23 @@ impl From<TokenPair> for TokenResponse {
         }
     }
 }
+
+/// The token from a "this wasn't me" link (the part after `#token=`).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NotMeRequest {
+    #[schema(
+        example = "q3b0YV1xgqU6s7m5Yk2s0lq1oG2m7r4a9Xz3cJq8wT0",
+        max_length = 128
+    )]
+    pub token: String,
+}
+
+/// What reporting a sign-in did.
+#[derive(Serialize, ToSchema)]
+pub struct NotMeResponse {
+    /// Sessions that were ended (every session of the account).
+    pub sessions_ended: u64,
+    /// No one can sign in to the account before this time.
+    pub locked_until: chrono::DateTime<chrono::Utc>,
+}

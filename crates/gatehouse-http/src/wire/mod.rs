@@ -8,7 +8,10 @@ mod page;
 mod sessions;
 mod system;
 
-pub use auth::{LoginRequest, LoginResponse, RefreshRequest, RegisterRequest, TokenResponse};
+pub use auth::{
+    LoginRequest, LoginResponse, NotMeRequest, NotMeResponse, RefreshRequest, RegisterRequest,
+    TokenResponse,
+};
 pub use me::{MeResponse, PasswordChangeRequest, ProfilePatchRequest, UserResponse};
 pub use page::{decode_cursor, encode_cursor, PageQuery, DEFAULT_LIMIT, MAX_LIMIT};
 pub use sessions::{DeviceList, DeviceResponse, SessionList, SessionResponse};

@@ -290,6 +290,23 @@ pub async fn update_profile(ex: Exec<'_>, p: &ProfileRow) -> StoreResult<()> {
     Ok(())
 }
 
+/// Lock the account against every login until `until` (the owner's "this wasn't me").
+pub async fn lock_until(
+    ex: Exec<'_>,
+    id: UserId,
+    until: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    execute!(
+        ex,
+        "UPDATE users SET locked_until = $2, updated_at = $3 WHERE id = $1",
+        id.as_uuid(),
+        until,
+        now
+    )?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

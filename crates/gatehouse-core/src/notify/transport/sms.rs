@@ -66,7 +66,9 @@ impl TwilioTransport {
             );
         }
         let client = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls_config()?)
+            // rustls with ring and the webpki roots (the crate features): no system
+            // certificate store needed, no OpenSSL.
+            .use_rustls_tls()
             .timeout(REQUEST_TIMEOUT)
             .connect_timeout(CONNECT_TIMEOUT)
             // A POST with credentials goes where it is configured to go, nowhere else.
@@ -258,20 +260,6 @@ fn parse_price_micros(price: &str) -> Option<i64> {
         micros = micros.checked_add(1)?;
     }
     Some(micros)
-}
-
-/// TLS for the provider's API: rustls with the ring provider (the one sqlx and lettre
-/// already use) and the webpki roots, so no system certificate store is needed.
-fn tls_config() -> Result<rustls::ClientConfig, TransportConfigError> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| TransportConfigError::Sms(format!("TLS: {e}")))?
-        .with_root_certificates(roots)
-        .with_no_client_auth())
 }
 
 fn is_loopback_host(host: &str) -> bool {

@@ -3,7 +3,9 @@
 //! PostgreSQL (or on the ones `GATEHOUSE_TEST_BACKENDS` selects, see [`skipped`]), the queries only tests need ([`queries`]), a [`TcpProxy`] to break the
 //! connection to PostgreSQL with, and — with the `app` feature — [`TestApp`]: the real
 //! router over a fresh database with a fake clock, whose every answer is checked against
-//! the served OpenAPI document ([`contract`]).
+//! the served OpenAPI document ([`contract`]). With the `notify` feature: stand-ins for
+//! the notification providers, a real SMTP server ([`SmtpSink`]) and a Twilio-style SMS
+//! API ([`SmsProvider`]).
 //!
 //! Only ever a dev-dependency. The store's integration tests use it too (a dev-dependency
 //! cycle is fine for `tests/*.rs`; unit tests inside the store must not use it, or they
@@ -17,6 +19,11 @@ mod db;
 mod proxy;
 pub mod queries;
 
+#[cfg(feature = "notify")]
+mod sms_provider;
+#[cfg(feature = "notify")]
+mod smtp_sink;
+
 #[cfg(feature = "app")]
 mod app;
 #[cfg(feature = "app")]
@@ -28,6 +35,11 @@ pub use backends::{postgres_admin_url, require_postgres, skipped};
 pub use db::TestDb;
 pub use gatehouse_store::Backend;
 pub use proxy::TcpProxy;
+
+#[cfg(feature = "notify")]
+pub use sms_provider::{SmsProvider, SmsReply, SmsRequest, SmsScript};
+#[cfg(feature = "notify")]
+pub use smtp_sink::{Headers, ReceivedMail, SmtpLogin, SmtpSink};
 
 #[cfg(feature = "app")]
 pub use app::{test_config, TestApp, TestDbHandle, PASSWORD};

@@ -10,8 +10,8 @@ pub mod error;
 pub mod person;
 pub mod receipts;
 pub mod templates;
-// pub mod transport;
-// pub mod worker;
+pub mod transport;
+pub mod worker;
 
 pub use config::NotificationsConfig;
 pub use enqueue::{enqueue, Notice, Queued};

@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 mod metrics;
 mod middleware;
+mod not_me_page;
 mod openapi;
 mod routes;
 mod security_headers;

@@ -33,6 +33,9 @@ pub enum Command {
     Version,
     /// Prune once what can no longer matter (see `[maintenance]`) and print the counts.
     Maintain,
+    /// Deliver queued notifications until SIGTERM or Ctrl-C (beside `serve`, or instead of
+    /// its in-process workers: `notifications.workers_in_serve = false`).
+    Worker,
     /// Exit 0 if the server at http.listen answers GET /healthz with 200 (container checks).
     Healthcheck,
 }

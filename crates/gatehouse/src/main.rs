@@ -14,6 +14,7 @@ mod logging;
 mod serve;
 mod server;
 mod settings;
+mod worker;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -53,6 +54,7 @@ fn main() -> ExitCode {
                 cli::migrate(&loaded.settings, action).await
             }
             cli::Command::Maintain => cli::maintain(&loaded.settings).await,
+            cli::Command::Worker => worker::run(&loaded.settings).await,
             cli::Command::Version => Ok(()),
             cli::Command::Healthcheck => healthcheck::run(&loaded.settings.http.listen),
         }

@@ -66,6 +66,10 @@ pub async fn run(loaded: Loaded) -> anyhow::Result<()> {
     // Other nodes' changes reach this node's session cache through PostgreSQL notices.
     gatehouse_core::accounts::spawn_session_cache_listener(&core);
     spawn_pruning(core.clone(), settings.maintenance.clone());
+    let workers = match settings.notifications.workers_in_serve {
+        true => Some(crate::worker::spawn(&core, &settings)?),
+        false => None,
+    };
     let app = router(AppState::new(core), &settings.http);
     tracing::info!(listen = %bound, "gatehouse ready");
     crate::server::serve(
@@ -75,6 +79,9 @@ pub async fn run(loaded: Loaded) -> anyhow::Result<()> {
         shutdown_signal(),
     )
     .await;
+    if let Some(workers) = workers {
+        workers.stop().await;
+    }
     db.close().await;
     tracing::info!("gatehouse stopped");
     Ok(())
@@ -118,7 +125,7 @@ fn spawn_pruning(core: Core, config: MaintenanceConfig) {
     });
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -182,13 +182,17 @@ impl Settings {
     }
 
     pub fn core_config(&self) -> CoreConfig {
+        let mut notifications = self.notifications.clone();
+        if notifications.public_url.is_empty() {
+            notifications.public_url = format!("http://{}", self.http.listen);
+        }
         CoreConfig::from_sections(Sections {
             tokens: &self.tokens,
             argon2: &self.argon2,
             password: &self.password,
             login: &self.login,
             signup: &self.signup,
-            notifications: &self.notifications,
+            notifications: &notifications,
         })
     }
 }

@@ -58,7 +58,8 @@ pub struct NotificationsConfig {
     pub poll_interval_ms: u64,
     /// The product name alerts speak of.
     pub app_name: String,
-    /// Where people reach this service: the base of the links alerts carry.
+    /// Where people reach this service: the base of the links alerts carry. Empty means
+    /// `http://<http.listen>`, right only for a local trial.
     pub public_url: String,
     /// How long a "this wasn't me" link works.
     pub action_link_ttl_secs: u64,
@@ -93,7 +94,7 @@ impl Default for NotificationsConfig {
             lease_secs: 120,
             poll_interval_ms: 500,
             app_name: "gatehouse".to_owned(),
-            public_url: "http://127.0.0.1:8080".to_owned(),
+            public_url: String::new(),
             action_link_ttl_secs: 7 * 24 * 60 * 60,
             not_me_lock_secs: 24 * 60 * 60,
             sms_max_per_number_per_day: 10,

@@ -11,15 +11,20 @@
 //! same code, still valid once.
 
 use super::backoff::retry_delay;
-use super::config::NotificationsConfig;
-use super::transport::{Accepted, EmailMessage, EmailTransport, SendError, SmsMessage, SmsTransport};
+use super::config::{EmailTransportKind, NotificationsConfig, SmsTransportKind};
+use super::transport::{
+    Accepted, DevTransport, EmailMessage, EmailTransport, SendError, SmsMessage, SmsTransport,
+    SmtpTransport, TransportConfigError, TwilioTransport,
+};
 use crate::clock::Clock;
 use gatehouse_domain::notify::NotificationType;
 use gatehouse_store::notify::log::{self as notification_log, LogEntry};
 use gatehouse_store::notify::outbox::{self, AttemptOutcome, ClaimedEmail, ClaimedSms};
 use gatehouse_store::{Db, Executor, StoreResult};
+use secrecy::SecretString;
 use serde_json::json;
 use std::future::Future;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, Semaphore};
@@ -28,6 +33,42 @@ use tokio::sync::{Notify, Semaphore};
 pub struct Transports {
     pub email: EmailTransport,
     pub sms: SmsTransport,
+}
+
+impl Transports {
+    /// The transports `[notifications]` names. The dev transport writes to
+    /// `dev_outbox_file`, or `<data_dir>/outbox.log`. Must run inside the Tokio runtime
+    /// (the SMTP pool starts a task there).
+    pub fn from_config(
+        config: &NotificationsConfig,
+        data_dir: &Path,
+    ) -> Result<Self, TransportConfigError> {
+        let outbox = match config.dev_outbox_file.as_str() {
+            "" => data_dir.join("outbox.log"),
+            path => PathBuf::from(path),
+        };
+        let dev = DevTransport::new(outbox);
+        let email = match config.email_transport {
+            EmailTransportKind::Dev => EmailTransport::Dev(dev.clone()),
+            EmailTransportKind::Smtp => EmailTransport::Smtp(SmtpTransport::from_url(
+                &config.smtp_url,
+                &config.email_from,
+            )?),
+        };
+        let sms = match config.sms_transport {
+            SmsTransportKind::Dev => SmsTransport::Dev(dev),
+            SmsTransportKind::Twilio => SmsTransport::Twilio(TwilioTransport::new(
+                &config.sms_base_url,
+                &config.sms_account_sid,
+                SecretString::from(config.sms_auth_token.clone()),
+                &config.sms_from,
+                // Delivery reports come through the signed webhook (`/v1/hooks/sms/..`),
+                // in gatehouse's own format; a relay translates the provider's.
+                None,
+            )?),
+        };
+        Ok(Self { email, sms })
+    }
 }
 
 /// What one pass delivered.
@@ -206,7 +247,11 @@ impl Worker {
     }
 
     /// Send every claimed message, at most `concurrency` at a time; results in any order.
-    async fn send_all<M, F, Fut>(&self, claimed: Vec<M>, send: F) -> Vec<(M, Result<Accepted, SendError>)>
+    async fn send_all<M, F, Fut>(
+        &self,
+        claimed: Vec<M>,
+        send: F,
+    ) -> Vec<(M, Result<Accepted, SendError>)>
     where
         M: Send + 'static,
         F: Fn(Arc<Transports>, M) -> Fut,
@@ -261,12 +306,12 @@ impl Worker {
                     error_code: code.as_deref(),
                 }
             }
-            Err(SendError::Transient { message, code } | SendError::Permanent { message, code }) => {
-                AttemptOutcome::Failed {
-                    error: message,
-                    error_code: code.as_deref(),
-                }
-            }
+            Err(
+                SendError::Transient { message, code } | SendError::Permanent { message, code },
+            ) => AttemptOutcome::Failed {
+                error: message,
+                error_code: code.as_deref(),
+            },
         }
     }
 }

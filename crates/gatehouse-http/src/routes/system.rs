@@ -3,7 +3,7 @@
 
 use crate::error::{ApiError, Problem};
 use crate::wire::{HealthResponse, JwkSet};
-use crate::AppState;
+use crate::{not_me_page, AppState};
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -20,6 +20,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(jwks))
         .routes(routes!(openapi_json))
         .routes(routes!(docs))
+        .routes(routes!(not_me_page))
+        .routes(routes!(not_me_script))
+        .routes(routes!(not_me_style))
 }
 
 /// The process is up.
@@ -87,6 +90,36 @@ pub async fn docs(State(state): State<AppState>) -> Response {
     (
         [(header::CONTENT_SECURITY_POLICY, POLICY)],
         Html(state.docs_html.to_string()),
+    )
+        .into_response()
+}
+
+/// The page a security alert's "this wasn't me" link opens; it asks before it acts.
+#[utoipa::path(get, path = "/not-me", tag = "system", responses((status = 200, description = "HTML", content_type = "text/html")))]
+pub async fn not_me_page() -> Response {
+    (
+        [(header::CONTENT_SECURITY_POLICY, not_me_page::POLICY)],
+        Html(not_me_page::HTML),
+    )
+        .into_response()
+}
+
+/// The script of `/not-me`.
+#[utoipa::path(get, path = "/not-me.js", tag = "system", responses((status = 200, description = "JavaScript", content_type = "text/javascript")))]
+pub async fn not_me_script() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        not_me_page::SCRIPT,
+    )
+        .into_response()
+}
+
+/// The style sheet of `/not-me`.
+#[utoipa::path(get, path = "/not-me.css", tag = "system", responses((status = 200, description = "CSS", content_type = "text/css")))]
+pub async fn not_me_style() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        not_me_page::STYLE,
     )
         .into_response()
 }

@@ -9,6 +9,7 @@ use axum::Router;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use gatehouse_core::config::{Argon2Params, CoreConfig};
 use gatehouse_core::keys::Keys;
+use gatehouse_core::notify::worker::{PassReport, Transports, Worker};
 use gatehouse_core::{Core, FakeClock};
 use gatehouse_http::{router, AppState, HttpConfig};
 use gatehouse_store::{Backend, Db, DbOptions};
@@ -115,6 +116,44 @@ impl TestApp {
     pub fn with_http(mut self, config: &HttpConfig) -> TestApp {
         self.router = router(AppState::new(self.core.clone()), config);
         self
+    }
+
+    /// One delivery pass through `transports`, as a worker of this process would run it
+    /// (at the fake clock's time).
+    pub async fn deliver(&self, transports: &Arc<Transports>) -> PassReport {
+        Worker::new(
+            self.core.db.clone(),
+            self.core.clock.clone(),
+            transports.clone(),
+            self.core.notifier.config().clone(),
+            self.core.notifier.wake_signal(),
+        )
+        .deliver_due()
+        .await
+        .expect("a delivery pass")
+    }
+
+    /// Log in with `user_agent` (a different one is a different device).
+    pub async fn login_from(&self, login: &str, user_agent: &str) -> Tokens {
+        let r = self
+            .request_as(
+                user_agent,
+                axum::http::Method::POST,
+                "/v1/auth/login",
+                None,
+                Some(axum::body::Body::from(
+                    json!({"login": login, "password": PASSWORD}).to_string(),
+                )),
+                Some("application/json"),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::OK,
+            "login from {user_agent}: {}",
+            r.text
+        );
+        Tokens::from(&r)
     }
 
     pub async fn register(&self, email: &str) -> Resp {

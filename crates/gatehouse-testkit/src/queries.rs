@@ -224,3 +224,56 @@ pub async fn hold_user_row(db: &Db, user_id: Uuid) -> Tx {
     assert_eq!(changed, 1, "no user {user_id}");
     tx
 }
+
+/// One outbox row as a test looks at it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxRow {
+    pub id: Uuid,
+    pub channel: &'static str,
+    pub kind: String,
+    pub recipient: String,
+    pub status: String,
+    pub retry_count: i32,
+    /// Whether the stored text is still there (codes and links are cleared once final).
+    pub has_body: bool,
+    pub provider_message_id: Option<String>,
+}
+
+/// Every email and SMS in the outbox, oldest first within each channel.
+pub async fn outbox(db: &Db) -> Vec<OutboxRow> {
+    const EMAIL: &str = "SELECT id, email_type, to_email, status, retry_count,
+            body IS NOT NULL, provider_message_id FROM email_notifications ORDER BY id";
+    const SMS: &str = "SELECT id, sms_type, phone_number, status, retry_count,
+            message <> '[redacted]', provider_message_id FROM sms_notifications ORDER BY id";
+    type Row = (Uuid, String, String, String, i32, bool, Option<String>);
+    let mut conn = db.reader().await.expect("connection");
+    let mut rows = Vec::new();
+    for (channel, sql) in [("email", EMAIL), ("sms", SMS)] {
+        let found: Vec<Row> = on_backend!(conn, |c| sqlx::query_as::<_, Row>(sql)
+            .fetch_all(c)
+            .await
+            .expect("outbox rows"));
+        rows.extend(found.into_iter().map(|r| OutboxRow {
+            id: r.0,
+            channel,
+            kind: r.1,
+            recipient: r.2,
+            status: r.3,
+            retry_count: r.4,
+            has_body: r.5,
+            provider_message_id: r.6,
+        }));
+    }
+    rows
+}
+
+/// The states one message went through, in order (`notification_log`).
+pub async fn notification_history(db: &Db, id: Uuid) -> Vec<String> {
+    const SQL: &str = "SELECT status FROM notification_log WHERE notification_id = $1 ORDER BY id";
+    let mut conn = db.reader().await.expect("connection");
+    on_backend!(conn, |c| sqlx::query_scalar::<_, String>(SQL)
+        .bind(id)
+        .fetch_all(c)
+        .await
+        .expect("notification history"))
+}

@@ -5,7 +5,7 @@
 use super::sessions::{end_sessions, revoked, Page};
 use super::{inet, AccountsError, AccountsResult};
 use crate::events::{self, DeviceDescription, Event};
-use crate::keys::{HashPurpose, Keys};
+use crate::keys::HashPurpose;
 use crate::state::{ClientInfo, Core};
 use chrono::{DateTime, Utc};
 use gatehouse_domain::accounts::RevocationReason;
@@ -53,7 +53,6 @@ impl DeviceHint {
 /// `DeviceSeen`. Without a fingerprint the user agent identifies the device.
 pub(crate) async fn record_login_device(
     core: &Core,
-    keys: &Keys,
     tx: &mut Tx,
     user_id: UserId,
     session_id: SessionId,
@@ -68,7 +67,9 @@ pub(crate) async fn record_login_device(
     };
     let mut material = user_id.as_uuid().as_bytes().to_vec();
     material.extend_from_slice(source.as_bytes());
-    let fingerprint_hash = keys.keyed_hash(HashPurpose::DeviceFingerprint, &material);
+    let fingerprint_hash = core
+        .keys
+        .keyed_hash(HashPurpose::DeviceFingerprint, &material);
     let parsed = parse_user_agent(user_agent.unwrap_or(""));
     let sighting = DeviceSighting {
         device_name: hint.and_then(|h| h.name.as_deref()).map(str::trim),

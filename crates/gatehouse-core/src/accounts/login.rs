@@ -232,10 +232,8 @@ async fn start_password_session(
     let session_id = SessionId::new();
     let mut tx = core.db.begin().await?;
     throttle::record_success(tx.exec(), attempt, now).await?;
-    let device_id = record_login_device(
-        core, &core.keys, &mut tx, user_id, session_id, device, client, now,
-    )
-    .await?;
+    let device_id =
+        record_login_device(core, &mut tx, user_id, session_id, device, client, now).await?;
     let pair = core
         .issuer()
         .start_session(

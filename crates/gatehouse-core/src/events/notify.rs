@@ -49,10 +49,12 @@ pub(super) async fn write(
         // The account's first device is the one it signed up on: nothing to warn about.
         return Ok(());
     }
-    let mut context = MessageContext::default();
-    context.ip = client.ip.map(|ip| ip.to_string());
-    context.device = alert.device;
-    context.lock_minutes = alert.lock_minutes;
+    let mut context = MessageContext {
+        ip: client.ip.map(|ip| ip.to_string()),
+        device: alert.device,
+        lock_minutes: alert.lock_minutes,
+        ..MessageContext::default()
+    };
     if alert.with_not_me_link {
         let token = not_me_token(
             tx,

@@ -15,6 +15,7 @@ mod limits;
 mod lockout;
 mod me;
 mod metrics;
+mod notifications;
 mod outage;
 mod prune;
 mod refresh;

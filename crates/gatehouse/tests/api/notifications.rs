@@ -1,0 +1,203 @@
+//! Notifications end to end: an event queues its alert in the outbox, a worker pass sends it
+//! through a real SMTP server on loopback (Python's aiosmtpd) or a stand-in SMS provider,
+//! retries with backoff, and records each state; the alert's "this wasn't me" link locks
+//! the account once.
+
+use axum::http::StatusCode;
+use chrono::Duration;
+use gatehouse_core::notify::transport::{
+    EmailTransport, SmsTransport, SmtpTransport, TwilioTransport,
+};
+use gatehouse_core::notify::worker::Transports;
+use gatehouse_store::Backend;
+use gatehouse_testkit::queries::{notification_history, outbox, OutboxRow};
+use gatehouse_testkit::{both_backends, SmsProvider, SmsReply, SmsScript, SmtpSink, TestApp};
+use secrecy::SecretString;
+use serde_json::json;
+use std::sync::Arc;
+
+pub const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0";
+pub const CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 \
+                          (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36";
+pub const FROM: &str = "Example Security <security@example.com>";
+
+/// SMTP to the sink, SMS to the stand-in provider.
+pub fn transports(smtp: &SmtpSink, sms: &SmsProvider) -> Arc<Transports> {
+    Arc::new(Transports {
+        email: EmailTransport::Smtp(SmtpTransport::from_url(&smtp.url(), FROM).unwrap()),
+        sms: SmsTransport::Twilio(
+            TwilioTransport::new(
+                &sms.url(),
+                "AC0123456789abcdef",
+                SecretString::from("auth-token"),
+                "+15005550006",
+                None,
+            )
+            .unwrap(),
+        ),
+    })
+}
+
+fn the_one(rows: &[OutboxRow], channel: &str) -> OutboxRow {
+    let found: Vec<_> = rows.iter().filter(|r| r.channel == channel).collect();
+    assert_eq!(found.len(), 1, "one {channel} message: {rows:?}");
+    found[0].clone()
+}
+
+pub fn not_me_token(text: &str) -> String {
+    let start = text.find("/not-me#token=").expect("a not-me link") + "/not-me#token=".len();
+    text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
+async fn a_new_device_is_mailed_and_its_not_me_link_locks_the_account_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let smtp = SmtpSink::start().await;
+    let sms = SmsProvider::start(SmsScript::accepting()).await;
+    let transports = transports(&smtp, &sms);
+    let registered = app.register("ann@example.com").await;
+    let user_id = uuid::Uuid::parse_str(registered.body["id"].as_str().unwrap()).unwrap();
+
+    // The first device is the one the account was made on: nothing to warn about.
+    let first = app.login_from("ann@example.com", FIREFOX).await;
+    assert_eq!(app.deliver(&transports).await.total(), 0);
+    assert!(outbox(&app.core.db).await.is_empty());
+
+    let second = app.login_from("ann@example.com", CHROME).await;
+    let report = app.deliver(&transports).await;
+    assert_eq!((report.sent, report.failed), (1, 0), "{report:?}");
+    let mail = smtp.wait_for(1, std::time::Duration::from_secs(10)).await;
+    assert_eq!(mail.len(), 1);
+    let mail = &mail[0];
+    assert_eq!(mail.to, vec!["ann@example.com".to_owned()]);
+    let from = mail.headers.get("From").unwrap_or_default();
+    assert!(
+        from.contains("Example Security") && from.ends_with("<security@example.com>"),
+        "{from}"
+    );
+    let subject = mail.headers.get("Subject").unwrap_or_default();
+    assert!(subject.contains("New sign-in"), "subject: {subject}");
+    assert!(mail.text_body.contains("Chrome"), "{}", mail.text_body);
+    assert!(mail.text_body.contains("203.0.113.7"), "{}", mail.text_body);
+    assert!(mail
+        .html_body
+        .as_deref()
+        .unwrap_or("")
+        .contains("not-me#token="));
+
+    let row = the_one(&outbox(&app.core.db).await, "email");
+    assert_eq!(row.status, "sent");
+    assert_eq!(row.kind, "login_new_device");
+    let message_id = mail.headers.get("Message-ID").unwrap_or_default();
+    assert_eq!(message_id, format!("<{}@gatehouse>", row.id));
+    assert_eq!(
+        notification_history(&app.core.db, row.id).await,
+        ["pending", "sent"]
+    );
+    // No phone number on the profile: no SMS.
+    assert!(sms.requests().is_empty());
+
+    let token = not_me_token(&mail.text_body);
+    let r = app
+        .post("/v1/auth/not-me", json!({ "token": token }), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["sessions_ended"], 2);
+    for tokens in [&first, &second] {
+        let me = app.get("/v1/me", Some(&tokens.access)).await;
+        assert_eq!(me.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            app.refresh(&tokens.refresh).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Locked for every client, including one that signed in before (device token).
+    let refused = app
+        .login_as("ann@example.com", gatehouse_testkit::PASSWORD)
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(refused.code(), "account_locked");
+    // The link works once.
+    let again = app
+        .post("/v1/auth/not-me", json!({ "token": token }), None)
+        .await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    assert_eq!(again.code(), "invalid_link");
+    let forged = app
+        .post("/v1/auth/not-me", json!({ "token": "A".repeat(43) }), None)
+        .await;
+    assert_eq!(forged.code(), "invalid_link");
+    // Reported for review in the audit trail.
+    let audit = app.audit_actions(user_id).await;
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.action == "suspicious_activity" && a.requires_review),
+        "{audit:?}"
+    );
+
+    // The lock ends on its own (notifications.not_me_lock_secs, a day by default).
+    app.advance(Duration::hours(24) + Duration::seconds(1));
+    app.login("ann@example.com").await;
+}
+both_backends!(a_new_device_is_mailed_and_its_not_me_link_locks_the_account_once);
+
+async fn provider_errors_are_retried_with_backoff_then_the_sms_fails(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let smtp = SmtpSink::start().await;
+    let sms = SmsProvider::start(SmsScript::always(SmsReply::plain(503))).await;
+    let transports = transports(&smtp, &sms);
+    app.register("bob@example.com").await;
+    let first = app.login_from("bob@example.com", FIREFOX).await;
+    let r = app
+        .patch(
+            "/v1/me/profile",
+            json!({ "phone_number": "+14155552671" }),
+            &first.access,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    app.login_from("bob@example.com", CHROME).await;
+
+    let report = app.deliver(&transports).await;
+    assert_eq!((report.sent, report.retried), (1, 1), "{report:?}");
+    let row = the_one(&outbox(&app.core.db).await, "sms");
+    assert_eq!((row.status.as_str(), row.retry_count), ("pending", 1));
+    assert_eq!(sms.requests().len(), 1);
+    // The backoff holds it: nothing is due now.
+    assert_eq!(app.deliver(&transports).await.total(), 0);
+    assert_eq!(sms.requests().len(), 1);
+
+    // Each retry waits at most retry_max (an hour by default); the seed's 3 retries.
+    for _ in 0..3 {
+        app.advance(Duration::hours(1));
+        assert_eq!(app.deliver(&transports).await.total(), 1);
+    }
+    let row = the_one(&outbox(&app.core.db).await, "sms");
+    assert_eq!(row.status, "failed");
+    assert_eq!(row.retry_count, 3);
+    assert_eq!(sms.requests().len(), 4, "one try and three retries");
+    let request = &sms.requests()[0];
+    assert_eq!(request.field("To"), Some("+14155552671"));
+    assert!(!request.field("Body").unwrap_or("").is_empty());
+    assert_eq!(
+        notification_history(&app.core.db, row.id).await,
+        ["pending", "retrying", "retrying", "retrying", "failed"]
+    );
+    app.advance(Duration::hours(2));
+    assert_eq!(
+        app.deliver(&transports).await.total(),
+        0,
+        "a failed message stays failed"
+    );
+    // The email of the same alert went out on the first pass.
+    assert_eq!(
+        smtp.wait_for(1, std::time::Duration::from_secs(10))
+            .await
+            .len(),
+        1
+    );
+}
+both_backends!(provider_errors_are_retried_with_backoff_then_the_sms_fails);

@@ -79,7 +79,8 @@ async def main():
             auth_require_tls=False,
         ),
         host="127.0.0.1",
-        port=0,
+        # A port given on the command line (a test that starts the server late), else free.
+        port=int(sys.argv[1]) if len(sys.argv) > 1 else 0,
     )
     emit({"event": "ready", "port": server.sockets[0].getsockname()[1]})
     # Stdin closes when the test process ends (or drops the sink): stop then.

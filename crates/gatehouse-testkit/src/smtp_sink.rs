@@ -85,9 +85,22 @@ impl SmtpSink {
     /// Start the server on a free port of 127.0.0.1 and wait until it accepts
     /// connections. Needs `python3` with aiosmtpd (`python3 -m pip install aiosmtpd`).
     pub async fn start() -> SmtpSink {
-        let mut child = Command::new("python3")
-            .arg("-u")
-            .arg(SCRIPT)
+        Self::launch(None).await
+    }
+
+    /// Start the server on `port` (a test that makes the mail server reachable only
+    /// later, say after a crash).
+    pub async fn start_on(port: u16) -> SmtpSink {
+        Self::launch(Some(port)).await
+    }
+
+    async fn launch(port: Option<u16>) -> SmtpSink {
+        let mut command = Command::new("python3");
+        command.arg("-u").arg(SCRIPT);
+        if let Some(port) = port {
+            command.arg(port.to_string());
+        }
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -8,6 +8,7 @@ mod auth_flow;
 mod binary;
 mod binary_limits;
 mod contract;
+mod delivery_crash;
 mod deploy;
 mod docs_page;
 mod input;

@@ -49,10 +49,13 @@ fn serve(dir: &Path, database_url: &str, http_port: u16, smtp_port: u16) -> Chil
         if http_get(http_port, "/readyz").is_some_and(|r| r.starts_with("HTTP/1.1 200")) {
             return child;
         }
-        assert!(child.try_wait().unwrap().is_none(), "serve exited at start");
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("serve exited at start: {status}");
+        }
         std::thread::sleep(Duration::from_millis(50));
     }
     let _ = child.kill();
+    let _ = child.wait();
     panic!("serve did not become ready");
 }
 

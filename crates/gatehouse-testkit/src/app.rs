@@ -125,8 +125,7 @@ impl TestApp {
             self.core.db.clone(),
             self.core.clock.clone(),
             transports.clone(),
-            self.core.notifier.config().clone(),
-            self.core.notifier.wake_signal(),
+            self.core.notifier.clone(),
         )
         .deliver_due()
         .await

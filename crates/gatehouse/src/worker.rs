@@ -29,16 +29,14 @@ impl RunningWorker {
 
 /// Start one worker for `core`'s database in this process, woken by its enqueues.
 pub fn spawn(core: &Core, settings: &Settings) -> anyhow::Result<RunningWorker> {
-    let config = core.notifier.config().clone();
-    let transports = Transports::from_config(&config, &settings.data_dir)
+    let transports = Transports::from_config(core.notifier.config(), &settings.data_dir)
         .context("notifications: cannot set up the transports")?;
     describe(settings);
     let worker = Worker::new(
         core.db.clone(),
         core.clock.clone(),
         Arc::new(transports),
-        config,
-        core.notifier.wake_signal(),
+        core.notifier.clone(),
     );
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(worker.run(async move {

@@ -5,6 +5,7 @@
 
 pub mod backoff;
 pub mod config;
+pub mod digest;
 pub mod enqueue;
 pub mod error;
 pub mod person;

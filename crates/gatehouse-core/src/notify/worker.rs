@@ -11,6 +11,8 @@
 //! same code, still valid once.
 
 use super::backoff::retry_delay;
+use super::digest::queue_due_digests;
+use super::Notifier;
 use super::config::{EmailTransportKind, NotificationsConfig, SmsTransportKind};
 use super::transport::{
     Accepted, DevTransport, EmailMessage, EmailTransport, SendError, SmsMessage, SmsTransport,
@@ -97,26 +99,27 @@ pub struct Worker {
     db: Db,
     clock: Arc<dyn Clock>,
     transports: Arc<Transports>,
+    notifier: Arc<Notifier>,
     config: Arc<NotificationsConfig>,
     wake: Arc<Notify>,
 }
 
 impl Worker {
-    /// `wake` is the signal enqueueing raises (see `Notifier::wake`), so a message queued
-    /// by this process goes out without waiting for the next poll.
+    /// The worker wakes on `notifier`'s signal, so a message queued by this process goes
+    /// out without waiting for the next poll; it queues digests through `notifier` too.
     pub fn new(
         db: Db,
         clock: Arc<dyn Clock>,
         transports: Arc<Transports>,
-        config: Arc<NotificationsConfig>,
-        wake: Arc<Notify>,
+        notifier: Arc<Notifier>,
     ) -> Self {
         Self {
             db,
             clock,
             transports,
-            config,
-            wake,
+            config: notifier.config().clone(),
+            wake: notifier.wake_signal(),
+            notifier,
         }
     }
 
@@ -149,9 +152,11 @@ impl Worker {
     }
 
     /// Deliver everything due now, batch after batch, until a claim comes back short.
+    /// Digests whose window ended are queued first, so they go out in the same pass.
     pub async fn deliver_due(&self) -> StoreResult<PassReport> {
         let mut report = PassReport::default();
         let limit = i64::from(self.config.batch_size.max(1));
+        queue_due_digests(&self.db, &self.notifier, self.clock.now(), limit).await?;
         loop {
             let email = self.email_batch(limit).await?;
             let sms = self.sms_batch(limit).await?;

@@ -11,13 +11,13 @@
 //! same code, still valid once.
 
 use super::backoff::retry_delay;
-use super::digest::queue_due_digests;
-use super::Notifier;
 use super::config::{EmailTransportKind, NotificationsConfig, SmsTransportKind};
+use super::digest::queue_due_digests;
 use super::transport::{
     Accepted, DevTransport, EmailMessage, EmailTransport, SendError, SmsMessage, SmsTransport,
     SmtpTransport, TransportConfigError, TwilioTransport,
 };
+use super::Notifier;
 use crate::clock::Clock;
 use gatehouse_domain::notify::NotificationType;
 use gatehouse_store::notify::log::{self as notification_log, LogEntry};

@@ -12,7 +12,79 @@ impl Settings {
         self.validate_service(names)?;
         self.validate_accounts(names)?;
         self.validate_maintenance(names)?;
+        self.validate_notifications(names)?;
         self.validate_keys(names)
+    }
+
+    /// `[notifications]`: a transport chosen has what it needs, limits are in range.
+    fn validate_notifications(&self, names: &Origins) -> Result<(), SettingError> {
+        use gatehouse_core::notify::config::{EmailTransportKind, SmsTransportKind};
+        let n = &self.notifications;
+        if n.email_transport == EmailTransportKind::Smtp
+            && !(n.smtp_url.starts_with("smtp://") || n.smtp_url.starts_with("smtps://"))
+        {
+            return Err(names.refuse(
+                "notifications.smtp_url",
+                "email_transport = \"smtp\" needs an smtp:// or smtps:// URL",
+            ));
+        }
+        if n.sms_transport == SmsTransportKind::Twilio {
+            for (key, value) in [
+                ("notifications.sms_account_sid", &n.sms_account_sid),
+                ("notifications.sms_auth_token", &n.sms_auth_token),
+                ("notifications.sms_from", &n.sms_from),
+            ] {
+                if value.trim().is_empty() {
+                    return Err(names.refuse(key, "sms_transport = \"twilio\" needs it"));
+                }
+            }
+        }
+        if !(n.public_url.is_empty()
+            || n.public_url.starts_with("https://")
+            || n.public_url.starts_with("http://"))
+        {
+            return Err(names.refuse("notifications.public_url", "must be an http(s) URL"));
+        }
+        for (key, value, range) in [
+            (
+                "notifications.max_retries",
+                u64::from(n.max_retries),
+                0..=100,
+            ),
+            (
+                "notifications.batch_size",
+                u64::from(n.batch_size),
+                1..=10_000,
+            ),
+            (
+                "notifications.concurrency",
+                u64::from(n.concurrency),
+                1..=1_000,
+            ),
+            ("notifications.lease_secs", n.lease_secs, 1..=86_400),
+            (
+                "notifications.poll_interval_ms",
+                n.poll_interval_ms,
+                10..=60_000,
+            ),
+            (
+                "notifications.retry_base_ms",
+                n.retry_base_ms,
+                1..=86_400_000,
+            ),
+            (
+                "notifications.retry_max_ms",
+                n.retry_max_ms,
+                1..=604_800_000,
+            ),
+        ] {
+            if !range.contains(&value) {
+                return Err(
+                    names.refuse(key, format!("must be {} to {}", range.start(), range.end()))
+                );
+            }
+        }
+        Ok(())
     }
 
     /// `[http]`, `[database]` and `[log]`.

@@ -35,6 +35,17 @@ fn bad_or_unknown_settings_stop_startup_with_exit_code_2() {
             "GATEHOUSE_LISTEN (http.listen)",
         ),
         ("GATEHOUSE_LISTN", "127.0.0.1:1", "GATEHOUSE_LISTN"),
+        // SMTP chosen without a server to send to.
+        (
+            "GATEHOUSE_NOTIFICATIONS__EMAIL_TRANSPORT",
+            "smtp",
+            "notifications.smtp_url",
+        ),
+        (
+            "GATEHOUSE_NOTIFICATIONS__BATCH_SIZE",
+            "0",
+            "GATEHOUSE_NOTIFICATIONS__BATCH_SIZE (notifications.batch_size)",
+        ),
         (
             "GATEHOUSE_DATABASE_URL",
             "mysql://x",

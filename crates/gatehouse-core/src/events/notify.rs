@@ -40,6 +40,9 @@ pub(super) async fn write(
     client: &ClientInfo,
     event: &Event<'_>,
 ) -> StoreResult<()> {
+    if !core.config.notifications.alerts {
+        return Ok(());
+    }
     let Some(alert) = alert_for(event, client) else {
         return Ok(());
     };

@@ -27,6 +27,10 @@ pub enum SmsTransportKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct NotificationsConfig {
+    /// Whether security events queue alerts to their person (new device, password changed,
+    /// token reuse, lockout). Off only where another system alerts people from the audit
+    /// log; codes and links that people ask for are sent either way.
+    pub alerts: bool,
     pub email_transport: EmailTransportKind,
     /// `smtp://user:pass@host:587` (STARTTLS required), `smtps://host:465` (TLS), or
     /// `smtp://host:25?tls=none` (plaintext, for a relay on loopback).
@@ -76,6 +80,7 @@ pub struct NotificationsConfig {
 impl Default for NotificationsConfig {
     fn default() -> Self {
         Self {
+            alerts: true,
             email_transport: EmailTransportKind::Dev,
             smtp_url: String::new(),
             email_from: "gatehouse <no-reply@localhost>".to_owned(),

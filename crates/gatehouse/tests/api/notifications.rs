@@ -201,3 +201,49 @@ async fn provider_errors_are_retried_with_backoff_then_the_sms_fails(backend: Ba
     );
 }
 both_backends!(provider_errors_are_retried_with_backoff_then_the_sms_fails);
+
+async fn sms_over_the_daily_cap_per_number_is_not_queued_and_is_audited(backend: Backend) {
+    let mut config = gatehouse_testkit::test_config();
+    config.notifications.sms_max_per_number_per_day = 1;
+    let app = TestApp::spawn_with(backend, config).await;
+    let registered = app.register("dan@example.com").await;
+    let user_id = uuid::Uuid::parse_str(registered.body["id"].as_str().unwrap()).unwrap();
+    let first = app.login_from("dan@example.com", FIREFOX).await;
+    let r = app
+        .patch(
+            "/v1/me/profile",
+            json!({ "phone_number": "+14155552671" }),
+            &first.access,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    app.login_from("dan@example.com", CHROME).await;
+    app.login_from("dan@example.com", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1").await;
+
+    let rows = outbox(&app.core.db).await;
+    let sms: Vec<_> = rows.iter().filter(|r| r.channel == "sms").collect();
+    let email: Vec<_> = rows.iter().filter(|r| r.channel == "email").collect();
+    assert_eq!(
+        sms.len(),
+        1,
+        "the cap is one SMS a day to this number: {rows:?}"
+    );
+    assert_eq!(email.len(), 2, "email is not capped by it");
+    assert!(
+        app.account_audit()
+            .await
+            .iter()
+            .any(|(user, action)| *user == Some(user_id) && action == "sms_cap_reached"),
+        "the cap is audited"
+    );
+    // A new UTC day: the number may receive again.
+    app.advance(Duration::days(1));
+    app.login_from("dan@example.com", "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15").await;
+    let sms = outbox(&app.core.db)
+        .await
+        .into_iter()
+        .filter(|r| r.channel == "sms")
+        .count();
+    assert_eq!(sms, 2);
+}
+both_backends!(sms_over_the_daily_cap_per_number_is_not_queued_and_is_audited);

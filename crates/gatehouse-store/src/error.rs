@@ -9,6 +9,8 @@ pub mod constraints {
     pub const USERS_EMAIL: &str = "users_email_key";
     /// `users.username`.
     pub const USERS_USERNAME: &str = "users_username_key";
+    /// `quiet_hours (user_id, day_of_week, start_time)`: one window per start.
+    pub const QUIET_HOURS_START: &str = "quiet_hours_user_id_day_of_week_start_time_key";
 }
 
 /// A failed store call.

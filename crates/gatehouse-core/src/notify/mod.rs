@@ -9,6 +9,7 @@ pub mod digest;
 pub mod enqueue;
 pub mod error;
 pub mod person;
+pub mod preferences;
 pub mod receipts;
 pub mod templates;
 pub mod transport;

@@ -114,7 +114,7 @@ mod tests {
                 );
             }
         }
-        assert_eq!(with_body, 5);
+        assert_eq!(with_body, 10);
     }
 
     /// Every error an operation documents is problem+json with the `Problem` schema, and

@@ -6,6 +6,7 @@
 use crate::middleware::current_request_id;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use gatehouse_core::notify::NotifyError;
 use gatehouse_core::AccountsError;
 use gatehouse_domain::FieldError;
 use serde::Serialize;
@@ -197,6 +198,33 @@ impl From<AccountsError> for ApiError {
             E::Store(ref cause) => ApiError::internal(cause),
             E::Hash(ref cause) => ApiError::internal(cause),
             E::Internal(ref message) => ApiError::internal(&std::io::Error::other(message.clone())),
+        }
+    }
+}
+
+impl From<NotifyError> for ApiError {
+    fn from(err: NotifyError) -> Self {
+        use NotifyError as E;
+        match err {
+            E::Validation(errors) => {
+                ApiError::validation(errors.into_iter().map(FieldProblem::from).collect())
+            }
+            E::NotFound(what) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("{what} not found"),
+            ),
+            E::Conflict(what) => ApiError::new(StatusCode::CONFLICT, "conflict", what),
+            E::InvalidSignature => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_signature",
+                err.to_string(),
+            ),
+            E::InvalidLink => {
+                ApiError::new(StatusCode::BAD_REQUEST, "invalid_link", err.to_string())
+            }
+            E::Unavailable(ref cause) => ApiError::database_unavailable(cause),
+            E::Store(ref cause) => ApiError::internal(cause),
         }
     }
 }

@@ -40,6 +40,7 @@ use utoipa::{Modify, OpenApi};
         (name = "auth", description = "Sign-up, login, token refresh, logout"),
         (name = "me", description = "The signed-in account"),
         (name = "sessions", description = "Sessions and devices of the signed-in account"),
+        (name = "notifications", description = "Notification preferences, quiet hours, blocklist, consents and the in-app feed of the signed-in account"),
         (name = "system", description = "Health, keys, metrics, documentation"),
     )
 )]

@@ -1,5 +1,6 @@
 //! Routes, one file per area: `auth` (register, login, refresh, logout), `me` (account,
-//! profile, password), `sessions` (sessions and devices), `system` (health, keys, docs).
+//! profile, password), `sessions` (sessions and devices), `notifications` (preferences,
+//! quiet hours, blocklist, consents, in-app feed), `system` (health, keys, docs).
 //!
 //! Every route is registered through utoipa-axum's `routes!`, which adds the handler to
 //! the router and its `#[utoipa::path]` operation to the OpenAPI document in one step;
@@ -7,6 +8,7 @@
 
 pub mod auth;
 pub mod me;
+pub mod notifications;
 pub mod sessions;
 pub mod system;
 
@@ -20,5 +22,6 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(auth::router())
         .merge(me::router())
         .merge(sessions::router())
+        .merge(notifications::router())
         .merge(system::router())
 }

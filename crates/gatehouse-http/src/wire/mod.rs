@@ -4,6 +4,7 @@
 
 mod auth;
 mod me;
+mod notifications;
 mod page;
 mod sessions;
 mod system;
@@ -13,6 +14,12 @@ pub use auth::{
     TokenResponse,
 };
 pub use me::{MeResponse, PasswordChangeRequest, ProfilePatchRequest, UserResponse};
+pub use notifications::{
+    BlockList, BlockRequest, BlockResponse, ConsentRequest, ConsentStateResponse, ConsentsResponse,
+    InAppNotificationList, InAppNotificationResponse, NotificationPreferencesRequest,
+    NotificationPreferencesResponse, QuietHoursList, QuietHoursRequest, QuietHoursResponse,
+    TypePreferenceRequest, TypePreferenceResponse,
+};
 pub use page::{decode_cursor, encode_cursor, PageQuery, DEFAULT_LIMIT, MAX_LIMIT};
 pub use sessions::{DeviceList, DeviceResponse, SessionList, SessionResponse};
 pub use system::{HealthResponse, JwkSet};

@@ -146,9 +146,57 @@ fn valid_body(method: &Method, path: &str, tokens: &Tokens) -> Value {
             "new_password": "a brand new passphrase",
             "sign_out_other_sessions": false,
         }),
+        ("PUT", "/v1/me/notification-preferences") => json!({
+            "email_otp": true,
+            "email_alerts": true,
+            "email_marketing": false,
+            "sms_otp": true,
+            "sms_alerts": true,
+            "push_enabled": false,
+            "quiet_hours_enabled": true,
+            "quiet_start": "22:00",
+            "quiet_end": "07:00",
+            "digest_frequency": "hourly",
+        }),
+        ("PUT", "/v1/me/notification-preferences/{type}") => json!({
+            "email_enabled": true,
+            "sms_enabled": false,
+            "in_app_enabled": true,
+            "push_enabled": true,
+            "priority": "high",
+            "respect_quiet_hours": true,
+            "delay_minutes": 5,
+            "max_per_day": 20,
+        }),
+        ("POST", "/v1/me/quiet-hours") => json!({
+            "day_of_week": 5,
+            "start_time": "23:00",
+            "end_time": "08:00",
+            "timezone": "Europe/London",
+            "description": "Saturday night",
+        }),
+        ("POST", "/v1/me/blocklist") => json!({
+            "block_type": "email",
+            "value": "old-address@example.com",
+            "reason": "Not mine any more",
+        }),
+        ("POST", "/v1/me/consents/{type}") => json!({ "granted": true, "source": "web" }),
         (method, path) => {
             panic!("{method} {path} takes a JSON body: add an otherwise-valid one here")
         }
+    }
+}
+
+/// The path to send an operation's requests to: its template with each parameter filled
+/// in with a value the operation accepts.
+fn request_path(template: &str) -> String {
+    match template {
+        "/v1/me/notification-preferences/{type}" => {
+            "/v1/me/notification-preferences/login_new_device".to_owned()
+        }
+        "/v1/me/consents/{type}" => "/v1/me/consents/marketing".to_owned(),
+        path if path.contains('{') => panic!("{path}: add a value for its parameter here"),
+        path => path.to_owned(),
     }
 }
 
@@ -221,6 +269,12 @@ async fn snapshot(app: &TestApp, access: &str) -> (Vec<(&'static str, i64)>, Val
         "session_audit_log",
         "device_audit_log",
         "session_device_link_audit_log",
+        "notification_preferences",
+        "notification_type_preferences",
+        "quiet_hours",
+        "notification_blocklist",
+        "notification_consents",
+        "notification_consent_events",
     ] {
         counts.push((table, app.count(table).await));
     }
@@ -255,9 +309,9 @@ async fn every_string_field_refuses_nul_and_unpaired_surrogates(backend: Backend
     let doc = app.get("/openapi.json", None).await.body;
     let fields = string_fields(&doc);
 
-    // The test cannot pass by finding nothing: today 5 request types, 22 string fields.
+    // The test cannot pass by finding nothing: today 10 request types, 34 string fields.
     let names: Vec<String> = fields.iter().map(StringField::name).collect();
-    assert!(fields.len() >= 20, "{names:?}");
+    assert!(fields.len() >= 34, "{names:?}");
     for expected in [
         "password",
         "device.name",
@@ -266,6 +320,11 @@ async fn every_string_field_refuses_nul_and_unpaired_surrogates(backend: Backend
         "first_name",
         "date_of_birth",
         "new_password",
+        "quiet_start",
+        "priority",
+        "description",
+        "value",
+        "source",
     ] {
         assert!(
             names.iter().any(|n| n == expected),
@@ -277,7 +336,7 @@ async fn every_string_field_refuses_nul_and_unpaired_surrogates(backend: Backend
         .map(|f| (f.method.clone(), f.path.clone()))
         .collect();
     operations.dedup();
-    assert!(operations.len() >= 5, "{operations:?}");
+    assert!(operations.len() >= 10, "{operations:?}");
 
     let before = snapshot(&app, &tokens.access).await;
     let mut sent = 0;
@@ -296,7 +355,7 @@ async fn every_string_field_refuses_nul_and_unpaired_surrogates(backend: Backend
             let r = app
                 .request(
                     field.method.clone(),
-                    &field.path,
+                    &request_path(&field.path),
                     token,
                     Some(Body::from(text)),
                     Some("application/json"),
@@ -324,7 +383,7 @@ async fn every_string_field_refuses_nul_and_unpaired_surrogates(backend: Backend
         let r = app
             .request(
                 method.clone(),
-                &path,
+                &request_path(&path),
                 token,
                 Some(Body::from(body.to_string())),
                 Some("application/json"),

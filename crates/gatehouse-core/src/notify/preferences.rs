@@ -5,8 +5,8 @@
 //! every string is held to its column's length here (PostgreSQL refuses an over-long
 //! `varchar`, SQLite keeps it: the answer must not depend on the backend).
 //!
-//! The row-to-domain conversions are public so that the delivery side can load the same
-//! settings for routing without reading the rows a second way.
+//! Rows become domain values through [`super::person`], as routing reads them, so the API
+//! shows what routing will act on.
 
 mod blocklist;
 mod consents;
@@ -15,17 +15,16 @@ mod input;
 mod quiet_hours;
 mod settings;
 
-pub use blocklist::{block, block_entry, blocklist, unblock, Block, NewBlock};
+pub use blocklist::{block, blocklist, unblock, Block, NewBlock};
 pub use consents::{
-    consent_states, consent_type, consents, record_consent, ConsentChange, ConsentEvent,
-    ConsentState, Consents, DEFAULT_CONSENT_SOURCE,
+    consent_type, consents, record_consent, ConsentChange, ConsentEvent, ConsentState, Consents,
+    DEFAULT_CONSENT_SOURCE,
 };
 pub use feed::{list_notifications, mark_read, InAppNotification};
 pub use quiet_hours::{
-    add_quiet_hours, list_quiet_hours, quiet_hours_rule, remove_quiet_hours, NewQuietHours,
-    QuietHours,
+    add_quiet_hours, list_quiet_hours, remove_quiet_hours, NewQuietHours, QuietHours,
 };
 pub use settings::{
-    global_preferences, notification_type, settings, type_preference, type_settings, update_global,
-    update_type, GlobalChange, NotificationSettings, TypeChange, TypeSettings,
+    notification_type, settings, type_settings, update_global, update_type, GlobalChange,
+    NotificationSettings, TypeChange, TypeSettings,
 };

@@ -9,7 +9,7 @@ use crate::notify::NotifyError;
 use crate::state::Core;
 use chrono::{DateTime, Utc};
 use gatehouse_domain::ids::UserId;
-use gatehouse_domain::notify::{parse_blocked_value, BlockEntry, BlockType};
+use gatehouse_domain::notify::{parse_blocked_value, BlockType};
 use gatehouse_domain::FieldError;
 use gatehouse_store::notify::preferences::{self as store, BlockRow};
 use gatehouse_store::Executor;
@@ -107,15 +107,7 @@ pub async fn unblock(core: &Core, user_id: UserId, id: Uuid) -> Result<(), Notif
     Ok(())
 }
 
-/// An entry as routing reads it; `None` for a block type this version does not know.
-pub fn block_entry(row: &BlockRow) -> Option<BlockEntry> {
-    Some(BlockEntry {
-        block_type: row.block_type.parse().ok()?,
-        value: row.blocked_value.clone(),
-        is_active: row.is_active,
-    })
-}
-
+/// An entry as listed; `None` for a block type this version does not know.
 fn block_from_row(row: BlockRow) -> Option<Block> {
     Some(Block {
         id: row.id,

@@ -112,13 +112,6 @@ pub async fn record_consent(
     Ok(state(consent_type, &rows))
 }
 
-/// The current states as routing reads them; rows of unknown types are left out.
-pub fn consent_states(rows: &[ConsentRow]) -> Vec<(ConsentType, bool)> {
-    rows.iter()
-        .filter_map(|row| Some((row.consent_type.parse().ok()?, row.is_consented)))
-        .collect()
-}
-
 fn state(consent_type: ConsentType, rows: &[ConsentRow]) -> ConsentState {
     let row = rows
         .iter()
@@ -189,8 +182,6 @@ mod tests {
 
     #[test]
     fn never_recorded_means_not_granted() {
-        let states = consent_states(&[]);
-        assert!(states.is_empty());
         let none = state(ConsentType::Marketing, &[]);
         assert!(!none.granted && none.source.is_none() && none.consented_at.is_none());
         assert!(matches!(

@@ -1,10 +1,9 @@
 //! Reading raw wire values for the preference use cases: clock times, choices among an
-//! enumeration, bounded free text and profile time zones, each refused with a
-//! `FieldError` that names the field.
+//! enumeration and bounded free text, each refused with a `FieldError` that names the
+//! field.
 
 use crate::notify::NotifyError;
 use chrono::NaiveTime;
-use chrono_tz::Tz;
 use gatehouse_domain::FieldError;
 use std::fmt::Display;
 use std::str::FromStr;
@@ -58,20 +57,6 @@ pub(super) fn optional_text(
         ));
     }
     Ok(Some(text.to_owned()))
-}
-
-/// A time zone name read back from a row. Every name was checked when it was written; one
-/// that no longer parses (a zone withdrawn from the tz database) reads as UTC rather than
-/// making the person's settings unreadable.
-pub(super) fn stored_time_zone(name: Option<&str>) -> Tz {
-    match name.map(Tz::from_str) {
-        None => Tz::UTC,
-        Some(Ok(tz)) => tz,
-        Some(Err(_)) => {
-            tracing::warn!(timezone = ?name, "stored time zone is not known; reading it as UTC");
-            Tz::UTC
-        }
-    }
 }
 
 /// `Ok` when nothing was refused, otherwise every refusal at once.
@@ -158,12 +143,5 @@ mod tests {
                 Some(("reason", "invalid_length"))
             );
         }
-    }
-
-    #[test]
-    fn unknown_stored_zones_read_as_utc() {
-        assert_eq!(stored_time_zone(Some("Europe/Paris")), Tz::Europe__Paris);
-        assert_eq!(stored_time_zone(Some("Mars/Olympus")), Tz::UTC);
-        assert_eq!(stored_time_zone(None), Tz::UTC);
     }
 }

@@ -2,7 +2,8 @@
 //! delete. A window is read in its own time zone, the profile's unless one is given, so a
 //! person who travels can keep "22:00 at home".
 
-use super::input::{all_valid, clock_time, collect, optional_text, stored_time_zone};
+use super::input::{all_valid, clock_time, collect, optional_text};
+use crate::notify::person::parse_timezone;
 use crate::notify::NotifyError;
 use crate::state::Core;
 use chrono_tz::Tz;
@@ -91,7 +92,7 @@ pub async fn add_quiet_hours(
     let mut tx = core.db.begin().await?;
     if timezone.is_none() {
         let recipient = store::recipient(tx.exec(), user_id).await?;
-        rule.timezone = stored_time_zone(recipient.as_ref().and_then(|r| r.timezone.as_deref()));
+        rule.timezone = parse_timezone(recipient.as_ref().and_then(|r| r.timezone.as_deref()));
     }
     let entry = QuietHours {
         id: Uuid::now_v7(),
@@ -123,23 +124,21 @@ pub async fn remove_quiet_hours(core: &Core, user_id: UserId, id: Uuid) -> Resul
     Ok(())
 }
 
-/// A window's rule from its row; `None` for a day outside 0..=6, which the table's CHECK
-/// keeps out (a row that cannot be a rule holds nothing back).
-pub fn quiet_hours_rule(row: &QuietHoursRow) -> Option<QuietHoursRule> {
-    Some(QuietHoursRule {
+/// A stored window as listed. Unlike routing (`person::quiet_hours`, which leaves out a
+/// window whose zone it cannot read), the list shows such a window, read as UTC, so that
+/// its owner can still see and delete it. The table's CHECK keeps the day in 0..=6.
+fn quiet_hours(row: QuietHoursRow) -> Option<QuietHours> {
+    let rule = QuietHoursRule {
         day_of_week: parse_day_of_week(row.day_of_week.into()).ok()?,
         start: row.start_time,
         end: row.end_time,
         is_enabled: row.is_enabled,
         allow_critical_only: row.allow_critical_only,
-        timezone: stored_time_zone(Some(&row.timezone)),
-    })
-}
-
-fn quiet_hours(row: QuietHoursRow) -> Option<QuietHours> {
+        timezone: parse_timezone(Some(&row.timezone)),
+    };
     Some(QuietHours {
         id: row.id,
-        rule: quiet_hours_rule(&row)?,
+        rule,
         description: row.description,
     })
 }

@@ -3,7 +3,8 @@
 //! nothing, replaced whole on change. The global quiet window is read in the person's
 //! profile time zone, which is changed on the profile, not here.
 
-use super::input::{all_valid, choice, clock_time, collect, stored_time_zone};
+use super::input::{all_valid, choice, clock_time, collect};
+use crate::notify::person::{global_preferences, parse_timezone, type_preference};
 use crate::notify::NotifyError;
 use crate::state::Core;
 use gatehouse_domain::ids::UserId;
@@ -97,7 +98,10 @@ pub async fn type_settings(
 ) -> Result<TypeSettings, NotifyError> {
     let mut conn = core.db.reader().await?;
     let row = store::type_preference(conn.exec(), user_id, notification_type.as_str()).await?;
-    Ok(effective(notification_type, row.as_ref()))
+    Ok(TypeSettings {
+        notification_type,
+        preference: type_preference(notification_type, row),
+    })
 }
 
 /// Replace one type's settings. Transactional types keep what is stored but routing
@@ -127,76 +131,23 @@ async fn read_settings(
     let recipient = store::recipient(ex.reborrow(), user_id).await?;
     let global_row = store::global(ex.reborrow(), user_id).await?;
     let type_rows = store::type_preferences(ex, user_id).await?;
-    let timezone = recipient.as_ref().and_then(|r| r.timezone.as_deref());
+    let timezone = parse_timezone(recipient.as_ref().and_then(|r| r.timezone.as_deref()));
     let types = NotificationType::ALL
         .iter()
         .map(|&kind| {
             let row = type_rows
                 .iter()
                 .find(|row| row.notification_type == kind.as_str());
-            effective(kind, row)
+            TypeSettings {
+                notification_type: kind,
+                preference: type_preference(kind, row.cloned()),
+            }
         })
         .collect();
     Ok(NotificationSettings {
-        global: global_preferences(global_row.as_ref(), timezone),
+        global: global_preferences(global_row, timezone),
         types,
     })
-}
-
-fn effective(notification_type: NotificationType, row: Option<&TypeRow>) -> TypeSettings {
-    TypeSettings {
-        notification_type,
-        preference: row.map_or_else(
-            || TypePreference::default_for(notification_type),
-            |row| type_preference(notification_type, row),
-        ),
-    }
-}
-
-/// The global switches from their row (the defaults without one), read in the profile's
-/// time zone (`timezone`; UTC when unset).
-pub fn global_preferences(row: Option<&GlobalRow>, timezone: Option<&str>) -> GlobalPreferences {
-    let timezone = stored_time_zone(timezone);
-    let Some(row) = row else {
-        return GlobalPreferences {
-            timezone,
-            ..GlobalPreferences::default()
-        };
-    };
-    GlobalPreferences {
-        email_otp: row.email_otp,
-        email_alerts: row.email_alerts,
-        email_marketing: row.email_marketing,
-        sms_otp: row.sms_otp,
-        sms_alerts: row.sms_alerts,
-        push_enabled: row.push_enabled,
-        quiet_hours_enabled: row.quiet_hours_enabled,
-        quiet_start: row.quiet_start,
-        quiet_end: row.quiet_end,
-        // Written through `validate_global` only; a value from elsewhere reads as the default.
-        digest_frequency: row
-            .digest_frequency
-            .parse()
-            .unwrap_or(DigestFrequency::RealTime),
-        timezone,
-    }
-}
-
-/// A type's settings from its row. Values were range-checked when written; one out of range
-/// anyway (written by hand) reads as the type's default rather than failing every read.
-pub fn type_preference(notification_type: NotificationType, row: &TypeRow) -> TypePreference {
-    let defaults = TypePreference::default_for(notification_type);
-    TypePreference {
-        email_enabled: row.email_enabled,
-        sms_enabled: row.sms_enabled,
-        in_app_enabled: row.in_app_enabled,
-        push_enabled: row.push_enabled,
-        priority: row.priority.parse().unwrap_or(defaults.priority),
-        respect_quiet_hours: row.respect_quiet_hours,
-        delay_minutes: parse_delay_minutes(row.delay_minutes.into())
-            .unwrap_or(defaults.delay_minutes),
-        max_per_day: parse_max_per_day(row.max_per_day.into()).unwrap_or(defaults.max_per_day),
-    }
 }
 
 fn validate_global(change: GlobalChange) -> Result<GlobalRow, NotifyError> {
@@ -326,7 +277,7 @@ mod tests {
         assert_eq!(row.quiet_end, NaiveTime::from_hms_opt(7, 0, 0));
         assert_eq!(row.digest_frequency, "daily");
         assert!(!row.email_alerts && row.email_marketing && !row.sms_otp);
-        let back = global_preferences(Some(&row), Some("Asia/Tokyo"));
+        let back = global_preferences(Some(row), parse_timezone(Some("Asia/Tokyo")));
         assert_eq!(back.digest_frequency, DigestFrequency::Daily);
         assert_eq!(back.timezone.name(), "Asia/Tokyo");
     }
@@ -379,7 +330,7 @@ mod tests {
         let preference = validate_type(ok.clone()).unwrap();
         let row = type_row(NotificationType::MfaEnabled, &preference);
         assert_eq!(
-            type_preference(NotificationType::MfaEnabled, &row),
+            type_preference(NotificationType::MfaEnabled, Some(row)),
             preference
         );
         let bad = TypeChange {

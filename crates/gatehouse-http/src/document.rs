@@ -114,7 +114,7 @@ mod tests {
                 );
             }
         }
-        assert_eq!(with_body, 10);
+        assert_eq!(with_body, 11);
     }
 
     /// Every error an operation documents is problem+json with the `Problem` schema, and

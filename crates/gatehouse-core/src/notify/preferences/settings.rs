@@ -105,7 +105,7 @@ pub async fn type_settings(
 }
 
 /// Replace one type's settings. Transactional types keep what is stored but routing
-/// ignores it (they answer with `is_transactional`): the person asked for that code.
+/// ignores it (the answer says `transactional`): the person asked for that code.
 #[tracing::instrument(skip_all, fields(user_id = %user_id, notification_type = %notification_type))]
 pub async fn update_type(
     core: &Core,

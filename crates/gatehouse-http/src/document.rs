@@ -101,6 +101,15 @@ mod tests {
             let Some(body) = op.get("requestBody") else {
                 continue;
             };
+            // Webhooks read their body as bytes (the signature covers the raw body) and
+            // answer 401 before anything is parsed: not `ApiJson`'s rules.
+            if path.starts_with("/v1/hooks/") {
+                assert!(
+                    body["content"]["application/json"]["example"].is_object(),
+                    "{method} {path} has no example"
+                );
+                continue;
+            }
             with_body += 1;
             let json = &body["content"]["application/json"];
             assert!(

@@ -277,3 +277,15 @@ pub async fn notification_history(db: &Db, id: Uuid) -> Vec<String> {
         .await
         .expect("notification history"))
 }
+
+/// The text of the newest queued email (before it is sent: codes and links are cleared
+/// from the outbox once final).
+pub async fn latest_email_text(db: &Db) -> String {
+    const SQL: &str = "SELECT body FROM email_notifications ORDER BY id DESC LIMIT 1";
+    let mut conn = db.reader().await.expect("connection");
+    on_backend!(conn, |c| sqlx::query_scalar::<_, Option<String>>(SQL)
+        .fetch_one(c)
+        .await
+        .expect("an email"))
+    .expect("its text")
+}

@@ -105,10 +105,47 @@ impl TestApp {
         body: Option<Body>,
         content_type: Option<&str>,
     ) -> Resp {
+        self.request_with(user_agent, &[], method, path, token, body, content_type)
+            .await
+    }
+
+    /// POST a JSON text with extra headers (a signed webhook, say).
+    pub async fn post_with_headers(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Resp {
+        self.request_with(
+            USER_AGENT,
+            headers,
+            Method::POST,
+            path,
+            None,
+            Some(Body::from(body.to_owned())),
+            Some("application/json"),
+        )
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn request_with(
+        &self,
+        user_agent: &str,
+        headers: &[(&str, &str)],
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Body>,
+        content_type: Option<&str>,
+    ) -> Resp {
         let mut builder = Request::builder()
             .method(method.clone())
             .uri(path)
             .header(header::USER_AGENT, user_agent);
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
         if let Some(t) = token {
             builder = builder.header(header::AUTHORIZATION, format!("Bearer {t}"));
         }

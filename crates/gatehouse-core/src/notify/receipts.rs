@@ -206,11 +206,32 @@ fn validate(batch: &ReceiptBatch, channel: ReceiptChannel) -> Result<(), NotifyE
                 format!("receipt {i}: event is one of {}", allowed.join(", ")),
             ));
         }
+        // PostgreSQL `text` cannot hold NUL (SQLite would): refuse it on both.
+        let strings = [
+            Some(&r.message_id),
+            Some(&r.event),
+            r.url.as_ref(),
+            r.error.as_ref(),
+        ];
+        if strings.into_iter().flatten().any(|s| s.contains('\0')) {
+            errors.push(FieldError::new(
+                "receipts",
+                "invalid_characters",
+                format!("receipt {i}: NUL is not allowed in any field"),
+            ));
+        }
         if r.message_id.is_empty() || r.message_id.len() > 255 {
             errors.push(FieldError::new(
                 "receipts",
                 "invalid_length",
                 format!("receipt {i}: message_id has 1 to 255 characters"),
+            ));
+        }
+        if r.error.as_ref().is_some_and(|e| e.len() > 2000) {
+            errors.push(FieldError::new(
+                "receipts",
+                "too_long",
+                format!("receipt {i}: error has at most 2000 characters"),
             ));
         }
         if r.url.as_ref().is_some_and(|u| u.len() > 500) {

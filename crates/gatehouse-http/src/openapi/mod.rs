@@ -41,6 +41,7 @@ use utoipa::{Modify, OpenApi};
         (name = "me", description = "The signed-in account"),
         (name = "sessions", description = "Sessions and devices of the signed-in account"),
         (name = "notifications", description = "Notification preferences, quiet hours, blocklist, consents and the in-app feed of the signed-in account"),
+        (name = "hooks", description = "Delivery receipts from email and SMS providers (signed webhooks)"),
         (name = "system", description = "Health, keys, metrics, documentation"),
     )
 )]

@@ -149,7 +149,9 @@ pub async fn logout_all(
 /// default 24 hours), every session ends, and the report is audited for review. Each link
 /// works once.
 #[utoipa::path(post, path = "/v1/auth/not-me", tag = "auth",
-    request_body(content = NotMeRequest),
+    request_body(content = NotMeRequest, example = json!({
+        "token": "q3b0YV1xgqU6s7m5Yk2s0lq1oG2m7r4a9Xz3cJq8wT0",
+    })),
     responses(
         (status = 200, description = "Account locked and every session ended", body = NotMeResponse),
         (status = 400, description = "The link is unknown, used or expired (`invalid_link`)", body = Problem, content_type = "application/problem+json"),

@@ -7,6 +7,7 @@
 //! nothing here calls `.route(..)` directly, so the document lists exactly what is served.
 
 pub mod auth;
+pub mod hooks;
 pub mod me;
 pub mod notifications;
 pub mod sessions;
@@ -23,5 +24,6 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(me::router())
         .merge(sessions::router())
         .merge(notifications::router())
+        .merge(hooks::router())
         .merge(system::router())
 }

@@ -3,6 +3,7 @@
 //! derive `Debug`.
 
 mod auth;
+mod hooks;
 mod me;
 mod notifications;
 mod page;
@@ -13,6 +14,7 @@ pub use auth::{
     LoginRequest, LoginResponse, NotMeRequest, NotMeResponse, RefreshRequest, RegisterRequest,
     TokenResponse,
 };
+pub use hooks::{ReceiptAnswer, ReceiptBatchDoc};
 pub use me::{MeResponse, PasswordChangeRequest, ProfilePatchRequest, UserResponse};
 pub use notifications::{
     BlockList, BlockRequest, BlockResponse, ConsentRequest, ConsentStateResponse, ConsentsResponse,

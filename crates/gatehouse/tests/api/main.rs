@@ -16,6 +16,7 @@ mod limits;
 mod lockout;
 mod me;
 mod metrics;
+mod notification_hooks;
 mod notification_preferences;
 mod notifications;
 mod outage;

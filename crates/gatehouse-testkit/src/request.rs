@@ -214,6 +214,17 @@ impl TestApp {
         .await
     }
 
+    pub async fn put(&self, path: &str, body: Value, token: &str) -> Resp {
+        self.request(
+            Method::PUT,
+            path,
+            Some(token),
+            Some(Body::from(body.to_string())),
+            Some("application/json"),
+        )
+        .await
+    }
+
     pub async fn get(&self, path: &str, token: Option<&str>) -> Resp {
         self.request(Method::GET, path, token, None, None).await
     }

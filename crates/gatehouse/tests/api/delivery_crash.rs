@@ -38,7 +38,7 @@ fn serve(dir: &Path, database_url: &str, http_port: u16, smtp_port: u16) -> Chil
         )
         .env("GATEHOUSE_NOTIFICATIONS__RETRY_BASE_MS", "100")
         .env("GATEHOUSE_NOTIFICATIONS__RETRY_MAX_MS", "200")
-        .env("GATEHOUSE_NOTIFICATIONS__MAX_RETRIES", "1000")
+        .env("GATEHOUSE_NOTIFICATIONS__MAX_RETRIES", "100")
         .env("GATEHOUSE_NOTIFICATIONS__POLL_INTERVAL_MS", "50")
         .env("GATEHOUSE_NOTIFICATIONS__LEASE_SECS", "1")
         .stdout(Stdio::null())

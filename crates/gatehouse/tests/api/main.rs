@@ -18,6 +18,7 @@ mod me;
 mod metrics;
 mod notification_hooks;
 mod notification_preferences;
+mod notification_timing;
 mod notifications;
 mod outage;
 mod prune;

@@ -29,6 +29,9 @@ pub struct MaintenanceConfig {
     pub session_retention_secs: u64,
     /// Rows deleted per statement.
     pub batch_size: u32,
+    /// How long a delivered (or failed) email or SMS, a line of a message's history and an
+    /// in-app message are kept.
+    pub notification_retention_secs: u64,
 }
 
 impl Default for MaintenanceConfig {
@@ -38,6 +41,7 @@ impl Default for MaintenanceConfig {
             reuse_window_secs: 7 * 24 * 60 * 60,
             session_retention_secs: 30 * 24 * 60 * 60,
             batch_size: 1000,
+            notification_retention_secs: 90 * 24 * 60 * 60,
         }
     }
 }
@@ -51,6 +55,8 @@ pub struct PruneReport {
     pub refresh_tokens: u64,
     pub sessions: u64,
     pub throttle_counters: u64,
+    /// Finished emails and SMS, history lines, in-app messages and expired alert links.
+    pub notifications: u64,
 }
 
 /// The longest window any failed-attempt counter is read with: logins (per account and
@@ -108,17 +114,46 @@ pub async fn prune(core: &Core, config: &MaintenanceConfig) -> StoreResult<Prune
         now,
         batch,
     ));
+    let notifications = prune_notifications(core, config, now, batch).await?;
     let report = PruneReport {
         sessions_expired,
         refresh_tokens,
         sessions,
         throttle_counters,
+        notifications,
     };
     core.metrics.sessions_expired(report.sessions_expired);
     core.metrics.pruned(
         report.refresh_tokens,
         report.sessions,
         report.throttle_counters,
+        report.notifications,
     );
     Ok(report)
+}
+
+/// What notifications leave behind: messages whose delivery is over, history lines and
+/// in-app messages past the retention, and expired alert links. Pending messages stay
+/// however old (a worker will still send or fail them); the consent ledger is never pruned.
+async fn prune_notifications(
+    core: &Core,
+    config: &MaintenanceConfig,
+    now: chrono::DateTime<chrono::Utc>,
+    batch: i64,
+) -> StoreResult<u64> {
+    let cutoff = before(now, Duration::from_secs(config.notification_retention_secs));
+    let emails = in_batches!(core.db, batch, |ex| prune::finished_emails(
+        ex, cutoff, batch
+    ));
+    let sms = in_batches!(core.db, batch, |ex| prune::finished_sms(ex, cutoff, batch));
+    let log = in_batches!(core.db, batch, |ex| prune::notification_log(
+        ex, cutoff, batch
+    ));
+    let in_app = in_batches!(core.db, batch, |ex| prune::in_app_notifications(
+        ex, cutoff, batch
+    ));
+    let links = in_batches!(core.db, batch, |ex| prune::expired_action_tokens(
+        ex, now, batch
+    ));
+    Ok(emails + sms + log + in_app + links)
 }

@@ -74,7 +74,12 @@ fn lock_index(kind: LockKind) -> usize {
 }
 
 /// What pruning removes, in the order the counters are listed (`kind` label).
-pub(crate) const PRUNED_KINDS: [&str; 3] = ["refresh_token", "session", "throttle_counter"];
+pub(crate) const PRUNED_KINDS: [&str; 4] = [
+    "refresh_token",
+    "session",
+    "throttle_counter",
+    "notification",
+];
 
 /// The counters core keeps; one per [`Core`].
 #[derive(Debug, Default)]
@@ -115,8 +120,14 @@ impl CoreMetrics {
     /// Rows removed by one prune run (see `crate::maintenance`), by kind: refresh tokens,
     /// sessions, throttle counters. Plain counts, so this module needs nothing of the
     /// maintenance one (which needs `Core`, which holds these counters).
-    pub fn pruned(&self, refresh_tokens: u64, sessions: u64, throttle_counters: u64) {
-        let counts = [refresh_tokens, sessions, throttle_counters];
+    pub fn pruned(
+        &self,
+        refresh_tokens: u64,
+        sessions: u64,
+        throttle_counters: u64,
+        notifications: u64,
+    ) {
+        let counts = [refresh_tokens, sessions, throttle_counters, notifications];
         for (counter, n) in self.pruned.iter().zip(counts) {
             counter.fetch_add(n, Relaxed);
         }

@@ -74,3 +74,82 @@ pub async fn stale_throttle_counters(
         batch
     )?)
 }
+
+/// Emails whose delivery is over (sent, delivered, opened, clicked, bounced, failed) and
+/// that were queued at or before `created_before` (now minus the notification retention).
+pub async fn finished_emails(
+    ex: Exec<'_>,
+    created_before: DateTime<Utc>,
+    batch: i64,
+) -> StoreResult<u64> {
+    Ok(execute!(
+        ex,
+        "DELETE FROM email_notifications WHERE id IN (
+             SELECT id FROM email_notifications
+             WHERE status <> 'pending' AND created_at <= $1 LIMIT $2)",
+        created_before,
+        batch
+    )?)
+}
+
+/// SMS whose delivery is over, queued at or before `created_before`.
+pub async fn finished_sms(
+    ex: Exec<'_>,
+    created_before: DateTime<Utc>,
+    batch: i64,
+) -> StoreResult<u64> {
+    Ok(execute!(
+        ex,
+        "DELETE FROM sms_notifications WHERE id IN (
+             SELECT id FROM sms_notifications
+             WHERE status <> 'pending' AND created_at <= $1 LIMIT $2)",
+        created_before,
+        batch
+    )?)
+}
+
+/// Message history lines written at or before `created_before`.
+pub async fn notification_log(
+    ex: Exec<'_>,
+    created_before: DateTime<Utc>,
+    batch: i64,
+) -> StoreResult<u64> {
+    Ok(execute!(
+        ex,
+        "DELETE FROM notification_log WHERE id IN (
+             SELECT id FROM notification_log WHERE created_at <= $1 LIMIT $2)",
+        created_before,
+        batch
+    )?)
+}
+
+/// In-app messages created at or before `created_before`, read or not.
+pub async fn in_app_notifications(
+    ex: Exec<'_>,
+    created_before: DateTime<Utc>,
+    batch: i64,
+) -> StoreResult<u64> {
+    Ok(execute!(
+        ex,
+        "DELETE FROM in_app_notifications WHERE id IN (
+             SELECT id FROM in_app_notifications WHERE created_at <= $1 LIMIT $2)",
+        created_before,
+        batch
+    )?)
+}
+
+/// Single-use alert links that expired at or before `now`: used or not, they can no longer
+/// do anything (presenting one answers `invalid_link` either way).
+pub async fn expired_action_tokens(
+    ex: Exec<'_>,
+    now: DateTime<Utc>,
+    batch: i64,
+) -> StoreResult<u64> {
+    Ok(execute!(
+        ex,
+        "DELETE FROM security_action_tokens WHERE id IN (
+             SELECT id FROM security_action_tokens WHERE expires_at <= $1 LIMIT $2)",
+        now,
+        batch
+    )?)
+}

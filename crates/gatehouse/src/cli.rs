@@ -83,6 +83,7 @@ pub async fn maintain(settings: &Settings) -> anyhow::Result<()> {
     println!("refresh tokens pruned: {}", report.refresh_tokens);
     println!("sessions pruned: {}", report.sessions);
     println!("throttle counters pruned: {}", report.throttle_counters);
+    println!("notification rows pruned: {}", report.notifications);
     db.close().await;
     Ok(())
 }

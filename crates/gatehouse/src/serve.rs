@@ -117,6 +117,7 @@ fn spawn_pruning(core: Core, config: MaintenanceConfig) {
                     refresh_tokens = r.refresh_tokens,
                     sessions = r.sessions,
                     throttle_counters = r.throttle_counters,
+                    notifications = r.notifications,
                     "pruned"
                 ),
                 Err(e) => tracing::error!(error = %e, "pruning failed"),

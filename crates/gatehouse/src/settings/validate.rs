@@ -275,6 +275,13 @@ impl Settings {
         if !(1..=10_000).contains(&m.batch_size) {
             return Err(names.refuse("maintenance.batch_size", "must be 1 to 10000"));
         }
+        // A day at least: a message's history should outlive its delivery reports.
+        if !(86_400..=315_360_000).contains(&m.notification_retention_secs) {
+            return Err(names.refuse(
+                "maintenance.notification_retention_secs",
+                "must be one day to ten years",
+            ));
+        }
         Ok(())
     }
 

@@ -135,7 +135,8 @@ async fn pruning_runs_in_batches_and_clears_stale_throttle_counters(backend: Bac
             sessions_expired: 0,
             refresh_tokens: 9,
             sessions: 0,
-            throttle_counters: counters as u64
+            throttle_counters: counters as u64,
+            notifications: 0,
         }
     );
     assert_eq!(app.count("refresh_tokens").await, 0);
@@ -317,3 +318,50 @@ async fn the_sweep_ends_sessions_idle_past_their_timeout(backend: Backend) {
     );
 }
 both_backends!(the_sweep_ends_sessions_idle_past_their_timeout);
+
+/// Finished messages, their history and expired alert links go after the retention;
+/// a message still pending stays however old.
+async fn finished_notifications_and_spent_links_are_pruned(backend: Backend) {
+    use gatehouse_core::notify::transport::{DevTransport, EmailTransport, SmsTransport};
+    use gatehouse_core::notify::worker::Transports;
+    use gatehouse_testkit::queries::outbox;
+    let app = TestApp::spawn(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let dev = DevTransport::new(dir.path().join("outbox.log"));
+    let transports = std::sync::Arc::new(Transports {
+        email: EmailTransport::Dev(dev.clone()),
+        sms: SmsTransport::Dev(dev),
+    });
+    app.register("pru@example.com").await;
+    app.login_from("pru@example.com", crate::notifications::FIREFOX)
+        .await;
+    app.login_from("pru@example.com", crate::notifications::CHROME)
+        .await;
+    assert_eq!(app.deliver(&transports).await.sent, 1);
+    // A second alert that no worker sends: it stays pending.
+    app.login_from("pru@example.com", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1").await;
+    assert_eq!(app.count("security_action_tokens").await, 2);
+    // pending and sent, then pending; and per alert a `skipped` line for SMS (no number)
+    // and push (off).
+    assert_eq!(app.count("notification_log").await, 3 + 4);
+
+    assert_eq!(prune(&app).await.notifications, 0, "nothing is due yet");
+    // The links expire after a week.
+    app.advance(Duration::days(8));
+    assert_eq!(prune(&app).await.notifications, 2);
+    assert_eq!(app.count("security_action_tokens").await, 0);
+    // The sent email, every history line and the in-app entries go after 90 days; the
+    // pending email stays.
+    app.advance(Duration::days(90));
+    // (one sent email, seven history lines, two in-app entries)
+    assert_eq!(prune(&app).await.notifications, 1 + 7 + 2);
+    let left = outbox(&app.core.db).await;
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].status, "pending");
+    let metrics = app.get("/metrics", None).await.text;
+    assert!(
+        metrics.contains("gatehouse_rows_pruned_total{kind=\"notification\"} 12"),
+        "{metrics}"
+    );
+}
+both_backends!(finished_notifications_and_spent_links_are_pruned);

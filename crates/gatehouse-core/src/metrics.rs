@@ -9,8 +9,8 @@
 //! [`SESSIONS_MAX_AGE`], so a burst of scrapes (the endpoint is public) costs the database
 //! one query.
 
-use crate::events::LockKind;
 use chrono::{DateTime, Utc};
+use gatehouse_domain::accounts::LockKind;
 use gatehouse_store::PoolStats;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Mutex;

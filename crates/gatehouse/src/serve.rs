@@ -76,7 +76,7 @@ pub async fn run(loaded: Loaded) -> anyhow::Result<()> {
         listener,
         app,
         settings.http.header_read_timeout(),
-        shutdown_signal(),
+        crate::server::shutdown_signal(),
     )
     .await;
     if let Some(workers) = workers {
@@ -124,25 +124,4 @@ fn spawn_pruning(core: Core, config: MaintenanceConfig) {
             }
         }
     });
-}
-
-pub(crate) async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
-    }
 }

@@ -68,7 +68,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<()> {
     .context("invalid configuration")?;
     tracing::info!(database = %location, "gatehouse worker starting");
     let worker = spawn(&core, settings)?;
-    crate::serve::shutdown_signal().await;
+    crate::server::shutdown_signal().await;
     worker.stop().await;
     db.close().await;
     tracing::info!("gatehouse worker stopped");

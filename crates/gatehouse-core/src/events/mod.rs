@@ -10,6 +10,7 @@ pub mod notify;
 use crate::client::ClientInfo;
 use crate::state::Core;
 use chrono::{DateTime, Utc};
+pub use gatehouse_domain::accounts::LockKind;
 use gatehouse_domain::accounts::{RevocationReason, SessionType};
 use gatehouse_domain::audit::DeviceAction;
 use gatehouse_domain::ids::{DeviceId, SessionId, TokenFamilyId, UserId};
@@ -96,30 +97,6 @@ pub enum Event<'a> {
         user_id: UserId,
         device: &'a DeviceRow,
     },
-}
-
-/// Which counter a lock holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LockKind {
-    /// The account's counter: clients without a device token are refused.
-    Account,
-    /// A known client's own counter (its device token): that client is refused.
-    KnownClient,
-    /// A session's counter of wrong current passwords.
-    Session,
-    /// The client address (IPv6: its /64).
-    Address,
-}
-
-impl LockKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LockKind::Account => "account",
-            LockKind::KnownClient => "device_token",
-            LockKind::Session => "session",
-            LockKind::Address => "address",
-        }
-    }
 }
 
 /// What a login's user agent says about the device.

@@ -11,6 +11,8 @@ pub mod username;
 pub use email::EmailAddress;
 pub use password_policy::{normalize_password, PasswordPolicy, PasswordRejection};
 pub use profile::{parse_language, parse_time_zone, PhoneNumber};
-pub use status::{AuthMethod, PasswordChangeReason, RevocationReason, SessionStatus, SessionType};
+pub use status::{
+    AuthMethod, LockKind, PasswordChangeReason, RevocationReason, SessionStatus, SessionType,
+};
 pub use user_agent::{parse_user_agent, truncate_user_agent, ParsedUserAgent};
 pub use username::Username;

@@ -65,3 +65,27 @@ string_enum!(
         Reset => "reset",
     }
 );
+
+/// Which failed-attempt counter a lock holds (audit rows and metrics name it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockKind {
+    /// The account's counter: clients without a device token are refused.
+    Account,
+    /// A known client's own counter (its device token): that client is refused.
+    KnownClient,
+    /// A session's counter of wrong current passwords.
+    Session,
+    /// The client address (IPv6: its /64).
+    Address,
+}
+
+impl LockKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LockKind::Account => "account",
+            LockKind::KnownClient => "device_token",
+            LockKind::Session => "session",
+            LockKind::Address => "address",
+        }
+    }
+}

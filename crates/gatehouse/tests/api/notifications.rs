@@ -247,3 +247,74 @@ async fn sms_over_the_daily_cap_per_number_is_not_queued_and_is_audited(backend:
     assert_eq!(sms, 2);
 }
 both_backends!(sms_over_the_daily_cap_per_number_is_not_queued_and_is_audited);
+
+async fn two_workers_on_one_database_send_each_message_once(backend: Backend) {
+    use gatehouse_core::keys::Keys;
+    use gatehouse_store::notify::outbox::{insert_email, NewEmail};
+    use gatehouse_store::Executor;
+    // Small batches, so the two workers take turns claiming.
+    let mut config = gatehouse_testkit::test_config();
+    config.notifications.batch_size = 4;
+    let a = TestApp::spawn_with(backend, config.clone()).await;
+    let b = TestApp::on(
+        a.db.clone(),
+        config,
+        Keys::ephemeral().unwrap(),
+        a.clock.clone(),
+    )
+    .await;
+    let smtp = SmtpSink::start().await;
+    let sms = SmsProvider::start(SmsScript::accepting()).await;
+    let transports = transports(&smtp, &sms);
+    let registered = a.register("hal@example.com").await;
+    let user_id: uuid::Uuid = registered.body["id"].as_str().unwrap().parse().unwrap();
+    const N: usize = 60;
+    {
+        let mut conn = a.core.db.writer().await.unwrap();
+        let now = a.core.clock.now();
+        for i in 0..N {
+            let subject = format!("message {i}");
+            insert_email(
+                conn.exec(),
+                &NewEmail {
+                    id: uuid::Uuid::now_v7(),
+                    user_id: gatehouse_domain::ids::UserId(user_id),
+                    to_email: "hal@example.com",
+                    subject: &subject,
+                    email_type: "login_new_device",
+                    template_name: "login_new_device",
+                    text: "text",
+                    html: None,
+                    max_retries: 3,
+                    not_before: now,
+                    created_at: now,
+                },
+            )
+            .await
+            .unwrap();
+        }
+    }
+    // Both "processes" drain the outbox at the same time, in small batches.
+    let (ra, rb) = tokio::join!(a.deliver(&transports), b.deliver(&transports));
+    assert_eq!(ra.sent + rb.sent, N as u64, "{ra:?} {rb:?}");
+    if backend == Backend::Postgres {
+        // SKIP LOCKED lets both work at once (SQLite has one writer: they take turns).
+        assert!(ra.sent > 0 && rb.sent > 0, "both workers sent: {ra:?} {rb:?}");
+    }
+    let mail = smtp.wait_for(N, std::time::Duration::from_secs(20)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let mail = if smtp.received().len() > mail.len() {
+        smtp.received()
+    } else {
+        mail
+    };
+    let mut ids: Vec<&str> = mail
+        .iter()
+        .filter_map(|m| m.headers.get("Message-ID"))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!((mail.len(), ids.len()), (N, N), "each message once");
+    assert!(outbox(&a.core.db).await.iter().all(|r| r.status == "sent"));
+}
+both_backends!(two_workers_on_one_database_send_each_message_once);

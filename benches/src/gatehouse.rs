@@ -201,6 +201,10 @@ impl Gatehouse {
         &self.base
     }
 
+    pub fn pid(&self) -> u32 {
+        self.server.pid()
+    }
+
     /// Stops the server without reading figures (modes that measure other things).
     pub async fn stop(mut self) -> anyhow::Result<()> {
         self.server.stop().await

@@ -5,6 +5,7 @@
 //! fast one delivery worker empties the outbox.
 
 mod bare_server;
+mod cpu;
 mod gatehouse;
 mod http;
 mod load;

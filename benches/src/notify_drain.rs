@@ -18,9 +18,12 @@ use gatehouse_core::notify::worker::{Transports, Worker};
 use gatehouse_core::notify::{NotificationsConfig, Notifier};
 use gatehouse_core::SystemClock;
 use gatehouse_domain::notify::NotificationType;
-use gatehouse_store::{Db, DbOptions};
+use gatehouse_store::{Backend, Db, DbOptions};
 use serde::{Deserialize, Serialize};
+use sqlx::{Connection, PgConnection};
 use tokio::sync::Semaphore;
+
+use crate::cpu;
 
 /// What the child times.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum, Serialize, Deserialize)]
@@ -66,6 +69,10 @@ pub struct DrainResult {
     pub sent: u64,
     pub failed: u64,
     pub secs: f64,
+    /// CPU time of this process over the timed part.
+    pub process_cpu_secs: f64,
+    /// CPU time of the PostgreSQL backends serving the worker (PostgreSQL outboxes only).
+    pub backend_cpu_secs: Option<f64>,
 }
 
 impl DrainResult {
@@ -157,15 +164,56 @@ async fn drain_outbox(
 ) -> anyhow::Result<DrainResult> {
     let db = Db::connect(database_url, &DbOptions::default()).await?;
     let worker = Worker::new(db.clone(), Arc::new(SystemClock), transports, notifier);
+    // The worker's PostgreSQL backends are counted from a connection of their own, before
+    // the worker's pool closes them.
+    let mut observer = match db.backend() {
+        Backend::Postgres => Some(BackendObserver::connect(database_url).await?),
+        Backend::Sqlite => None,
+    };
+    let backends_before = match observer.as_mut() {
+        Some(observer) => Some(observer.snapshot().await?),
+        None => None,
+    };
+    let cpu_before = cpu::cpu_time(std::process::id())?;
     let started = Instant::now();
     let report = worker.deliver_due().await?;
     let secs = started.elapsed().as_secs_f64();
+    let process_cpu = cpu::cpu_time(std::process::id())?.saturating_sub(cpu_before);
+    let backend_cpu_secs = match (observer.as_mut(), backends_before) {
+        (Some(observer), Some(before)) => {
+            let after = observer.snapshot().await?;
+            Some(cpu::spent(&before, &after).backends.as_secs_f64())
+        }
+        _ => None,
+    };
     db.close().await;
     Ok(DrainResult {
         sent: report.sent,
         failed: report.failed + report.retried,
         secs,
+        process_cpu_secs: process_cpu.as_secs_f64(),
+        backend_cpu_secs,
     })
+}
+
+/// A connection that reads the CPU time of the database's other backends.
+struct BackendObserver {
+    conn: PgConnection,
+    database: String,
+}
+
+impl BackendObserver {
+    async fn connect(url: &str) -> anyhow::Result<Self> {
+        let mut conn = PgConnection::connect(url).await?;
+        let (database,): (String,) = sqlx::query_as("SELECT current_database()")
+            .fetch_one(&mut conn)
+            .await?;
+        Ok(Self { conn, database })
+    }
+
+    async fn snapshot(&mut self) -> anyhow::Result<cpu::CpuSnapshot> {
+        cpu::snapshot(std::process::id(), &mut self.conn, &self.database).await
+    }
 }
 
 /// `count` copies of `message` through `transport`, at most `concurrency` at once, each
@@ -186,6 +234,7 @@ async fn send_raw(
         })
         .collect();
     let permits = Arc::new(Semaphore::new(concurrency));
+    let cpu_before = cpu::cpu_time(std::process::id()).unwrap_or_default();
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for message in messages {
@@ -202,9 +251,15 @@ async fn send_raw(
             _ => failed += 1,
         }
     }
+    let secs = started.elapsed().as_secs_f64();
+    let process_cpu = cpu::cpu_time(std::process::id())
+        .unwrap_or_default()
+        .saturating_sub(cpu_before);
     DrainResult {
         sent,
         failed,
-        secs: started.elapsed().as_secs_f64(),
+        secs,
+        process_cpu_secs: process_cpu.as_secs_f64(),
+        backend_cpu_secs: None,
     }
 }

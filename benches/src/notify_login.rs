@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use sqlx::{Connection, PgConnection};
 
+use crate::cpu::{self, CpuSpent};
 use crate::gatehouse::{login_on_device, Gatehouse, GatehouseOptions};
 use crate::load::{run_phase, PhaseConfig, PhaseStats, Throughput};
 use crate::pgdb::BenchDatabase;
@@ -39,11 +40,32 @@ impl EmailCounts {
     }
 }
 
+/// CPU time per successful login over a side's phases (warm-up and tail included on both
+/// ends of the division).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CpuPerLogin {
+    /// The gatehouse process, its in-process delivery worker included.
+    pub process_ms: f64,
+    /// The PostgreSQL backends of its database.
+    pub backends_ms: f64,
+}
+
+impl CpuPerLogin {
+    fn of(spent: CpuSpent, logins: u64) -> Option<Self> {
+        (logins > 0).then(|| CpuPerLogin {
+            process_ms: spent.process.as_secs_f64() * 1000.0 / logins as f64,
+            backends_ms: spent.backends.as_secs_f64() * 1000.0 / logins as f64,
+        })
+    }
+}
+
 /// Everything one round measures.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct NotifyLoginRound {
     pub with_alerts: Option<Throughput>,
     pub without_alerts: Option<Throughput>,
+    pub cpu_with_alerts: Option<CpuPerLogin>,
+    pub cpu_without_alerts: Option<CpuPerLogin>,
     /// Successful logins on the alerts-on side during its phases, warm-up and the requests
     /// that ended after the deadline included: each should have queued one email.
     pub logins_with_alerts: u64,
@@ -66,6 +88,10 @@ pub const FIGURES: &[Figure<NotifyLoginRound>] = &[
     Figure { name: "", unit: " ms", decimals: 1, target: None, value: |r| r.with_alerts.map(|t| t.p99_ms) },
     Figure { name: "Login alerts off p50 / p99 latency", unit: " ms", decimals: 1, target: None, value: |r| r.without_alerts.map(|t| t.p50_ms) },
     Figure { name: "", unit: " ms", decimals: 1, target: None, value: |r| r.without_alerts.map(|t| t.p99_ms) },
+    Figure { name: "gatehouse CPU per login, alerts on", unit: " ms", decimals: 2, target: None, value: |r| r.cpu_with_alerts.map(|c| c.process_ms) },
+    Figure { name: "gatehouse CPU per login, alerts off", unit: " ms", decimals: 2, target: None, value: |r| r.cpu_without_alerts.map(|c| c.process_ms) },
+    Figure { name: "PostgreSQL CPU per login, alerts on", unit: " ms", decimals: 2, target: None, value: |r| r.cpu_with_alerts.map(|c| c.backends_ms) },
+    Figure { name: "PostgreSQL CPU per login, alerts off", unit: " ms", decimals: 2, target: None, value: |r| r.cpu_without_alerts.map(|c| c.backends_ms) },
     Figure { name: "Logins on the alerts-on side (with warm-up)", unit: "", decimals: 0, target: None, value: |r| Some(r.logins_with_alerts as f64) },
     Figure { name: "Emails queued (alerts-on database)", unit: "", decimals: 0, target: None, value: |r| Some(r.emails.total() as f64) },
     Figure { name: "Emails sent (status sent)", unit: "", decimals: 0, target: None, value: |r| Some(r.emails.sent as f64) },
@@ -106,7 +132,7 @@ pub async fn run_round(
         }
     };
     let work_dir = std::env::temp_dir().join(&on_db.name);
-    let outcome = measure_round(options, config, &on_db.url, &off_db.url, &work_dir).await;
+    let outcome = measure_round(options, config, &on_db, &off_db, &work_dir).await;
     let dropped = (on_db.drop_database().await, off_db.drop_database().await);
     match &outcome {
         Ok(_) => {
@@ -123,10 +149,11 @@ pub async fn run_round(
 async fn measure_round(
     options: &GatehouseOptions,
     config: PhaseConfig,
-    on_url: &str,
-    off_url: &str,
+    on_db: &BenchDatabase,
+    off_db: &BenchDatabase,
     work_dir: &Path,
 ) -> anyhow::Result<NotifyLoginRound> {
+    let (on_url, off_url) = (on_db.url.as_str(), off_db.url.as_str());
     let on_dir = work_dir.join("alerts-on");
     let off_dir = work_dir.join("alerts-off");
     for dir in [&on_dir, &off_dir] {
@@ -153,23 +180,40 @@ async fn measure_round(
     let logins_without_alerts = Arc::new(AtomicU64::new(0));
     let mut with_alerts_stats = PhaseStats::default();
     let mut without_alerts_stats = PhaseStats::default();
+    let (mut on_cpu, mut off_cpu) = (CpuSpent::default(), CpuSpent::default());
     let mut backlog_at_phase_end = 0;
     for side in ORDER {
-        let (gatehouse, logins, stats) = match side {
-            Side::AlertsOn => (&on, &logins_with_alerts, &mut with_alerts_stats),
-            Side::AlertsOff => (&off, &logins_without_alerts, &mut without_alerts_stats),
+        let (gatehouse, database, logins, stats, cpu_spent) = match side {
+            Side::AlertsOn => (
+                &on,
+                &on_db.name,
+                &logins_with_alerts,
+                &mut with_alerts_stats,
+                &mut on_cpu,
+            ),
+            Side::AlertsOff => (
+                &off,
+                &off_db.name,
+                &logins_without_alerts,
+                &mut without_alerts_stats,
+                &mut off_cpu,
+            ),
         };
         eprintln!("  {side:?}: new-device logins for {:?}", config.duration);
+        let cpu_before = cpu::snapshot(gatehouse.pid(), &mut counts, database).await?;
         let phase = new_device_phase(gatehouse, config, &devices, logins).await;
         let phase = gatehouse.with_log(phase)?;
         eprintln!("  -> {:.1} logins/s", phase.per_sec());
         stats.absorb(phase);
         if side == Side::AlertsOn {
+            // The phase's own emails are its cost: the CPU window closes once they are out.
             let backlog = email_counts(&mut counts).await?.pending;
             backlog_at_phase_end = backlog_at_phase_end.max(backlog);
             let waited = drain(&mut counts).await?;
             eprintln!("  backlog {backlog} at the phase's end, delivered in {waited:?}");
         }
+        let cpu_after = cpu::snapshot(gatehouse.pid(), &mut counts, database).await?;
+        cpu_spent.add(cpu::spent(&cpu_before, &cpu_after));
     }
     with_alerts_stats.check("logins with alerts", MAX_ERROR_RATIO)?;
     without_alerts_stats.check("logins without alerts", MAX_ERROR_RATIO)?;
@@ -187,9 +231,12 @@ async fn measure_round(
             before.total()
         );
     }
+    let logins_off = logins_without_alerts.load(Ordering::Relaxed);
     let round = NotifyLoginRound {
         with_alerts: Some(with_alerts_stats.throughput()),
         without_alerts: Some(without_alerts_stats.throughput()),
+        cpu_with_alerts: CpuPerLogin::of(on_cpu, logins_with_alerts.load(Ordering::Relaxed)),
+        cpu_without_alerts: CpuPerLogin::of(off_cpu, logins_off),
         logins_with_alerts: logins_with_alerts.load(Ordering::Relaxed),
         backlog_at_phase_end,
         emails: EmailCounts {

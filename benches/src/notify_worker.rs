@@ -46,6 +46,10 @@ pub struct Drain {
     pub secs: f64,
     /// SMTP connections the server accepted during the drain (SMTP only).
     pub connections: Option<u64>,
+    /// CPU per message of the sending process (worker or bare transport), in µs.
+    pub process_cpu_us: f64,
+    /// CPU per message of the worker's PostgreSQL backends, in µs (PostgreSQL only).
+    pub backend_cpu_us: Option<f64>,
 }
 
 /// A worker drain and its reference, measured back to back.
@@ -86,6 +90,12 @@ pub const FIGURES: &[Figure<WorkerRound>] = &[
     Figure { name: "PostgreSQL: worker → dev file msgs/s", unit: "", decimals: 0, target: None, value: |r| worker_rate(r.postgres_dev) },
     Figure { name: "Raw dev transport msgs/s (reference)", unit: "", decimals: 0, target: None, value: |r| raw_rate(r.postgres_dev) },
     Figure { name: "PostgreSQL: worker ÷ raw dev", unit: "", decimals: 2, target: None, value: |r| ratio(worker_rate(r.postgres_dev), raw_rate(r.postgres_dev)) },
+    Figure { name: "PostgreSQL: worker CPU per message, SMTP / dev", unit: " µs", decimals: 0, target: None, value: |r| r.postgres_smtp.map(|p| p.worker.process_cpu_us) },
+    Figure { name: "", unit: " µs", decimals: 0, target: None, value: |r| r.postgres_dev.map(|p| p.worker.process_cpu_us) },
+    Figure { name: "PostgreSQL: backends CPU per message, SMTP / dev", unit: " µs", decimals: 0, target: None, value: |r| r.postgres_smtp.and_then(|p| p.worker.backend_cpu_us) },
+    Figure { name: "", unit: " µs", decimals: 0, target: None, value: |r| r.postgres_dev.and_then(|p| p.worker.backend_cpu_us) },
+    Figure { name: "Raw transport CPU per message, SMTP / dev", unit: " µs", decimals: 0, target: None, value: |r| r.postgres_smtp.map(|p| p.raw.process_cpu_us) },
+    Figure { name: "", unit: " µs", decimals: 0, target: None, value: |r| r.postgres_dev.map(|p| p.raw.process_cpu_us) },
     Figure { name: "SQLite: worker → SMTP msgs/s", unit: "", decimals: 0, target: Some(Target::AtLeast(500.0)), value: |r| worker_rate(r.sqlite_smtp) },
     Figure { name: "Raw SMTP transport msgs/s (SQLite's reference)", unit: "", decimals: 0, target: None, value: |r| raw_rate(r.sqlite_smtp) },
     Figure { name: "SQLite: worker ÷ raw SMTP", unit: "", decimals: 2, target: None, value: |r| ratio(worker_rate(r.sqlite_smtp), raw_rate(r.sqlite_smtp)) },
@@ -93,6 +103,8 @@ pub const FIGURES: &[Figure<WorkerRound>] = &[
     Figure { name: "SQLite: worker → dev file msgs/s", unit: "", decimals: 0, target: None, value: |r| worker_rate(r.sqlite_dev) },
     Figure { name: "Raw dev transport msgs/s (SQLite's reference)", unit: "", decimals: 0, target: None, value: |r| raw_rate(r.sqlite_dev) },
     Figure { name: "SQLite: worker ÷ raw dev", unit: "", decimals: 2, target: None, value: |r| ratio(worker_rate(r.sqlite_dev), raw_rate(r.sqlite_dev)) },
+    Figure { name: "SQLite: worker CPU per message, SMTP / dev", unit: " µs", decimals: 0, target: None, value: |r| r.sqlite_smtp.map(|p| p.worker.process_cpu_us) },
+    Figure { name: "", unit: " µs", decimals: 0, target: None, value: |r| r.sqlite_dev.map(|p| p.worker.process_cpu_us) },
 ];
 
 /// One round: every backend and transport, worker and reference back to back. Odd rounds
@@ -153,10 +165,16 @@ async fn measure_pair(
             DrainWhat::Raw => run_child(options, what, transport, None, work_dir).await?,
         };
         eprintln!(
-            "  {backend:?} {transport:?} {what:?}: {} messages in {:.2} s = {:.0}/s{}",
+            "  {backend:?} {transport:?} {what:?}: {} messages in {:.2} s = {:.0}/s, \
+             CPU per message {:.0} µs{}{}",
             options.messages,
             drain.secs,
             drain.per_sec,
+            drain.process_cpu_us,
+            drain
+                .backend_cpu_us
+                .map(|us| format!(" + PostgreSQL {us:.0} µs"))
+                .unwrap_or_default(),
             drain
                 .connections
                 .map(|c| format!(", {c} SMTP connection(s)"))
@@ -323,10 +341,13 @@ async fn run_child(
             options.messages
         );
     }
+    let per_message_us = |secs: f64| secs * 1e6 / options.messages as f64;
     Ok(Drain {
         per_sec: result.per_sec(),
         secs: result.secs,
         connections: sink.as_ref().map(Sink::connections),
+        process_cpu_us: per_message_us(result.process_cpu_secs),
+        backend_cpu_us: result.backend_cpu_secs.map(per_message_us),
     })
 }
 

@@ -163,12 +163,12 @@ pub fn figures_rounds_table<R>(figures: &[Figure<R>], rounds: &[R]) -> String {
     out.push_str(&format!("\n|---|{}\n", "---|".repeat(rounds.len())));
     let mut last_name = "";
     for figure in figures {
-        // Latency pairs get a row each here: "... p50 latency", then "... p99 latency".
+        // Pairs get a row each here: "... p50 latency", then "... p99 latency".
         let name = if figure.name.is_empty() {
-            last_name.replace(" p50 / p99", " p99")
+            split_pair(last_name).1
         } else {
             last_name = figure.name;
-            figure.name.replace(" p50 / p99", " p50")
+            split_pair(figure.name).0
         };
         let cells: Vec<String> = rounds
             .iter()
@@ -179,9 +179,48 @@ pub fn figures_rounds_table<R>(figures: &[Figure<R>], rounds: &[R]) -> String {
     out
 }
 
+/// The two names a pair row stands for: "Login p50 / p99 latency" is "Login p50 latency"
+/// and "Login p99 latency" (the words on either side of " / " take turns). A name without
+/// " / " stands for itself twice.
+fn split_pair(name: &str) -> (String, String) {
+    let Some((left, right)) = name.split_once(" / ") else {
+        return (name.to_owned(), name.to_owned());
+    };
+    let (head, first) = left.rsplit_once(' ').unwrap_or(("", left));
+    let (second, tail) = right.split_once(' ').unwrap_or((right, ""));
+    let join = |word: &str| {
+        [head, word, tail]
+            .iter()
+            .filter(|part| !part.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    (join(first), join(second))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pair_names_split_on_the_words_around_the_slash() {
+        assert_eq!(
+            split_pair("Login p50 / p99 latency"),
+            (
+                "Login p50 latency".to_owned(),
+                "Login p99 latency".to_owned()
+            )
+        );
+        assert_eq!(
+            split_pair("Worker CPU per message, SMTP / dev"),
+            (
+                "Worker CPU per message, SMTP".to_owned(),
+                "Worker CPU per message, dev".to_owned()
+            )
+        );
+        assert_eq!(split_pair("Refreshes/s").0, "Refreshes/s");
+    }
 
     #[test]
     fn median_of_odd_and_even_counts() {

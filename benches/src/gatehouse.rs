@@ -24,9 +24,12 @@ use crate::{http, MAX_ERROR_RATIO};
 const IDLE_SETTLE: Duration = Duration::from_millis(500);
 
 /// How to run gatehouse.
+#[derive(Clone)]
 pub struct GatehouseOptions {
     pub bin: PathBuf,
     pub extra_env: Vec<(String, String)>,
+    /// A TOML settings file (`gatehouse --config`), for what the environment cannot say.
+    pub config_file: Option<PathBuf>,
     pub users: usize,
     pub ready_timeout: Duration,
 }
@@ -43,9 +46,10 @@ pub struct GatehouseFigures {
     pub me: Throughput,
 }
 
-struct BenchUser {
-    email: String,
-    password: String,
+/// A registered account and its password.
+pub struct BenchUser {
+    pub email: String,
+    pub password: String,
 }
 
 /// The part of the login and refresh responses the harness needs (same shape for both).
@@ -183,6 +187,29 @@ impl Gatehouse {
         })
     }
 
+    /// The accounts registered at start.
+    pub fn users(&self) -> &Arc<Vec<BenchUser>> {
+        &self.users
+    }
+
+    /// The keep-alive client the phases use.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.server.pid()
+    }
+
+    /// Stops the server without reading figures (modes that measure other things).
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        self.server.stop().await
+    }
+
     /// Progress line showing where memory grows (the table keeps only idle and peak).
     fn print_memory(&self, when: &str) {
         if let Ok(memory) = self.server.memory() {
@@ -195,7 +222,7 @@ impl Gatehouse {
     }
 
     /// Adds the tail of the gatehouse log to an error.
-    fn with_log<T>(&self, result: anyhow::Result<T>) -> anyhow::Result<T> {
+    pub fn with_log<T>(&self, result: anyhow::Result<T>) -> anyhow::Result<T> {
         result.with_context(|| {
             format!(
                 "gatehouse log {}:\n{}",
@@ -214,6 +241,9 @@ fn spawn(
 ) -> anyhow::Result<ServerProcess> {
     let port = free_port()?;
     let mut command = Command::new(&options.bin);
+    if let Some(config) = &options.config_file {
+        command.arg("--config").arg(config);
+    }
     command
         .arg("serve")
         .env("GATEHOUSE_DATABASE_URL", database_url)
@@ -271,8 +301,32 @@ fn random_password() -> String {
 
 async fn login(client: &Client, base: &str, user: &BenchUser) -> Result<TokenResponse, String> {
     let body = json!({ "login": user.email, "password": user.password });
+    login_with(client, base, &body).await
+}
+
+/// A password login from the device `fingerprint` (a device the account has not used is
+/// registered by the login, and raises a `login_new_device` alert unless it is the first).
+pub async fn login_on_device(
+    client: &Client,
+    base: &str,
+    user: &BenchUser,
+    fingerprint: &str,
+) -> Result<(), String> {
+    let body = json!({
+        "login": user.email,
+        "password": user.password,
+        "device": { "fingerprint": fingerprint },
+    });
+    login_with(client, base, &body).await.map(drop)
+}
+
+async fn login_with(
+    client: &Client,
+    base: &str,
+    body: &serde_json::Value,
+) -> Result<TokenResponse, String> {
     let tokens: TokenResponse =
-        http::post_json(client, &format!("{base}/v1/auth/login"), &body).await?;
+        http::post_json(client, &format!("{base}/v1/auth/login"), body).await?;
     match tokens.status.as_deref() {
         Some("authenticated") => Ok(tokens),
         other => Err(format!(

@@ -89,6 +89,19 @@ impl PhaseStats {
         Ok(())
     }
 
+    /// Adds another phase of the same scenario (the notify-login mode runs each side in two
+    /// phases): counts and windows add up, latencies are pooled.
+    pub fn absorb(&mut self, other: PhaseStats) {
+        self.window_secs += other.window_secs;
+        self.merge(WorkerStats {
+            ok: other.ok,
+            errors: other.errors,
+            latencies_us: other.latencies_us,
+            sample_errors: other.sample_errors,
+        });
+        self.latencies_us.sort_unstable();
+    }
+
     fn merge(&mut self, other: WorkerStats) {
         self.ok += other.ok;
         self.errors += other.errors;
@@ -205,6 +218,29 @@ mod tests {
         };
         assert!(stats.check("phase", 0.01).is_err());
         assert!(stats.check("phase", 0.05).is_ok());
+    }
+
+    #[test]
+    fn absorbed_phases_add_counts_and_windows_and_pool_latencies() {
+        let mut first = PhaseStats {
+            ok: 2,
+            errors: 1,
+            window_secs: 10.0,
+            latencies_us: vec![1000, 3000],
+            sample_errors: vec!["timeout".to_owned()],
+        };
+        first.absorb(PhaseStats {
+            ok: 3,
+            errors: 0,
+            window_secs: 10.0,
+            latencies_us: vec![2000, 4000, 5000],
+            sample_errors: vec!["timeout".to_owned()],
+        });
+        assert_eq!((first.ok, first.errors), (5, 1));
+        assert_eq!(first.per_sec(), 0.25);
+        assert_eq!(first.latencies_us, vec![1000, 2000, 3000, 4000, 5000]);
+        assert_eq!(first.quantile_ms(0.5), 3.0);
+        assert_eq!(first.sample_errors, vec!["timeout".to_owned()]);
     }
 
     #[tokio::test]

@@ -1,15 +1,22 @@
 //! `gatehouse-bench`: drives the release gatehouse binary on PostgreSQL (logins, refreshes,
 //! `GET /v1/me`, memory, start-to-ready) and, in the same round, two references on this machine
 //! (raw Argon2id and a bare axum + sqlx lookup). Prints medians over rounds as a markdown table.
+//! Two notification modes (issue 8) measure what queueing an alert adds to a login and how
+//! fast one delivery worker empties the outbox.
 
 mod bare_server;
+mod cpu;
 mod gatehouse;
 mod http;
 mod load;
+mod notify_drain;
+mod notify_login;
+mod notify_worker;
 mod pgdb;
 mod process;
 mod references;
 mod report;
+mod smtp_sink;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -20,8 +27,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::gatehouse::{Gatehouse, GatehouseOptions};
 use crate::load::PhaseConfig;
+use crate::notify_worker::{OutboxBackend, WorkerBenchOptions};
 use crate::pgdb::BenchDatabase;
 use crate::report::RoundResult;
+use crate::smtp_sink::SinkKind;
 
 /// More failed requests than this in any phase aborts the run: its figures would be misleading.
 pub const MAX_ERROR_RATIO: f64 = 0.01;
@@ -51,6 +60,10 @@ enum Internal {
         #[arg(long, default_value_t = 16)]
         pool_size: u32,
     },
+    /// Drains a filled outbox with one delivery worker, or sends as many messages through
+    /// the bare transport (started by the harness itself in `--only notify-worker`).
+    #[command(hide = true)]
+    NotifyDrain(notify_drain::DrainArgs),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -61,6 +74,12 @@ enum Only {
     References,
     /// only gatehouse (ratios then show n/a)
     Gatehouse,
+    /// logins/s of two gatehouse processes, security alerts on and off, every login from a
+    /// new device
+    NotifyLogin,
+    /// messages/s of one delivery worker draining the outbox to SMTP and to the dev file,
+    /// against the bare transport (no gatehouse binary needed)
+    NotifyWorker,
 }
 
 #[derive(clap::Args)]
@@ -106,6 +125,20 @@ struct BenchArgs {
     /// Seconds to wait for /readyz before giving up.
     #[arg(long, default_value_t = 30)]
     ready_timeout_secs: u64,
+    /// notify-worker: pending emails each drain starts with (and the reference sends).
+    #[arg(long, default_value_t = 5000)]
+    messages: u64,
+    /// notify-worker: the SMTP server that receives.
+    #[arg(long, value_enum, default_value_t = SinkKind::Rust)]
+    smtp_sink: SinkKind,
+    /// notify-worker: the outbox backends measured, comma-separated.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "postgres,sqlite"
+    )]
+    outbox_backends: Vec<OutboxBackend>,
 }
 
 fn parse_key_value(text: &str) -> Result<(String, String), String> {
@@ -129,6 +162,11 @@ fn main() -> anyhow::Result<()> {
             .enable_all()
             .build()?
             .block_on(bare_server::serve(&database_url, listen, pool_size)),
+        // The runtime gatehouse itself would give its worker: one thread per core.
+        Some(Internal::NotifyDrain(args)) => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+            .block_on(notify_drain::run(args)),
         None => tokio::runtime::Builder::new_multi_thread()
             .worker_threads(cli.bench.client_threads.unwrap_or_else(cores).max(1))
             .enable_all()
@@ -141,25 +179,105 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
     if args.rounds == 0 || args.concurrency == 0 || args.users == 0 || args.duration_secs == 0 {
         bail!("--rounds, --concurrency, --users and --duration-secs must be at least 1");
     }
+    let load_at_start = load_average();
+    match args.only {
+        Only::NotifyLogin => return run_notify_login(&args, &load_at_start).await,
+        Only::NotifyWorker => return run_notify_worker(&args, &load_at_start).await,
+        _ => {}
+    }
     let gatehouse = if args.only == Only::References {
         None
     } else {
         Some(gatehouse_options(&args)?)
     };
-    let config = PhaseConfig {
-        concurrency: args.concurrency,
-        warmup: Duration::from_secs_f64(args.warmup_secs.max(0.0)),
-        duration: Duration::from_secs(args.duration_secs),
-    };
+    let config = phase_config(&args);
     let mut rounds = Vec::with_capacity(args.rounds);
     for round in 1..=args.rounds {
         eprintln!("round {round}/{}", args.rounds);
         rounds.push(run_round(&args, gatehouse.as_ref(), config).await?);
     }
-    println!("{}", header(&args));
+    println!("{}", header(&args, &load_at_start));
     println!("{}", report::markdown_table(&rounds));
     println!("Per round:\n\n{}", report::rounds_table(&rounds));
     Ok(())
+}
+
+fn phase_config(args: &BenchArgs) -> PhaseConfig {
+    PhaseConfig {
+        concurrency: args.concurrency,
+        warmup: Duration::from_secs_f64(args.warmup_secs.max(0.0)),
+        duration: Duration::from_secs(args.duration_secs),
+    }
+}
+
+/// `--only notify-login`: each round on two fresh databases, alerts on and off.
+async fn run_notify_login(args: &BenchArgs, load_at_start: &str) -> anyhow::Result<()> {
+    let options = gatehouse_options(args)?;
+    let config = phase_config(args);
+    let mut rounds = Vec::with_capacity(args.rounds);
+    for round in 1..=args.rounds {
+        eprintln!("round {round}/{} (notify-login)", args.rounds);
+        rounds.push(notify_login::run_round(&args.postgres_url, &options, config).await?);
+    }
+    println!("{}", header(args, load_at_start));
+    println!(
+        "Each side: phases of {} s after {} s warm-up, run A-B-B-A; figures pool both phases.\n",
+        args.duration_secs, args.warmup_secs
+    );
+    println!("{}", report::figures_table(notify_login::FIGURES, &rounds));
+    println!(
+        "Per round:\n\n{}",
+        report::figures_rounds_table(notify_login::FIGURES, &rounds)
+    );
+    Ok(())
+}
+
+/// `--only notify-worker`: no gatehouse binary, the worker runs in this binary's child.
+async fn run_notify_worker(args: &BenchArgs, load_at_start: &str) -> anyhow::Result<()> {
+    if args.messages == 0 || args.outbox_backends.is_empty() {
+        bail!("--messages must be at least 1 and --outbox-backends name one backend");
+    }
+    let options = WorkerBenchOptions {
+        admin_url: args.postgres_url.clone(),
+        messages: args.messages,
+        sink: args.smtp_sink,
+        backends: args.outbox_backends.clone(),
+    };
+    let mut rounds = Vec::with_capacity(args.rounds);
+    for round in 1..=args.rounds {
+        eprintln!("round {round}/{} (notify-worker)", args.rounds);
+        rounds.push(notify_worker::run_round(&options, round).await?);
+    }
+    println!(
+        "\n## gatehouse-bench notify-worker results\n\n\
+         Machine: {} cores ({}). Medians of {} round(s); {} messages per drain; SMTP server: \
+         {:?} sink on loopback. Load average (1, 5, 15 min) at start: {load_at_start}; at end: {}.\n",
+        cores(),
+        cpu_model(),
+        args.rounds,
+        args.messages,
+        args.smtp_sink,
+        load_average(),
+    );
+    println!("{}", report::figures_table(notify_worker::FIGURES, &rounds));
+    println!(
+        "Per round:\n\n{}",
+        report::figures_rounds_table(notify_worker::FIGURES, &rounds)
+    );
+    Ok(())
+}
+
+/// The first three fields of /proc/loadavg, to print beside the figures.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 fn gatehouse_options(args: &BenchArgs) -> anyhow::Result<GatehouseOptions> {
@@ -177,6 +295,7 @@ fn gatehouse_options(args: &BenchArgs) -> anyhow::Result<GatehouseOptions> {
     Ok(GatehouseOptions {
         bin,
         extra_env: args.gatehouse_env.clone(),
+        config_file: None,
         users: args.users,
         ready_timeout: Duration::from_secs(args.ready_timeout_secs),
     })
@@ -253,26 +372,31 @@ async fn measure_round(
     Ok(result)
 }
 
-fn header(args: &BenchArgs) -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|info| {
             info.lines()
                 .find_map(|line| line.strip_prefix("model name"))
                 .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
         })
-        .unwrap_or_else(|| "unknown CPU".to_owned());
+        .unwrap_or_else(|| "unknown CPU".to_owned())
+}
+
+fn header(args: &BenchArgs, load_at_start: &str) -> String {
     format!(
         "\n## gatehouse-bench results\n\n\
-         Machine: {} cores ({cpu}). Medians of {} round(s); {} s measured per phase after {} s \
+         Machine: {} cores ({}). Medians of {} round(s); {} s measured per phase after {} s \
          warm-up; {} concurrent clients; {} users; load generator on {} thread(s) of the same \
-         machine.\n",
+         machine. Load average (1, 5, 15 min) at start: {load_at_start}; at end: {}.\n",
         cores(),
+        cpu_model(),
         args.rounds,
         args.duration_secs,
         args.warmup_secs,
         args.concurrency,
         args.users,
         args.client_threads.unwrap_or_else(cores),
+        load_average(),
     )
 }

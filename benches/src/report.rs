@@ -1,5 +1,6 @@
 //! Turns the rounds into one markdown table: each figure is the median over rounds, ratios are
 //! taken within a round first (so a noisy round moves both sides) and then the median is taken.
+//! The table code is generic over the round type, so the notification modes reuse it.
 
 use crate::gatehouse::GatehouseFigures;
 use crate::load::Throughput;
@@ -13,7 +14,7 @@ pub struct RoundResult {
 }
 
 #[derive(Clone, Copy)]
-enum Target {
+pub enum Target {
     AtLeast(f64),
     AtMost(f64),
 }
@@ -34,19 +35,20 @@ impl Target {
     }
 }
 
-struct Figure {
-    name: &'static str,
-    unit: &'static str,
-    decimals: usize,
-    target: Option<Target>,
-    value: fn(&RoundResult) -> Option<f64>,
+/// One row of a table: how to read the figure from a round of type `R`, and its target.
+pub struct Figure<R> {
+    pub name: &'static str,
+    pub unit: &'static str,
+    pub decimals: usize,
+    pub target: Option<Target>,
+    pub value: fn(&R) -> Option<f64>,
 }
 
 fn gh(round: &RoundResult) -> Option<GatehouseFigures> {
     round.gatehouse
 }
 
-fn ratio(numerator: Option<f64>, denominator: Option<f64>) -> Option<f64> {
+pub fn ratio(numerator: Option<f64>, denominator: Option<f64>) -> Option<f64> {
     match (numerator, denominator) {
         (Some(n), Some(d)) if d > 0.0 => Some(n / d),
         _ => None,
@@ -54,7 +56,7 @@ fn ratio(numerator: Option<f64>, denominator: Option<f64>) -> Option<f64> {
 }
 
 #[rustfmt::skip]
-const FIGURES: &[Figure] = &[
+const FIGURES: &[Figure<RoundResult>] = &[
     Figure { name: "Logins/s (password only)", unit: "", decimals: 1, target: None, value: |r| gh(r).map(|g| g.login.per_sec) },
     Figure { name: "Login p50 / p99 latency", unit: " ms", decimals: 1, target: None, value: |r| gh(r).map(|g| g.login.p50_ms) },
     Figure { name: "", unit: " ms", decimals: 1, target: None, value: |r| gh(r).map(|g| g.login.p99_ms) },
@@ -96,7 +98,7 @@ fn trim(value: f64) -> String {
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
-fn format_value(figure: &Figure, value: Option<f64>) -> String {
+fn format_value<R>(figure: &Figure<R>, value: Option<f64>) -> String {
     match value {
         Some(value) => format!("{value:.*}{}", figure.decimals, figure.unit),
         None => "n/a".to_owned(),
@@ -105,23 +107,33 @@ fn format_value(figure: &Figure, value: Option<f64>) -> String {
 
 /// The markdown table: figure, median, target, pass/miss. Latency pairs share a row.
 pub fn markdown_table(rounds: &[RoundResult]) -> String {
+    figures_table(FIGURES, rounds)
+}
+
+/// One line per round and figure, so the spread behind each median is visible.
+pub fn rounds_table(rounds: &[RoundResult]) -> String {
+    figures_rounds_table(FIGURES, rounds)
+}
+
+/// [`markdown_table`] for any round type: a nameless figure continues the row above it.
+pub fn figures_table<R>(figures: &[Figure<R>], rounds: &[R]) -> String {
     let mut out = String::from("| Figure | Median | Target | Result |\n|---|---|---|---|\n");
-    let medians: Vec<Option<f64>> = FIGURES
+    let medians: Vec<Option<f64>> = figures
         .iter()
         .map(|figure| median(rounds.iter().filter_map(figure.value).collect()))
         .collect();
     let mut index = 0;
-    while index < FIGURES.len() {
-        let figure = &FIGURES[index];
+    while index < figures.len() {
+        let figure = &figures[index];
         let mut shown = format_value(figure, medians[index]);
         // A nameless figure continues the row above it ("p50 / p99").
-        if FIGURES
+        if figures
             .get(index + 1)
             .is_some_and(|next| next.name.is_empty())
         {
             shown = format!(
                 "{shown} / {}",
-                format_value(&FIGURES[index + 1], medians[index + 1])
+                format_value(&figures[index + 1], medians[index + 1])
             );
             index += 1;
         }
@@ -142,21 +154,21 @@ pub fn markdown_table(rounds: &[RoundResult]) -> String {
     out
 }
 
-/// One line per round and figure, so the spread behind each median is visible.
-pub fn rounds_table(rounds: &[RoundResult]) -> String {
+/// [`rounds_table`] for any round type.
+pub fn figures_rounds_table<R>(figures: &[Figure<R>], rounds: &[R]) -> String {
     let mut out = String::from("| Figure |");
     for round in 1..=rounds.len() {
         out.push_str(&format!(" Round {round} |"));
     }
     out.push_str(&format!("\n|---|{}\n", "---|".repeat(rounds.len())));
     let mut last_name = "";
-    for figure in FIGURES {
-        // Latency pairs get a row each here: "... p50 latency", then "... p99 latency".
+    for figure in figures {
+        // Pairs get a row each here: "... p50 latency", then "... p99 latency".
         let name = if figure.name.is_empty() {
-            last_name.replace(" p50 / p99", " p99")
+            split_pair(last_name).1
         } else {
             last_name = figure.name;
-            figure.name.replace(" p50 / p99", " p50")
+            split_pair(figure.name).0
         };
         let cells: Vec<String> = rounds
             .iter()
@@ -167,9 +179,48 @@ pub fn rounds_table(rounds: &[RoundResult]) -> String {
     out
 }
 
+/// The two names a pair row stands for: "Login p50 / p99 latency" is "Login p50 latency"
+/// and "Login p99 latency" (the words on either side of " / " take turns). A name without
+/// " / " stands for itself twice.
+fn split_pair(name: &str) -> (String, String) {
+    let Some((left, right)) = name.split_once(" / ") else {
+        return (name.to_owned(), name.to_owned());
+    };
+    let (head, first) = left.rsplit_once(' ').unwrap_or(("", left));
+    let (second, tail) = right.split_once(' ').unwrap_or((right, ""));
+    let join = |word: &str| {
+        [head, word, tail]
+            .iter()
+            .filter(|part| !part.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    (join(first), join(second))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pair_names_split_on_the_words_around_the_slash() {
+        assert_eq!(
+            split_pair("Login p50 / p99 latency"),
+            (
+                "Login p50 latency".to_owned(),
+                "Login p99 latency".to_owned()
+            )
+        );
+        assert_eq!(
+            split_pair("Worker CPU per message, SMTP / dev"),
+            (
+                "Worker CPU per message, SMTP".to_owned(),
+                "Worker CPU per message, dev".to_owned()
+            )
+        );
+        assert_eq!(split_pair("Refreshes/s").0, "Refreshes/s");
+    }
 
     #[test]
     fn median_of_odd_and_even_counts() {

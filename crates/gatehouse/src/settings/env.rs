@@ -134,6 +134,11 @@ fn typed(default: Option<&Value>, text: String) -> Result<Value, String> {
             .parse::<u64>()
             .map(Value::from)
             .map_err(|_| format!("must be a whole number, not {text:?}")),
+        Some(Value::Bool(_)) => match text.trim() {
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
+            _ => Err(format!("must be true or false, not {text:?}")),
+        },
         _ => Ok(Value::String(text)),
     }
 }

@@ -299,7 +299,10 @@ async fn two_workers_on_one_database_send_each_message_once(backend: Backend) {
     assert_eq!(ra.sent + rb.sent, N as u64, "{ra:?} {rb:?}");
     if backend == Backend::Postgres {
         // SKIP LOCKED lets both work at once (SQLite has one writer: they take turns).
-        assert!(ra.sent > 0 && rb.sent > 0, "both workers sent: {ra:?} {rb:?}");
+        assert!(
+            ra.sent > 0 && rb.sent > 0,
+            "both workers sent: {ra:?} {rb:?}"
+        );
     }
     let mail = smtp.wait_for(N, std::time::Duration::from_secs(20)).await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;

@@ -173,3 +173,28 @@ fn reserved_and_foreign_variables_are_ignored() {
     assert_eq!(s.database.url, "");
     assert_eq!(s.http.listen, HttpConfig::default().listen);
 }
+
+/// Yes/no settings read `true` or `false` from the environment; anything else is refused.
+#[test]
+fn boolean_settings_read_true_and_false() {
+    let s = load(&[
+        ("GATEHOUSE_NOTIFICATIONS__ALERTS", "false"),
+        ("GATEHOUSE_NOTIFICATIONS__WORKERS_IN_SERVE", "false"),
+    ])
+    .unwrap()
+    .settings;
+    assert!(!s.notifications.alerts);
+    assert!(!s.notifications.workers_in_serve);
+    assert!(
+        load(&[("GATEHOUSE_NOTIFICATIONS__ALERTS", "true")])
+            .unwrap()
+            .settings
+            .notifications
+            .alerts
+    );
+    let refusal = refused(&[("GATEHOUSE_NOTIFICATIONS__ALERTS", "no")]);
+    assert!(
+        refusal.starts_with("GATEHOUSE_NOTIFICATIONS__ALERTS") && refusal.contains("true or false"),
+        "{refusal}"
+    );
+}

@@ -30,14 +30,15 @@ pub enum SinkKind {
 /// A running SMTP server of either kind; stopped when dropped.
 pub enum Sink {
     Rust(RustSink),
-    Aiosmtpd(SmtpSink),
+    // Boxed: the test kit's sink is large and this enum is moved around.
+    Aiosmtpd(Box<SmtpSink>),
 }
 
 impl Sink {
     pub async fn start(kind: SinkKind) -> anyhow::Result<Sink> {
         Ok(match kind {
             SinkKind::Rust => Sink::Rust(RustSink::start().await?),
-            SinkKind::Aiosmtpd => Sink::Aiosmtpd(SmtpSink::start().await),
+            SinkKind::Aiosmtpd => Sink::Aiosmtpd(Box::new(SmtpSink::start().await)),
         })
     }
 

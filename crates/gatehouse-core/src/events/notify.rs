@@ -52,10 +52,15 @@ pub(super) async fn write(
         // The account's first device is the one it signed up on: nothing to warn about.
         return Ok(());
     }
+    // An account lock lasts `login.lockout_secs`: say how long (whole minutes, at least 1).
+    let lock_minutes = (alert.kind == NotificationType::AccountLocked).then(|| {
+        let minutes = core.config.throttle.lockout.as_secs().div_ceil(60);
+        u32::try_from(minutes.max(1)).unwrap_or(u32::MAX)
+    });
     let mut context = MessageContext {
         ip: client.ip.map(|ip| ip.to_string()),
         device: alert.device,
-        lock_minutes: alert.lock_minutes,
+        lock_minutes,
         ..MessageContext::default()
     };
     if alert.with_not_me_link {
@@ -96,7 +101,6 @@ pub struct Alert {
     pub session_id: Option<SessionId>,
     pub device_id: Option<DeviceId>,
     pub device: Option<String>,
-    pub lock_minutes: Option<u32>,
     pub with_not_me_link: bool,
     pub only_if_not_first_device: bool,
 }
@@ -108,7 +112,6 @@ pub fn alert_for(event: &Event<'_>, client: &ClientInfo) -> Option<Alert> {
         session_id: None,
         device_id: None,
         device: None,
-        lock_minutes: None,
         with_not_me_link: false,
         only_if_not_first_device: false,
     };

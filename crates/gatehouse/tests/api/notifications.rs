@@ -321,3 +321,33 @@ async fn two_workers_on_one_database_send_each_message_once(backend: Backend) {
     assert!(outbox(&a.core.db).await.iter().all(|r| r.status == "sent"));
 }
 both_backends!(two_workers_on_one_database_send_each_message_once);
+
+async fn a_locked_account_is_told_how_long_the_lock_lasts(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.register("ivy@example.com").await;
+    app.login("ivy@example.com").await;
+    // After login.max_failures_per_account (10) wrong passwords, an attempt finds the
+    // account locked for 15 minutes.
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let r = app
+            .login_as("ivy@example.com", "not the password at all")
+            .await;
+        if r.status == StatusCode::TOO_MANY_REQUESTS {
+            break;
+        }
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        assert!(attempts <= 10, "no lock after {attempts} attempts");
+    }
+    let rows = outbox(&app.core.db).await;
+    assert_eq!(rows.len(), 1, "one alert for one lock: {rows:?}");
+    assert_eq!(rows[0].kind, "account_locked");
+    let text = gatehouse_testkit::queries::latest_email_text(&app.core.db).await;
+    assert!(text.contains("for 15 minutes"), "{text}");
+    // Refusals while the lock holds write nothing more.
+    app.login_as("ivy@example.com", "not the password at all")
+        .await;
+    assert_eq!(outbox(&app.core.db).await.len(), 1);
+}
+both_backends!(a_locked_account_is_told_how_long_the_lock_lasts);

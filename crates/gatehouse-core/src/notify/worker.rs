@@ -21,7 +21,9 @@ use super::Notifier;
 use crate::clock::Clock;
 use gatehouse_domain::notify::NotificationType;
 use gatehouse_store::notify::log::{self as notification_log, LogEntry};
-use gatehouse_store::notify::outbox::{self, AttemptOutcome, ClaimedEmail, ClaimedSms};
+use gatehouse_store::notify::outbox::{
+    self, AttemptOutcome, ClaimedEmail, ClaimedSms, OutboxTable,
+};
 use gatehouse_store::{Db, Executor, StoreResult};
 use secrecy::SecretString;
 use serde_json::json;
@@ -180,37 +182,27 @@ impl Worker {
             outbox::claim_emails(conn.exec(), now, self.lease_until(now), limit).await?
         };
         let count = claimed.len() as i64;
-        if claimed.is_empty() {
-            return Ok((PassReport::default(), 0));
-        }
         let results = self
             .send_all(claimed, |transports, m: ClaimedEmail| async move {
                 let message = EmailMessage {
                     id: m.id,
-                    to: m.to_email.clone(),
-                    subject: m.subject.clone().unwrap_or_default(),
-                    text: m.body.clone().unwrap_or_default(),
-                    html: m.html_body.clone(),
+                    to: m.to_email,
+                    subject: m.subject.unwrap_or_default(),
+                    text: m.body.unwrap_or_default(),
+                    html: m.html_body,
                 };
                 let result = transports.email.send(&message).await;
-                (m, result)
+                let attempt = Attempted {
+                    id: m.id,
+                    user_id: m.user_id,
+                    kind: m.email_type.unwrap_or_default(),
+                    retry_count: m.retry_count,
+                    max_retries: m.max_retries,
+                };
+                (attempt, result)
             })
             .await;
-        let mut report = PassReport::default();
-        let now = self.clock.now();
-        let mut tx = self.db.begin().await?;
-        for (m, result) in &results {
-            let kind = m.email_type.as_deref().unwrap_or("");
-            let outcome = self.outcome(result, m.retry_count, m.max_retries, now);
-            let scrub = scrub_after_delivery(kind);
-            if outbox::record_email_attempt(tx.exec(), m.id, now, &outcome, scrub).await? {
-                count_outcome(&mut report, &outcome);
-                let entry = log_entry(m.user_id, m.id, kind, "email", &outcome, m.retry_count, now);
-                notification_log::insert(tx.exec(), &entry).await?;
-            }
-        }
-        tx.commit().await?;
-        Ok((report, count))
+        Ok((self.record(OutboxTable::Email, &results).await?, count))
     }
 
     async fn sms_batch(&self, limit: i64) -> StoreResult<(PassReport, i64)> {
@@ -220,35 +212,50 @@ impl Worker {
             outbox::claim_sms(conn.exec(), now, self.lease_until(now), limit).await?
         };
         let count = claimed.len() as i64;
-        if claimed.is_empty() {
-            return Ok((PassReport::default(), 0));
-        }
         let results = self
             .send_all(claimed, |transports, m: ClaimedSms| async move {
                 let message = SmsMessage {
                     id: m.id,
-                    to: m.phone_number.clone(),
-                    body: m.message.clone(),
+                    to: m.phone_number,
+                    body: m.message,
                 };
                 let result = transports.sms.send(&message).await;
-                (m, result)
+                let attempt = Attempted {
+                    id: m.id,
+                    user_id: m.user_id,
+                    kind: m.sms_type.unwrap_or_default(),
+                    retry_count: m.retry_count,
+                    max_retries: m.max_retries,
+                };
+                (attempt, result)
             })
             .await;
+        Ok((self.record(OutboxTable::Sms, &results).await?, count))
+    }
+
+    /// Write a batch's outcomes, with a history line each, in one transaction.
+    async fn record(
+        &self,
+        table: OutboxTable,
+        results: &[(Attempted, Result<Accepted, SendError>)],
+    ) -> StoreResult<PassReport> {
         let mut report = PassReport::default();
+        if results.is_empty() {
+            return Ok(report);
+        }
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        for (m, result) in &results {
-            let kind = m.sms_type.as_deref().unwrap_or("");
+        for (m, result) in results {
             let outcome = self.outcome(result, m.retry_count, m.max_retries, now);
-            let scrub = scrub_after_delivery(kind);
-            if outbox::record_sms_attempt(tx.exec(), m.id, now, &outcome, scrub).await? {
+            let scrub = scrub_after_delivery(&m.kind);
+            if outbox::record_attempt(tx.exec(), table, m.id, now, &outcome, scrub).await? {
                 count_outcome(&mut report, &outcome);
-                let entry = log_entry(m.user_id, m.id, kind, "sms", &outcome, m.retry_count, now);
+                let entry = log_entry(m, table.channel(), &outcome, now);
                 notification_log::insert(tx.exec(), &entry).await?;
             }
         }
         tx.commit().await?;
-        Ok((report, count))
+        Ok(report)
     }
 
     /// Send every claimed message, at most `concurrency` at a time; results in any order.
@@ -256,11 +263,10 @@ impl Worker {
         &self,
         claimed: Vec<M>,
         send: F,
-    ) -> Vec<(M, Result<Accepted, SendError>)>
+    ) -> Vec<(Attempted, Result<Accepted, SendError>)>
     where
-        M: Send + 'static,
         F: Fn(Arc<Transports>, M) -> Fut,
-        Fut: Future<Output = (M, Result<Accepted, SendError>)> + Send + 'static,
+        Fut: Future<Output = (Attempted, Result<Accepted, SendError>)> + Send + 'static,
     {
         let permits = Arc::new(Semaphore::new(self.config.concurrency.max(1) as usize));
         let mut tasks = tokio::task::JoinSet::new();
@@ -321,6 +327,15 @@ impl Worker {
     }
 }
 
+/// A message a worker tried to send, as its outcome is recorded (email and SMS alike).
+struct Attempted {
+    id: uuid::Uuid,
+    user_id: gatehouse_domain::ids::UserId,
+    kind: String,
+    retry_count: i32,
+    max_retries: i32,
+}
+
 /// Codes and one-time links are cleared from the database once their message is final.
 fn scrub_after_delivery(kind: &str) -> bool {
     kind.parse::<NotificationType>()
@@ -338,14 +353,12 @@ fn count_outcome(report: &mut PassReport, outcome: &AttemptOutcome<'_>) {
 }
 
 fn log_entry<'a>(
-    user_id: gatehouse_domain::ids::UserId,
-    id: uuid::Uuid,
-    kind: &'a str,
+    m: &'a Attempted,
     channel: &'a str,
     outcome: &AttemptOutcome<'_>,
-    retry_count: i32,
     now: chrono::DateTime<chrono::Utc>,
 ) -> LogEntry<'a> {
+    let attempt = m.retry_count + 1;
     let (status, metadata) = match outcome {
         AttemptOutcome::Sent {
             provider,
@@ -354,7 +367,7 @@ fn log_entry<'a>(
         } => (
             "sent",
             json!({"provider": provider, "provider_message_id": provider_message_id,
-                   "attempt": retry_count + 1, "cost_micros": cost.map(|c| c.0)}),
+                   "attempt": attempt, "cost_micros": cost.map(|c| c.0)}),
         ),
         AttemptOutcome::Retry {
             next_attempt_at,
@@ -362,18 +375,18 @@ fn log_entry<'a>(
             error_code,
         } => (
             "retrying",
-            json!({"error": error, "error_code": error_code, "attempt": retry_count + 1,
+            json!({"error": error, "error_code": error_code, "attempt": attempt,
                    "next_attempt_at": next_attempt_at}),
         ),
         AttemptOutcome::Failed { error, error_code } => (
             "failed",
-            json!({"error": error, "error_code": error_code, "attempt": retry_count + 1}),
+            json!({"error": error, "error_code": error_code, "attempt": attempt}),
         ),
     };
     LogEntry {
-        user_id,
-        notification_id: Some(id),
-        notification_type: kind,
+        user_id: m.user_id,
+        notification_id: Some(m.id),
+        notification_type: &m.kind,
         channel,
         status,
         recipient: None,

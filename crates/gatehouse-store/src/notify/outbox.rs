@@ -312,6 +312,38 @@ pub async fn record_sms_attempt(
     Ok(changed == 1)
 }
 
+/// Which outbox table a message is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxTable {
+    Email,
+    Sms,
+}
+
+impl OutboxTable {
+    /// The channel name the message history uses.
+    pub fn channel(self) -> &'static str {
+        match self {
+            OutboxTable::Email => "email",
+            OutboxTable::Sms => "sms",
+        }
+    }
+}
+
+/// Record an attempt on a message of either table.
+pub async fn record_attempt(
+    ex: Exec<'_>,
+    table: OutboxTable,
+    id: Uuid,
+    now: DateTime<Utc>,
+    outcome: &AttemptOutcome<'_>,
+    scrub: bool,
+) -> StoreResult<bool> {
+    match table {
+        OutboxTable::Email => record_email_attempt(ex, id, now, outcome, scrub).await,
+        OutboxTable::Sms => record_sms_attempt(ex, id, now, outcome, scrub).await,
+    }
+}
+
 /// How many emails of `email_type` were queued for `user_id` since `since` (the start of
 /// the person's day), for the per-type daily cap.
 pub async fn emails_since(

@@ -220,9 +220,6 @@ impl From<NotifyError> for ApiError {
                 "invalid_signature",
                 err.to_string(),
             ),
-            E::InvalidLink => {
-                ApiError::new(StatusCode::BAD_REQUEST, "invalid_link", err.to_string())
-            }
             E::Unavailable(ref cause) => ApiError::database_unavailable(cause),
             E::Store(ref cause) => ApiError::internal(cause),
         }

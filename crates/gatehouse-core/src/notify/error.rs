@@ -16,9 +16,6 @@ pub enum NotifyError {
     /// A webhook whose signature is missing, wrong or stale, or no webhook secret is set.
     #[error("the signature is missing, invalid or expired")]
     InvalidSignature,
-    /// A single-use link that is unknown, used or expired.
-    #[error("the link is invalid, used or expired")]
-    InvalidLink,
     #[error("the database is unavailable")]
     Unavailable(#[source] StoreError),
     #[error("internal error")]

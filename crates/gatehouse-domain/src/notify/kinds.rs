@@ -120,21 +120,6 @@ string_enum!(
     }
 );
 
-string_enum!(
-    /// Where an outgoing message is. Email uses pending, sent, delivered, opened, clicked,
-    /// bounced, failed; SMS uses pending, sent, delivered, failed, undelivered.
-    DeliveryStatus {
-        Pending => "pending",
-        Sent => "sent",
-        Delivered => "delivered",
-        Opened => "opened",
-        Clicked => "clicked",
-        Bounced => "bounced",
-        Failed => "failed",
-        Undelivered => "undelivered",
-    }
-);
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,9 +16,7 @@ pub use blocklist::{
     blocks_email, blocks_phone, blocks_type, parse_blocked_value, BlockEntry, BlockType,
 };
 pub use digest::{digest_window_end, gather, DigestBatch, DigestItem};
-pub use kinds::{
-    Channel, ConsentType, DeliveryStatus, DigestFrequency, NotificationType, Priority,
-};
+pub use kinds::{Channel, ConsentType, DigestFrequency, NotificationType, Priority};
 pub use local_time::{local_day_start, next_local_hour, next_local_midnight, resolve_local};
 pub use preferences::{
     has_consent, parse_delay_minutes, parse_max_per_day, GlobalPreferences, TypePreference,

@@ -44,27 +44,3 @@ pub async fn insert(ex: Exec<'_>, e: &LogEntry<'_>) -> StoreResult<()> {
     )?;
     Ok(())
 }
-
-/// A message's history, oldest first: `(status, metadata, at)`.
-pub async fn history(
-    ex: Exec<'_>,
-    notification_id: Uuid,
-) -> StoreResult<
-    Vec<(
-        String,
-        Option<sqlx::types::Json<serde_json::Value>>,
-        DateTime<Utc>,
-    )>,
-> {
-    Ok(fetch_all!(
-        ex,
-        (
-            String,
-            Option<sqlx::types::Json<serde_json::Value>>,
-            DateTime<Utc>
-        ),
-        "SELECT status, metadata, created_at FROM notification_log
-         WHERE notification_id = $1 ORDER BY id",
-        notification_id
-    )?)
-}

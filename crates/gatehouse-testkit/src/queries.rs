@@ -278,6 +278,27 @@ pub async fn notification_history(db: &Db, id: Uuid) -> Vec<String> {
         .expect("notification history"))
 }
 
+/// The `(channel, reason)` of each `skipped` history line of one person, oldest first.
+pub async fn skipped_channels(db: &Db, user_id: Uuid) -> Vec<(String, String)> {
+    const SQL: &str = "SELECT channel, metadata FROM notification_log
+                       WHERE user_id = $1 AND status = 'skipped' ORDER BY id";
+    let mut conn = db.reader().await.expect("connection");
+    let rows = on_backend!(conn, |c| sqlx::query_as::<
+        _,
+        (String, sqlx::types::Json<serde_json::Value>),
+    >(SQL)
+    .bind(user_id)
+    .fetch_all(c)
+    .await
+    .expect("skipped lines"));
+    rows.into_iter()
+        .map(|(channel, metadata)| {
+            let reason = metadata.0["reason"].as_str().unwrap_or_default().to_owned();
+            (channel, reason)
+        })
+        .collect()
+}
+
 /// The text of the newest queued email (before it is sent: codes and links are cleared
 /// from the outbox once final).
 pub async fn latest_email_text(db: &Db) -> String {

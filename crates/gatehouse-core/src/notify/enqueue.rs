@@ -14,8 +14,8 @@ use chrono::{DateTime, Utc};
 use gatehouse_domain::audit::AccountAction;
 use gatehouse_domain::ids::UserId;
 use gatehouse_domain::notify::{
-    check_sms_caps, country_calling_code, local_day_start, route, Channel, NotificationType,
-    RoutingInput, SkipReason, SmsCaps, Verdict,
+    check_sms_caps, country_calling_code, local_day_start, route, Channel, ChannelDecision,
+    NotificationType, RoutingInput, SkipReason, SmsCaps, Verdict,
 };
 use gatehouse_store::audit::{self, AccountAuditEntry};
 use gatehouse_store::notify::log::{self as notification_log, LogEntry};
@@ -58,69 +58,61 @@ pub async fn enqueue(
     mut notice: Notice,
 ) -> StoreResult<Queued> {
     let mut queued = Queued::default();
-    let Some(person) = person::load_person(tx.exec(), notice.user_id).await? else {
+    let kind = notice.kind;
+    let Some(audience) = person::load_audience(tx.exec(), notice.user_id, kind).await? else {
         return Ok(queued);
     };
+    let person = &audience.person;
     if !person.is_active {
         return Ok(queued);
     }
-    let kind = notice.kind;
-    let global = person::global_preferences(
-        preferences::global(tx.exec(), notice.user_id).await?,
-        person.timezone,
-    );
-    let type_preference = person::type_preference(
-        kind,
-        preferences::type_preference(tx.exec(), notice.user_id, kind.as_str()).await?,
-    );
-    let quiet_hours =
-        person::quiet_hours(preferences::quiet_hours(tx.exec(), notice.user_id).await?);
-    let blocklist = person::blocklist(preferences::blocklist(tx.exec(), notice.user_id).await?);
     let consents = if kind.is_marketing() {
         person::consents(preferences::consents(tx.exec(), notice.user_id).await?)
     } else {
         Vec::new()
-    };
-    let sent_today = if kind.is_transactional() {
-        Vec::new()
-    } else {
-        sent_today(
-            tx,
-            notice.user_id,
-            kind,
-            local_day_start(now, person.timezone),
-        )
-        .await?
     };
     let email = notice
         .to_email
         .clone()
         .unwrap_or_else(|| person.email.clone());
     let phone = notice.to_phone.clone().or_else(|| person.phone.clone());
-    let decisions = route(&RoutingInput {
+    let mut input = RoutingInput {
         notification_type: kind,
         now,
-        global: &global,
-        type_preference: Some(&type_preference),
-        quiet_hours: &quiet_hours,
-        blocklist: &blocklist,
+        global: &audience.global,
+        type_preference: Some(&audience.type_preference),
+        quiet_hours: &audience.quiet_hours,
+        blocklist: &audience.blocklist,
         consents: &consents,
         email: Some(email.as_str()),
         phone: phone.as_deref(),
-        sent_today: &sent_today,
+        sent_today: &[],
         only_channel: notice.only_channel,
-    });
+    };
+    let mut decisions = route(&input);
+    // The daily cap counts what was queued today; the count is only worth a statement
+    // when a capped channel would otherwise deliver.
+    let sent_today;
+    if !kind.is_transactional() && decisions.iter().any(is_capped_delivery) {
+        sent_today = queued_today(
+            tx,
+            notice.user_id,
+            kind,
+            local_day_start(now, person.timezone),
+        )
+        .await?;
+        input.sent_today = &sent_today;
+        decisions = route(&input);
+    }
 
-    let needs_text = decisions
-        .iter()
-        .any(|d| !matches!(d.verdict, Verdict::Skip(_)));
+    let needs_text = decisions.iter().any(|d| !d.verdict.is_skip());
     let rendered = if needs_text {
-        fill_context(&mut notice.context, notifier, &person, now);
+        fill_context(&mut notice.context, notifier, person, now);
         Some(notifier.render(kind, &person.language, &notice.context))
     } else {
         None
     };
-    let priority = type_preference.priority.as_str();
+    let priority = audience.type_preference.priority.as_str();
 
     for decision in decisions {
         let channel = decision.channel;
@@ -240,7 +232,7 @@ pub async fn enqueue(
                 // No push transport exists yet: a push the person allowed is recorded as
                 // skipped rather than silently dropped.
                 Channel::Push => {
-                    skip(tx, &notice, channel, "no_push_transport", now, &mut queued).await?;
+                    skip(tx, &notice, channel, NO_PUSH_TRANSPORT, now, &mut queued).await?;
                 }
             },
         }
@@ -251,15 +243,19 @@ pub async fn enqueue(
     Ok(queued)
 }
 
+/// A channel with a daily cap that routing would deliver on.
+fn is_capped_delivery(decision: &ChannelDecision) -> bool {
+    matches!(decision.channel, Channel::Email | Channel::Sms) && !decision.verdict.is_skip()
+}
+
 /// Messages of `kind` queued for the person today, per channel (for `max_per_day`).
-async fn sent_today(
+async fn queued_today(
     tx: &mut Tx,
     user_id: UserId,
     kind: NotificationType,
     since: DateTime<Utc>,
 ) -> StoreResult<Vec<(Channel, u32)>> {
-    let email = outbox::emails_since(tx.exec(), user_id, kind.as_str(), since).await?;
-    let sms = outbox::sms_since(tx.exec(), user_id, kind.as_str(), since).await?;
+    let (email, sms) = outbox::queued_since(tx.exec(), user_id, kind.as_str(), since).await?;
     let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
     Ok(vec![
         (Channel::Email, count(email)),
@@ -318,8 +314,10 @@ async fn skip(
     queued: &mut Queued,
 ) -> StoreResult<()> {
     queued.skipped.push((channel, reason));
-    // Channels a type never uses are not worth a line each time.
-    if reason == SkipReason::ChannelUnsupported.as_str() {
+    // A line answers "why did I get nothing?" where the answer is a choice or a limit.
+    // Channels a type never uses, an address the person never gave and push (no
+    // transport yet) would add a line to every message and answer nothing.
+    if !is_worth_a_line(channel, reason) {
         return Ok(());
     }
     notification_log::insert(
@@ -337,6 +335,15 @@ async fn skip(
     )
     .await
 }
+
+fn is_worth_a_line(channel: Channel, reason: &str) -> bool {
+    channel != Channel::Push
+        && reason != SkipReason::ChannelUnsupported.as_str()
+        && reason != SkipReason::NoRecipient.as_str()
+}
+
+/// The skip reason of a push the person allowed: no push transport exists yet.
+const NO_PUSH_TRANSPORT: &str = "no_push_transport";
 
 async fn log_queued(
     tx: &mut Tx,

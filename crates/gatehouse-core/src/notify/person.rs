@@ -55,6 +55,46 @@ pub async fn load_person(ex: Exec<'_>, user_id: UserId) -> StoreResult<Option<Pe
         .map(Person::from_row))
 }
 
+/// A person and what they chose, as routing reads it, for one notification type.
+#[derive(Debug, Clone)]
+pub struct Audience {
+    pub person: Person,
+    pub global: GlobalPreferences,
+    pub type_preference: TypePreference,
+    pub quiet_hours: Vec<QuietHoursRule>,
+    pub blocklist: Vec<BlockEntry>,
+}
+
+/// Load `user_id` as the audience of a `kind` message: one statement, plus one each for
+/// quiet hours and the blocklist only when the person has any.
+pub async fn load_audience(
+    mut ex: Exec<'_>,
+    user_id: UserId,
+    kind: NotificationType,
+) -> StoreResult<Option<Audience>> {
+    let Some(choices) = preferences::choices(ex.reborrow(), user_id, kind.as_str()).await? else {
+        return Ok(None);
+    };
+    let person = Person::from_row(choices.recipient);
+    let quiet_hours = if choices.has_quiet_hours {
+        quiet_hours(preferences::quiet_hours(ex.reborrow(), user_id).await?)
+    } else {
+        Vec::new()
+    };
+    let blocklist = if choices.has_blocklist {
+        blocklist(preferences::blocklist(ex, user_id).await?)
+    } else {
+        Vec::new()
+    };
+    Ok(Some(Audience {
+        global: global_preferences(choices.global, person.timezone),
+        type_preference: type_preference(kind, choices.type_preference),
+        person,
+        quiet_hours,
+        blocklist,
+    }))
+}
+
 /// The global switches (the seed's defaults when the person never changed them), read in
 /// their time zone.
 pub fn global_preferences(row: Option<GlobalRow>, timezone: Tz) -> GlobalPreferences {

@@ -76,6 +76,10 @@ impl Verdict {
     pub fn is_deliver(&self) -> bool {
         matches!(self, Verdict::Deliver { .. })
     }
+
+    pub fn is_skip(&self) -> bool {
+        matches!(self, Verdict::Skip(_))
+    }
 }
 
 string_enum!(

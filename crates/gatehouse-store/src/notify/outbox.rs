@@ -344,43 +344,25 @@ pub async fn record_attempt(
     }
 }
 
-/// How many emails of `email_type` were queued for `user_id` since `since` (the start of
-/// the person's day), for the per-type daily cap.
-pub async fn emails_since(
+/// How many emails and SMS of one type were queued for `user_id` since `since` (the start
+/// of the person's day), for the per-type daily cap: both counts in one round trip.
+pub async fn queued_since(
     ex: Exec<'_>,
     user_id: UserId,
-    email_type: &str,
+    notification_type: &str,
     since: DateTime<Utc>,
-) -> StoreResult<i64> {
+) -> StoreResult<(i64, i64)> {
     Ok(fetch_one!(
         ex,
-        (i64,),
-        "SELECT COUNT(*) FROM email_notifications
-         WHERE user_id = $1 AND email_type = $2 AND created_at >= $3",
+        (i64, i64),
+        "SELECT (SELECT COUNT(*) FROM email_notifications
+                 WHERE user_id = $1 AND email_type = $2 AND created_at >= $3),
+                (SELECT COUNT(*) FROM sms_notifications
+                 WHERE user_id = $1 AND sms_type = $2 AND created_at >= $3)",
         user_id.as_uuid(),
-        email_type,
+        notification_type,
         since
-    )?
-    .0)
-}
-
-/// How many SMS of `sms_type` were queued for `user_id` since `since`.
-pub async fn sms_since(
-    ex: Exec<'_>,
-    user_id: UserId,
-    sms_type: &str,
-    since: DateTime<Utc>,
-) -> StoreResult<i64> {
-    Ok(fetch_one!(
-        ex,
-        (i64,),
-        "SELECT COUNT(*) FROM sms_notifications
-         WHERE user_id = $1 AND sms_type = $2 AND created_at >= $3",
-        user_id.as_uuid(),
-        sms_type,
-        since
-    )?
-    .0)
+    )?)
 }
 
 /// SMS queued to `phone_number` since `since`, and to numbers with `country_code`: the

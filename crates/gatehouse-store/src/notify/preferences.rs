@@ -33,6 +33,133 @@ pub async fn recipient(ex: Exec<'_>, user_id: UserId) -> StoreResult<Option<Reci
     )?)
 }
 
+/// Everything routing needs to know about a person for one notification type, in one
+/// round trip (queueing runs inside the change's transaction, so every statement counts):
+/// who they are, their global switches and this type's settings when they ever changed
+/// them, and whether they have quiet hours or blocklist entries at all (rare; the lists
+/// themselves are loaded only then).
+#[derive(Debug, Clone)]
+pub struct Choices {
+    pub recipient: RecipientRow,
+    pub global: Option<GlobalRow>,
+    pub type_preference: Option<TypeRow>,
+    pub has_quiet_hours: bool,
+    pub has_blocklist: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct ChoicesRow {
+    email: String,
+    username: Option<String>,
+    first_name: Option<String>,
+    phone_number: Option<String>,
+    language: Option<String>,
+    timezone: Option<String>,
+    is_active: bool,
+    has_global: bool,
+    g_email_otp: Option<bool>,
+    g_email_alerts: Option<bool>,
+    g_email_marketing: Option<bool>,
+    g_sms_otp: Option<bool>,
+    g_sms_alerts: Option<bool>,
+    g_push_enabled: Option<bool>,
+    g_quiet_hours_enabled: Option<bool>,
+    g_quiet_start: Option<NaiveTime>,
+    g_quiet_end: Option<NaiveTime>,
+    g_digest_frequency: Option<String>,
+    has_type: bool,
+    t_email_enabled: Option<bool>,
+    t_sms_enabled: Option<bool>,
+    t_in_app_enabled: Option<bool>,
+    t_push_enabled: Option<bool>,
+    t_priority: Option<String>,
+    t_respect_quiet_hours: Option<bool>,
+    t_delay_minutes: Option<i32>,
+    t_max_per_day: Option<i32>,
+    has_quiet_hours: bool,
+    has_blocklist: bool,
+}
+
+impl ChoicesRow {
+    fn into_choices(self, notification_type: &str) -> Choices {
+        let global = self.has_global.then(|| GlobalRow {
+            email_otp: self.g_email_otp.unwrap_or_default(),
+            email_alerts: self.g_email_alerts.unwrap_or_default(),
+            email_marketing: self.g_email_marketing.unwrap_or_default(),
+            sms_otp: self.g_sms_otp.unwrap_or_default(),
+            sms_alerts: self.g_sms_alerts.unwrap_or_default(),
+            push_enabled: self.g_push_enabled.unwrap_or_default(),
+            quiet_hours_enabled: self.g_quiet_hours_enabled.unwrap_or_default(),
+            quiet_start: self.g_quiet_start,
+            quiet_end: self.g_quiet_end,
+            digest_frequency: self.g_digest_frequency.clone().unwrap_or_default(),
+        });
+        let type_preference = self.has_type.then(|| TypeRow {
+            notification_type: notification_type.to_owned(),
+            email_enabled: self.t_email_enabled.unwrap_or_default(),
+            sms_enabled: self.t_sms_enabled.unwrap_or_default(),
+            in_app_enabled: self.t_in_app_enabled.unwrap_or_default(),
+            push_enabled: self.t_push_enabled.unwrap_or_default(),
+            priority: self.t_priority.clone().unwrap_or_default(),
+            respect_quiet_hours: self.t_respect_quiet_hours.unwrap_or_default(),
+            delay_minutes: self.t_delay_minutes.unwrap_or_default(),
+            max_per_day: self.t_max_per_day.unwrap_or_default(),
+        });
+        Choices {
+            recipient: RecipientRow {
+                email: self.email,
+                username: self.username,
+                first_name: self.first_name,
+                phone_number: self.phone_number,
+                language: self.language,
+                timezone: self.timezone,
+                is_active: self.is_active,
+            },
+            global,
+            type_preference,
+            has_quiet_hours: self.has_quiet_hours,
+            has_blocklist: self.has_blocklist,
+        }
+    }
+}
+
+pub async fn choices(
+    ex: Exec<'_>,
+    user_id: UserId,
+    notification_type: &str,
+) -> StoreResult<Option<Choices>> {
+    let row = fetch_optional!(
+        ex,
+        ChoicesRow,
+        "SELECT u.email, u.username, p.first_name, p.phone_number, p.language, p.timezone,
+                u.is_active,
+                g.user_id IS NOT NULL AS has_global,
+                g.email_otp AS g_email_otp, g.email_alerts AS g_email_alerts,
+                g.email_marketing AS g_email_marketing, g.sms_otp AS g_sms_otp,
+                g.sms_alerts AS g_sms_alerts, g.push_enabled AS g_push_enabled,
+                g.quiet_hours_enabled AS g_quiet_hours_enabled,
+                g.quiet_start AS g_quiet_start, g.quiet_end AS g_quiet_end,
+                g.digest_frequency AS g_digest_frequency,
+                t.user_id IS NOT NULL AS has_type,
+                t.email_enabled AS t_email_enabled, t.sms_enabled AS t_sms_enabled,
+                t.in_app_enabled AS t_in_app_enabled, t.push_enabled AS t_push_enabled,
+                t.priority AS t_priority, t.respect_quiet_hours AS t_respect_quiet_hours,
+                t.delay_minutes AS t_delay_minutes, t.max_per_day AS t_max_per_day,
+                EXISTS (SELECT 1 FROM quiet_hours q WHERE q.user_id = u.id) AS has_quiet_hours,
+                EXISTS (SELECT 1 FROM notification_blocklist b
+                        WHERE b.user_id = u.id AND b.is_active) AS has_blocklist
+         FROM users u
+         LEFT JOIN profiles p ON p.user_id = u.id
+         LEFT JOIN notification_preferences g ON g.user_id = u.id
+         LEFT JOIN notification_type_preferences t
+                ON t.user_id = u.id AND t.notification_type = $2
+         WHERE u.id = $1",
+        user_id.as_uuid(),
+        notification_type
+    )?;
+    Ok(row.map(|r| r.into_choices(notification_type)))
+}
+
 /// `notification_preferences` (one row per person, created on first change).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct GlobalRow {

@@ -10,7 +10,7 @@ use gatehouse_core::notify::transport::{
 };
 use gatehouse_core::notify::worker::Transports;
 use gatehouse_store::Backend;
-use gatehouse_testkit::queries::{notification_history, outbox, OutboxRow};
+use gatehouse_testkit::queries::{notification_history, outbox, skipped_channels, OutboxRow};
 use gatehouse_testkit::{both_backends, SmsProvider, SmsReply, SmsScript, SmtpSink, TestApp};
 use secrecy::SecretString;
 use serde_json::json;
@@ -19,6 +19,10 @@ use std::sync::Arc;
 pub const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0";
 pub const CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 \
                           (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36";
+const EDGE: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 \
+                    (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 Edg/120.0.0.0";
+const SAFARI: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 \
+                      (KHTML, like Gecko) Version/17.0 Safari/605.1.15";
 pub const FROM: &str = "Example Security <security@example.com>";
 
 /// SMTP to the sink, SMS to the stand-in provider.
@@ -351,3 +355,54 @@ async fn a_locked_account_is_told_how_long_the_lock_lasts(backend: Backend) {
     assert_eq!(outbox(&app.core.db).await.len(), 1);
 }
 both_backends!(a_locked_account_is_told_how_long_the_lock_lasts);
+
+/// A per-type daily cap and a blocked address stop the email and say why in its history;
+/// a channel with no address (no phone) and push (no transport) leave no line.
+async fn the_daily_cap_and_the_blocklist_say_why_nothing_was_sent(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let registered = app.register("cap@example.com").await;
+    let id: uuid::Uuid = registered.body["id"].as_str().unwrap().parse().unwrap();
+    let tokens = app.login_from("cap@example.com", FIREFOX).await;
+    let token = tokens.access.as_str();
+    let path = "/v1/me/notification-preferences/login_new_device";
+    let mut settings = app.get(path, Some(token)).await.body;
+    let fields = settings.as_object_mut().unwrap();
+    fields.remove("type");
+    fields.remove("transactional");
+    fields.insert("max_per_day".to_owned(), json!(1));
+    let r = app.put(path, settings, token).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+
+    app.login_from("cap@example.com", CHROME).await;
+    assert_eq!(
+        outbox(&app.core.db).await.len(),
+        1,
+        "the first alert is queued"
+    );
+    assert!(skipped_channels(&app.core.db, id).await.is_empty());
+    app.login_from("cap@example.com", EDGE).await;
+    assert_eq!(outbox(&app.core.db).await.len(), 1, "the cap holds");
+    assert_eq!(
+        skipped_channels(&app.core.db, id).await,
+        [("email".to_owned(), "daily_cap_reached".to_owned())]
+    );
+
+    // The next day the cap starts over, but the address is now blocked.
+    app.advance(Duration::days(1));
+    let tokens = app.login_from("cap@example.com", FIREFOX).await;
+    let r = app
+        .post(
+            "/v1/me/blocklist",
+            json!({"block_type": "email", "value": "cap@example.com"}),
+            Some(&tokens.access),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text);
+    app.login_from("cap@example.com", SAFARI).await;
+    assert_eq!(outbox(&app.core.db).await.len(), 1);
+    assert_eq!(
+        skipped_channels(&app.core.db, id).await.last(),
+        Some(&("email".to_owned(), "blocked".to_owned()))
+    );
+}
+both_backends!(the_daily_cap_and_the_blocklist_say_why_nothing_was_sent);

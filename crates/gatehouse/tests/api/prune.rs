@@ -341,9 +341,8 @@ async fn finished_notifications_and_spent_links_are_pruned(backend: Backend) {
     // A second alert that no worker sends: it stays pending.
     app.login_from("pru@example.com", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1").await;
     assert_eq!(app.count("security_action_tokens").await, 2);
-    // pending and sent, then pending; and per alert a `skipped` line for SMS (no number)
-    // and push (off).
-    assert_eq!(app.count("notification_log").await, 3 + 4);
+    // pending and sent, then pending (SMS with no number and push get no `skipped` line).
+    assert_eq!(app.count("notification_log").await, 3);
 
     assert_eq!(prune(&app).await.notifications, 0, "nothing is due yet");
     // The links expire after a week.
@@ -353,14 +352,14 @@ async fn finished_notifications_and_spent_links_are_pruned(backend: Backend) {
     // The sent email, every history line and the in-app entries go after 90 days; the
     // pending email stays.
     app.advance(Duration::days(90));
-    // (one sent email, seven history lines, two in-app entries)
-    assert_eq!(prune(&app).await.notifications, 1 + 7 + 2);
+    // (one sent email, three history lines, two in-app entries)
+    assert_eq!(prune(&app).await.notifications, 1 + 3 + 2);
     let left = outbox(&app.core.db).await;
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].status, "pending");
     let metrics = app.get("/metrics", None).await.text;
     assert!(
-        metrics.contains("gatehouse_rows_pruned_total{kind=\"notification\"} 12"),
+        metrics.contains("gatehouse_rows_pruned_total{kind=\"notification\"} 8"),
         "{metrics}"
     );
 }

@@ -1,9 +1,14 @@
 //! `--only notify-login`: what queueing a security alert adds to a login. Each round starts
-//! two release gatehouse processes, each on its own fresh database of the same PostgreSQL:
-//! one with the defaults (alerts on, dev transport, delivery worker in the process) and one
-//! with `notifications.alerts = false`. Every measured login comes from a device its account
-//! has never used, so with alerts on each one renders and queues a `login_new_device` email
-//! (outbox row, history line, "this wasn't me" token) that the worker writes to the dev
+//! three release gatehouse processes, each on its own fresh database of the same PostgreSQL:
+//! - "alerts on": the defaults (alerts on, dev transport, delivery worker in the process);
+//! - "queue only": alerts on, but no delivery worker in the process
+//!   (`notifications.workers_in_serve = false`, as when `gatehouse worker` runs elsewhere),
+//!   so the phase measures what queueing alone adds to a login;
+//! - "alerts off": `notifications.alerts = false`.
+//!
+//! Every measured login comes from a device its account has never used, so with alerts on
+//! each one renders and queues a `login_new_device` email (outbox row, history line, "this
+//! wasn't me" token, in-app entry); on the "alerts on" side the worker writes it to the dev
 //! outbox file while the phase runs.
 
 use std::path::Path;
@@ -63,9 +68,15 @@ impl CpuPerLogin {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct NotifyLoginRound {
     pub with_alerts: Option<Throughput>,
+    pub queue_only: Option<Throughput>,
     pub without_alerts: Option<Throughput>,
     pub cpu_with_alerts: Option<CpuPerLogin>,
+    pub cpu_queue_only: Option<CpuPerLogin>,
     pub cpu_without_alerts: Option<CpuPerLogin>,
+    /// Emails the queue-only database holds at the end (all pending: no one delivers them);
+    /// one per successful login of that side.
+    pub queued_without_worker: u64,
+    pub logins_queue_only: u64,
     /// Successful logins on the alerts-on side during its phases, warm-up and the requests
     /// that ended after the deadline included: each should have queued one email.
     pub logins_with_alerts: u64,
@@ -81,17 +92,23 @@ pub struct NotifyLoginRound {
 
 #[rustfmt::skip]
 pub const FIGURES: &[Figure<NotifyLoginRound>] = &[
-    Figure { name: "Logins/s, alerts on (each queues an email)", unit: "", decimals: 1, target: None, value: |r| r.with_alerts.map(|t| t.per_sec) },
+    Figure { name: "Logins/s, queue only (each queues an email, no worker in the process)", unit: "", decimals: 1, target: None, value: |r| r.queue_only.map(|t| t.per_sec) },
+    Figure { name: "Logins/s, alerts on (each queues an email, delivered in the process)", unit: "", decimals: 1, target: None, value: |r| r.with_alerts.map(|t| t.per_sec) },
     Figure { name: "Logins/s, alerts off", unit: "", decimals: 1, target: None, value: |r| r.without_alerts.map(|t| t.per_sec) },
-    Figure { name: "Alerts on ÷ alerts off", unit: "", decimals: 3, target: Some(Target::AtLeast(0.95)), value: |r| ratio(r.with_alerts.map(|t| t.per_sec), r.without_alerts.map(|t| t.per_sec)) },
+    Figure { name: "Queue only ÷ alerts off (what queueing adds)", unit: "", decimals: 3, target: Some(Target::AtLeast(0.95)), value: |r| ratio(r.queue_only.map(|t| t.per_sec), r.without_alerts.map(|t| t.per_sec)) },
+    Figure { name: "Alerts on ÷ alerts off (queueing and delivery on the same cores)", unit: "", decimals: 3, target: None, value: |r| ratio(r.with_alerts.map(|t| t.per_sec), r.without_alerts.map(|t| t.per_sec)) },
     Figure { name: "Login alerts on p50 / p99 latency", unit: " ms", decimals: 1, target: None, value: |r| r.with_alerts.map(|t| t.p50_ms) },
     Figure { name: "", unit: " ms", decimals: 1, target: None, value: |r| r.with_alerts.map(|t| t.p99_ms) },
     Figure { name: "Login alerts off p50 / p99 latency", unit: " ms", decimals: 1, target: None, value: |r| r.without_alerts.map(|t| t.p50_ms) },
     Figure { name: "", unit: " ms", decimals: 1, target: None, value: |r| r.without_alerts.map(|t| t.p99_ms) },
     Figure { name: "gatehouse CPU per login, alerts on", unit: " ms", decimals: 2, target: None, value: |r| r.cpu_with_alerts.map(|c| c.process_ms) },
+    Figure { name: "gatehouse CPU per login, queue only", unit: " ms", decimals: 2, target: None, value: |r| r.cpu_queue_only.map(|c| c.process_ms) },
     Figure { name: "gatehouse CPU per login, alerts off", unit: " ms", decimals: 2, target: None, value: |r| r.cpu_without_alerts.map(|c| c.process_ms) },
     Figure { name: "PostgreSQL CPU per login, alerts on", unit: " ms", decimals: 2, target: None, value: |r| r.cpu_with_alerts.map(|c| c.backends_ms) },
+    Figure { name: "PostgreSQL CPU per login, queue only", unit: " ms", decimals: 2, target: None, value: |r| r.cpu_queue_only.map(|c| c.backends_ms) },
     Figure { name: "PostgreSQL CPU per login, alerts off", unit: " ms", decimals: 2, target: None, value: |r| r.cpu_without_alerts.map(|c| c.backends_ms) },
+    Figure { name: "Queue-only logins (with warm-up)", unit: "", decimals: 0, target: None, value: |r| Some(r.logins_queue_only as f64) },
+    Figure { name: "Emails queued (queue-only database)", unit: "", decimals: 0, target: None, value: |r| Some(r.queued_without_worker as f64) },
     Figure { name: "Logins on the alerts-on side (with warm-up)", unit: "", decimals: 0, target: None, value: |r| Some(r.logins_with_alerts as f64) },
     Figure { name: "Emails queued (alerts-on database)", unit: "", decimals: 0, target: None, value: |r| Some(r.emails.total() as f64) },
     Figure { name: "Emails sent (status sent)", unit: "", decimals: 0, target: None, value: |r| Some(r.emails.sent as f64) },
@@ -101,39 +118,62 @@ pub const FIGURES: &[Figure<NotifyLoginRound>] = &[
     Figure { name: "Emails queued with alerts off", unit: "", decimals: 0, target: None, value: |r| Some(r.emails_with_alerts_off as f64) },
 ];
 
-/// Which of the two processes a phase drives.
+/// Which of the three processes a phase drives.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Side {
     AlertsOn,
+    QueueOnly,
     AlertsOff,
 }
 
-/// A-B-B-A: a load that drifts steadily over the round weighs on both sides alike.
-const ORDER: [Side; 4] = [
+/// A-B-C-C-B-A: a load that drifts steadily over the round weighs on every side alike.
+const ORDER: [Side; 6] = [
     Side::AlertsOn,
+    Side::QueueOnly,
     Side::AlertsOff,
     Side::AlertsOff,
+    Side::QueueOnly,
     Side::AlertsOn,
 ];
 
-/// One round on two fresh databases, dropped whatever happens; the work directory (logs,
+/// One round on three fresh databases, dropped whatever happens; the work directory (logs,
 /// data dirs, the dev outbox) is kept when the round fails.
 pub async fn run_round(
     admin_url: &str,
     options: &GatehouseOptions,
     config: PhaseConfig,
 ) -> anyhow::Result<NotifyLoginRound> {
-    let on_db = BenchDatabase::create(admin_url).await?;
-    let off_db = match BenchDatabase::create(admin_url).await {
-        Ok(db) => db,
-        Err(error) => {
-            let _ = on_db.drop_database().await;
-            return Err(error);
+    let mut databases = Vec::new();
+    for _ in 0..3 {
+        match BenchDatabase::create(admin_url).await {
+            Ok(db) => databases.push(db),
+            Err(error) => {
+                for db in databases {
+                    let _ = db.drop_database().await;
+                }
+                return Err(error);
+            }
         }
+    }
+    let [on_db, queue_db, off_db] = &databases[..] else {
+        unreachable!("three databases were created")
     };
     let work_dir = std::env::temp_dir().join(&on_db.name);
-    let outcome = measure_round(options, config, &on_db, &off_db, &work_dir).await;
-    let dropped = (on_db.drop_database().await, off_db.drop_database().await);
+    let outcome = measure_round(
+        options,
+        config,
+        Databases {
+            on: on_db,
+            queue: queue_db,
+            off: off_db,
+        },
+        &work_dir,
+    )
+    .await;
+    let mut dropped = Vec::new();
+    for db in databases {
+        dropped.push(db.drop_database().await);
+    }
     match &outcome {
         Ok(_) => {
             let _ = std::fs::remove_dir_all(&work_dir);
@@ -141,34 +181,54 @@ pub async fn run_round(
         Err(_) => eprintln!("  logs kept in {}", work_dir.display()),
     }
     let result = outcome?;
-    dropped.0?;
-    dropped.1?;
+    for d in dropped {
+        d?;
+    }
     Ok(result)
+}
+
+/// The three sides' databases.
+struct Databases<'a> {
+    on: &'a BenchDatabase,
+    queue: &'a BenchDatabase,
+    off: &'a BenchDatabase,
 }
 
 async fn measure_round(
     options: &GatehouseOptions,
     config: PhaseConfig,
-    on_db: &BenchDatabase,
-    off_db: &BenchDatabase,
+    dbs: Databases<'_>,
     work_dir: &Path,
 ) -> anyhow::Result<NotifyLoginRound> {
-    let (on_url, off_url) = (on_db.url.as_str(), off_db.url.as_str());
+    let (on_db, queue_db, off_db) = (dbs.on, dbs.queue, dbs.off);
+    let (on_url, queue_url, off_url) = (
+        on_db.url.as_str(),
+        queue_db.url.as_str(),
+        off_db.url.as_str(),
+    );
     let on_dir = work_dir.join("alerts-on");
+    let queue_dir = work_dir.join("queue-only");
     let off_dir = work_dir.join("alerts-off");
-    for dir in [&on_dir, &off_dir] {
+    for dir in [&on_dir, &queue_dir, &off_dir] {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    let on_options = with_alerts(options, true, &on_dir)?;
-    let off_options = with_alerts(options, false, &off_dir)?;
+    let on_options = with_settings(options, "alerts = true", &on_dir)?;
+    let queue_options = with_settings(
+        options,
+        "alerts = true\nworkers_in_serve = false",
+        &queue_dir,
+    )?;
+    let off_options = with_settings(options, "alerts = false", &off_dir)?;
     eprintln!("  gatehouse with alerts on");
     let on = Gatehouse::start(&on_options, on_url, &on_dir, config.concurrency).await?;
+    eprintln!("  gatehouse queueing only");
+    let queue = Gatehouse::start(&queue_options, queue_url, &queue_dir, config.concurrency).await?;
     eprintln!("  gatehouse with alerts off");
     let off = Gatehouse::start(&off_options, off_url, &off_dir, config.concurrency).await?;
 
     // Each account's first device raises no alert: sign every account in once, untimed, so
     // that every login of the phases comes from a second (or later) device.
-    for gatehouse in [&on, &off] {
+    for gatehouse in [&on, &queue, &off] {
         gatehouse.with_log(first_logins(gatehouse, config.concurrency).await)?;
     }
     let mut counts = open_counts(on_url).await?;
@@ -177,10 +237,16 @@ async fn measure_round(
 
     let devices = Arc::new(AtomicU64::new(0));
     let logins_with_alerts = Arc::new(AtomicU64::new(0));
+    let logins_queue_only = Arc::new(AtomicU64::new(0));
     let logins_without_alerts = Arc::new(AtomicU64::new(0));
     let mut with_alerts_stats = PhaseStats::default();
+    let mut queue_only_stats = PhaseStats::default();
     let mut without_alerts_stats = PhaseStats::default();
-    let (mut on_cpu, mut off_cpu) = (CpuSpent::default(), CpuSpent::default());
+    let (mut on_cpu, mut queue_cpu, mut off_cpu) = (
+        CpuSpent::default(),
+        CpuSpent::default(),
+        CpuSpent::default(),
+    );
     let mut backlog_at_phase_end = 0;
     for side in ORDER {
         let (gatehouse, database, logins, stats, cpu_spent) = match side {
@@ -190,6 +256,13 @@ async fn measure_round(
                 &logins_with_alerts,
                 &mut with_alerts_stats,
                 &mut on_cpu,
+            ),
+            Side::QueueOnly => (
+                &queue,
+                &queue_db.name,
+                &logins_queue_only,
+                &mut queue_only_stats,
+                &mut queue_cpu,
             ),
             Side::AlertsOff => (
                 &off,
@@ -216,14 +289,19 @@ async fn measure_round(
         cpu_spent.add(cpu::spent(&cpu_before, &cpu_after));
     }
     with_alerts_stats.check("logins with alerts", MAX_ERROR_RATIO)?;
+    queue_only_stats.check("logins queueing only", MAX_ERROR_RATIO)?;
     without_alerts_stats.check("logins without alerts", MAX_ERROR_RATIO)?;
     let after = email_counts(&mut counts).await?;
     counts.close().await?;
     let mut off_counts = open_counts(off_url).await?;
     let emails_with_alerts_off = email_counts(&mut off_counts).await?.total();
     off_counts.close().await?;
+    let mut queue_counts = open_counts(queue_url).await?;
+    let queued_without_worker = email_counts(&mut queue_counts).await?.pending;
+    queue_counts.close().await?;
     let outbox_lines = count_lines(&on_dir.join("gatehouse-data").join("outbox.log"))?;
     on.stop().await?;
+    queue.stop().await?;
     off.stop().await?;
     if before.total() != 0 {
         eprintln!(
@@ -232,11 +310,16 @@ async fn measure_round(
         );
     }
     let logins_off = logins_without_alerts.load(Ordering::Relaxed);
+    let logins_queue = logins_queue_only.load(Ordering::Relaxed);
     let round = NotifyLoginRound {
         with_alerts: Some(with_alerts_stats.throughput()),
+        queue_only: Some(queue_only_stats.throughput()),
         without_alerts: Some(without_alerts_stats.throughput()),
         cpu_with_alerts: CpuPerLogin::of(on_cpu, logins_with_alerts.load(Ordering::Relaxed)),
+        cpu_queue_only: CpuPerLogin::of(queue_cpu, logins_queue),
         cpu_without_alerts: CpuPerLogin::of(off_cpu, logins_off),
+        queued_without_worker,
+        logins_queue_only: logins_queue,
         logins_with_alerts: logins_with_alerts.load(Ordering::Relaxed),
         backlog_at_phase_end,
         emails: EmailCounts {
@@ -260,16 +343,15 @@ async fn measure_round(
     Ok(round)
 }
 
-/// The options with alerts on or off, said explicitly on both sides. The setting goes in a
-/// settings file: gatehouse reads a boolean from the environment as text and refuses it
-/// (`GATEHOUSE_NOTIFICATIONS__ALERTS=false` exits with "expected a boolean").
-fn with_alerts(
+/// The options with `[notifications]` settings said explicitly on every side, in a
+/// settings file.
+fn with_settings(
     options: &GatehouseOptions,
-    on: bool,
+    notifications: &str,
     dir: &Path,
 ) -> anyhow::Result<GatehouseOptions> {
     let file = dir.join("gatehouse.toml");
-    std::fs::write(&file, format!("[notifications]\nalerts = {on}\n"))
+    std::fs::write(&file, format!("[notifications]\n{notifications}\n"))
         .with_context(|| format!("writing {}", file.display()))?;
     let mut options = options.clone();
     options.config_file = Some(file);

@@ -238,7 +238,7 @@ pub async fn enqueue(
         }
     }
     if queued.email.is_some() || queued.sms.is_some() {
-        notifier.wake();
+        notifier.wake(queued.email.is_some(), queued.sms.is_some());
     }
     Ok(queued)
 }

@@ -20,6 +20,7 @@ pub use enqueue::{enqueue, Notice, Queued};
 pub use error::NotifyError;
 
 use gatehouse_domain::notify::{NotificationType, SmsCaps};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use templates::{MessageContext, RenderedMessage, TemplateError, Templates};
 use tokio::sync::Notify;
@@ -30,7 +31,42 @@ pub struct Notifier {
     templates: Templates,
     config: Arc<NotificationsConfig>,
     sms_caps: SmsCaps,
-    wake: Arc<Notify>,
+    wake: Arc<WakeSignal>,
+}
+
+/// How queueing wakes this process's delivery workers, saying which outboxes got
+/// something: a pass woken by an email need not claim SMS (each claim is a statement, and
+/// under load a pass runs for almost every message).
+#[derive(Debug, Default)]
+pub struct WakeSignal {
+    notify: Notify,
+    email: AtomicBool,
+    sms: AtomicBool,
+}
+
+impl WakeSignal {
+    fn wake(&self, email: bool, sms: bool) {
+        if email {
+            self.email.store(true, Ordering::Release);
+        }
+        if sms {
+            self.sms.store(true, Ordering::Release);
+        }
+        self.notify.notify_one();
+    }
+
+    /// Wait for the next wake.
+    pub async fn notified(&self) {
+        self.notify.notified().await;
+    }
+
+    /// Which outboxes got something since the last call: `(email, sms)`.
+    pub fn take(&self) -> (bool, bool) {
+        (
+            self.email.swap(false, Ordering::AcqRel),
+            self.sms.swap(false, Ordering::AcqRel),
+        )
+    }
 }
 
 impl Notifier {
@@ -44,7 +80,7 @@ impl Notifier {
             templates: Templates::embedded()?,
             config: Arc::new(config),
             sms_caps,
-            wake: Arc::new(Notify::new()),
+            wake: Arc::new(WakeSignal::default()),
         })
     }
 
@@ -73,13 +109,13 @@ impl Notifier {
         &self.sms_caps
     }
 
-    /// Tell this process's workers that something was queued.
-    pub fn wake(&self) {
-        self.wake.notify_one();
+    /// Tell this process's workers that an email and/or an SMS was queued.
+    pub fn wake(&self, email: bool, sms: bool) {
+        self.wake.wake(email, sms);
     }
 
     /// The signal workers wait on (see [`worker::Worker::new`]).
-    pub fn wake_signal(&self) -> Arc<Notify> {
+    pub fn wake_signal(&self) -> Arc<WakeSignal> {
         self.wake.clone()
     }
 }

@@ -18,6 +18,7 @@ use super::transport::{
     SmtpTransport, TransportConfigError, TwilioTransport,
 };
 use super::Notifier;
+use super::WakeSignal;
 use crate::clock::Clock;
 use gatehouse_domain::notify::NotificationType;
 use gatehouse_store::notify::log::{self as notification_log, LogEntry};
@@ -31,7 +32,7 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::Semaphore;
 
 /// The transports a worker sends through.
 pub struct Transports {
@@ -103,7 +104,7 @@ pub struct Worker {
     transports: Arc<Transports>,
     notifier: Arc<Notifier>,
     config: Arc<NotificationsConfig>,
-    wake: Arc<Notify>,
+    wake: Arc<WakeSignal>,
 }
 
 impl Worker {
@@ -125,13 +126,23 @@ impl Worker {
         }
     }
 
-    /// Deliver until `shutdown` completes: a pass whenever woken or every poll interval.
-    /// A pass in progress finishes first (its outcomes are written), so stopping loses
-    /// nothing.
+    /// Deliver until `shutdown` completes: a full pass (digests, both outboxes) every poll
+    /// interval, and between them a pass over just the outbox that queueing in this
+    /// process woken us for. A pass in progress finishes first (its outcomes are written),
+    /// so stopping loses nothing.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
+        let poll = self.config.poll_interval();
+        let mut next_full_pass = tokio::time::Instant::now();
         loop {
-            match self.deliver_due().await {
+            let pass = if tokio::time::Instant::now() >= next_full_pass {
+                next_full_pass = tokio::time::Instant::now() + poll;
+                self.deliver_due().await
+            } else {
+                let (email, sms) = self.wake.take();
+                self.deliver_woken(email, sms).await
+            };
+            match pass {
                 Ok(report) if report.total() > 0 => tracing::debug!(
                     sent = report.sent,
                     retried = report.retried,
@@ -148,7 +159,7 @@ impl Worker {
                     // us: give it a moment, then look.
                     tokio::time::sleep(Duration::from_millis(20)).await;
                 }
-                _ = tokio::time::sleep(self.config.poll_interval()) => {}
+                _ = tokio::time::sleep_until(next_full_pass) => {}
             }
         }
     }
@@ -165,6 +176,29 @@ impl Worker {
             let done = email.1 < limit && sms.1 < limit;
             report.add(email.0);
             report.add(sms.0);
+            if done {
+                return Ok(report);
+            }
+        }
+    }
+
+    /// Deliver what is due in the outboxes named, batch after batch, until a claim comes
+    /// back short (what else is due waits for the next full pass).
+    async fn deliver_woken(&self, email: bool, sms: bool) -> StoreResult<PassReport> {
+        let mut report = PassReport::default();
+        let limit = i64::from(self.config.batch_size.max(1));
+        loop {
+            let mut done = true;
+            if email {
+                let (batch, claimed) = self.email_batch(limit).await?;
+                report.add(batch);
+                done &= claimed < limit;
+            }
+            if sms {
+                let (batch, claimed) = self.sms_batch(limit).await?;
+                report.add(batch);
+                done &= claimed < limit;
+            }
             if done {
                 return Ok(report);
             }

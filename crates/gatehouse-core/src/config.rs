@@ -83,6 +83,11 @@ pub struct CoreConfig {
     /// Accounts one client address (IPv6: its /64) may create per hour.
     pub signups_per_address_per_hour: u32,
     pub throttle: ThrottleLimits,
+    /// How long a "remember this device" grant lasts (and lets a login skip MFA).
+    pub trusted_device_ttl: Duration,
+    /// A sensitive change (trusting a device, enrolling a factor) needs a session that
+    /// authenticated at most this long ago.
+    pub recent_authentication: Duration,
     /// `[notifications]`: transports, retries, limits, links.
     pub notifications: crate::notify::NotificationsConfig,
 }
@@ -111,6 +116,10 @@ impl Default for CoreConfig {
             password_changes_per_hour: 5,
             signups_per_address_per_hour: 20,
             throttle: ThrottleLimits::default(),
+            // As long as Okta's and Auth0's default "remember this device".
+            trusted_device_ttl: Duration::from_secs(30 * 24 * 60 * 60),
+            // GitHub's "sudo mode" window is two hours; sensitive changes here ask for less.
+            recent_authentication: Duration::from_secs(10 * 60),
             notifications: crate::notify::NotificationsConfig::default(),
         }
     }
@@ -203,7 +212,8 @@ impl Default for PasswordConfig {
     }
 }
 
-/// `[login]`: the failed-login throttle ([`ThrottleLimits`]) in whole seconds.
+/// `[login]`: the failed-login throttle ([`ThrottleLimits`]) in whole seconds, how long a
+/// trusted device stays trusted, and what counts as a recent sign-in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LoginConfig {
@@ -214,6 +224,10 @@ pub struct LoginConfig {
     pub lockout_secs: u64,
     /// Lifetime of the device token each successful login returns.
     pub device_token_ttl_secs: u64,
+    /// How long "remember this device" lasts.
+    pub trusted_device_secs: u64,
+    /// How recently a session must have signed in for a sensitive change.
+    pub recent_authentication_secs: u64,
 }
 
 impl Default for LoginConfig {
@@ -226,6 +240,8 @@ impl Default for LoginConfig {
             ip_window_secs: limits.ip_window.as_secs(),
             lockout_secs: limits.lockout.as_secs(),
             device_token_ttl_secs: limits.device_token_ttl.as_secs(),
+            trusted_device_secs: CoreConfig::default().trusted_device_ttl.as_secs(),
+            recent_authentication_secs: CoreConfig::default().recent_authentication.as_secs(),
         }
     }
 }
@@ -303,6 +319,8 @@ impl CoreConfig {
                 lockout: secs(login.lockout_secs),
                 device_token_ttl: secs(login.device_token_ttl_secs),
             },
+            trusted_device_ttl: secs(login.trusted_device_secs),
+            recent_authentication: secs(login.recent_authentication_secs),
             notifications: notifications.clone(),
         }
     }

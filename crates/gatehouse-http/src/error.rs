@@ -152,6 +152,11 @@ impl From<AccountsError> for ApiError {
             E::InvalidLink => {
                 ApiError::new(StatusCode::BAD_REQUEST, "invalid_link", err.to_string())
             }
+            E::ReauthenticationRequired => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "reauthentication_required",
+                err.to_string(),
+            ),
             E::AccountDisabled => {
                 ApiError::new(StatusCode::FORBIDDEN, "account_disabled", err.to_string())
             }

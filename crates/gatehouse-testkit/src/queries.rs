@@ -278,6 +278,18 @@ pub async fn notification_history(db: &Db, id: Uuid) -> Vec<String> {
         .expect("notification history"))
 }
 
+/// The `(action, trust_state_change)` of each device audit row of one person, oldest first.
+pub async fn device_audit_actions(db: &Db, user_id: Uuid) -> Vec<(String, Option<String>)> {
+    const SQL: &str = "SELECT action, trust_state_change FROM device_audit_log
+                       WHERE user_id = $1 ORDER BY created_at, id";
+    let mut conn = db.reader().await.expect("connection");
+    on_backend!(conn, |c| sqlx::query_as::<_, (String, Option<String>)>(SQL)
+        .bind(user_id)
+        .fetch_all(c)
+        .await
+        .expect("device audit rows"))
+}
+
 /// The `(channel, reason)` of each `skipped` history line of one person, oldest first.
 pub async fn skipped_channels(db: &Db, user_id: Uuid) -> Vec<(String, String)> {
     const SQL: &str = "SELECT channel, metadata FROM notification_log

@@ -42,6 +42,9 @@ pub enum AccountsError {
     RefreshTokenReused,
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The change needs a recent authentication: the session signed in too long ago.
+    #[error("this change needs a recent sign-in; sign in again and retry")]
+    ReauthenticationRequired,
     /// A single-use link that is unknown, already used or expired.
     #[error("the link is invalid, already used or expired")]
     InvalidLink,

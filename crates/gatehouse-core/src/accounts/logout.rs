@@ -1,7 +1,9 @@
-//! Logout of the current session, or of every session of the account.
+//! Logout of the current session, or of every session of the account ("sign out
+//! everywhere", which also withdraws every device's trust).
 
 use super::authenticate::AuthContext;
 use super::sessions::{end_sessions, logged_out};
+use super::trust::revoke_all_trust;
 use super::AccountsResult;
 use crate::state::{ClientInfo, Core};
 use gatehouse_domain::accounts::RevocationReason;
@@ -43,6 +45,15 @@ pub async fn logout_all(
     let ended =
         sessions::end_all_for_user(tx.exec(), auth.user_id, None, logged_out(reason), now).await?;
     end_sessions(core, &mut tx, auth.user_id, &ended, reason, client, now).await?;
+    revoke_all_trust(
+        &mut tx,
+        core,
+        auth.user_id,
+        "signed_out_everywhere",
+        client,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     core.session_cache.forget_user(auth.user_id);
     Ok(())

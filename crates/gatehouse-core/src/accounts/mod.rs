@@ -15,6 +15,7 @@ mod refresh;
 mod register;
 mod session_cache;
 mod sessions;
+mod trust;
 
 pub use authenticate::{authenticate, AuthContext};
 pub use devices::{list_devices, remove_device, DeviceHint};
@@ -30,6 +31,9 @@ pub use register::{register, RegisterInput};
 pub use session_cache::{spawn_listener as spawn_session_cache_listener, SessionCache};
 pub(crate) use sessions::expire_lapsed;
 pub use sessions::{list_sessions, revoke_session, Page};
+pub use trust::{
+    device_trust, require_recent_authentication, trust_device, untrust_device, DeviceTrust,
+};
 
 use gatehouse_store::types::Inet;
 use std::net::IpAddr;

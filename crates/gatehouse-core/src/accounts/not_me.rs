@@ -5,6 +5,7 @@
 
 use super::error::{AccountsError, AccountsResult};
 use super::sessions::{end_sessions, revoked};
+use super::trust::revoke_all_trust;
 use crate::client::ClientInfo;
 use crate::events::{self, notify::NOT_ME_ACTION, Event};
 use crate::keys::HashPurpose;
@@ -53,6 +54,7 @@ pub async fn report_not_me(
     let ended =
         sessions::end_all_for_user(tx.exec(), used.user_id, None, revoked(reason), now).await?;
     end_sessions(core, &mut tx, used.user_id, &ended, reason, client, now).await?;
+    revoke_all_trust(&mut tx, core, used.user_id, "reported_not_me", client, now).await?;
     let report = NotMeReport {
         sessions_ended: ended.len() as u64,
         locked_until,

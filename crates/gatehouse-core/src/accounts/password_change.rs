@@ -6,6 +6,7 @@
 use super::authenticate::AuthContext;
 use super::login::{record_alone, refuse_if_locked};
 use super::sessions::{end_sessions, revoked};
+use super::trust::revoke_all_trust;
 use super::{AccountsError, AccountsResult};
 use crate::events::{self, Event, LockKind};
 use crate::state::{ClientInfo, Core};
@@ -113,6 +114,8 @@ pub async fn change_password(
         },
     )
     .await?;
+    // A device trusted under the old password keeps no way around the second factor.
+    revoke_all_trust(&mut tx, core, user.id, "password_changed", client, now).await?;
     if change.sign_out_other_sessions {
         let reason = RevocationReason::PasswordChanged;
         let ended = sessions::end_all_for_user(

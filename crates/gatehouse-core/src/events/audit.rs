@@ -329,6 +329,35 @@ pub fn rows_for(event: &Event<'_>, client: &ClientInfo, now: DateTime<Utc>) -> A
             trust_state_change: device.is_trusted.then_some("trusted->removed"),
             metadata: None,
         }),
+        Event::DeviceTrustChanged {
+            user_id,
+            session_id,
+            device,
+            trusted_until,
+            reason,
+        } => rows.device.push(DeviceAuditEntry {
+            user_id: *user_id,
+            device_id: device.id,
+            session_id: *session_id,
+            action: match trusted_until {
+                Some(_) => DeviceAction::Trusted,
+                None => DeviceAction::TrustRevoked,
+            },
+            device_type: device.device_type.clone(),
+            browser: device.browser.clone(),
+            os: device.os.clone(),
+            risk_score: device.risk_score,
+            ip_address: ip(client),
+            previous_ip: None,
+            trust_state_change: Some(match trusted_until {
+                Some(_) => "untrusted->trusted",
+                None => "trusted->untrusted",
+            }),
+            metadata: Some(json!({
+                "reason": reason,
+                "trusted_until": trusted_until.map(|t| t.to_rfc3339()),
+            })),
+        }),
     }
     rows
 }

@@ -97,6 +97,15 @@ pub enum Event<'a> {
         user_id: UserId,
         device: &'a DeviceRow,
     },
+    /// A device became trusted until `trusted_until`, or (`None`) lost its trust;
+    /// `reason` says who or what changed it (`owner`, `password_changed`, ...).
+    DeviceTrustChanged {
+        user_id: UserId,
+        session_id: Option<SessionId>,
+        device: &'a DeviceRow,
+        trusted_until: Option<DateTime<Utc>>,
+        reason: &'static str,
+    },
 }
 
 /// What a login's user agent says about the device.

@@ -8,8 +8,8 @@ pub mod responses;
 
 use crate::error::{FieldProblem, Problem};
 use responses::{
-    BadRequest, BodyTimeout, NotFound, PayloadTooLarge, ServiceUnavailable, TooManyAttempts,
-    Unauthenticated, UnsupportedMediaType, ValidationFailed,
+    BadRequest, BodyTimeout, NotFound, PayloadTooLarge, ReauthenticationRequired,
+    ServiceUnavailable, TooManyAttempts, Unauthenticated, UnsupportedMediaType, ValidationFailed,
 };
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -26,6 +26,7 @@ use utoipa::{Modify, OpenApi};
         responses(
             BadRequest,
             Unauthenticated,
+            ReauthenticationRequired,
             NotFound,
             BodyTimeout,
             PayloadTooLarge,

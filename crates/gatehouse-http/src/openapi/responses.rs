@@ -71,6 +71,15 @@ shared_response!(
 );
 
 shared_response!(
+    /// 403: a sensitive change asked of a session that signed in too long ago.
+    ReauthenticationRequired => problem(
+        "This change needs a recent sign-in (`reauthentication_required`): the session \
+         authenticated more than `login.recent_authentication_secs` ago. Sign in again and \
+         retry with the new access token.",
+    )
+);
+
+shared_response!(
     /// 404: nothing of that id belongs to the caller.
     NotFound => problem(
         "Nothing with that id belongs to the signed-in account (`not_found`).",

@@ -1,9 +1,15 @@
-//! `/v1/me/sessions` and `/v1/me/devices`: list and revoke.
+//! `/v1/me/sessions` and `/v1/me/devices`: list and revoke; a device's trust ("remember
+//! this device"): read, grant, withdraw.
 
 use crate::error::ApiError;
 use crate::extract::{AuthSession, Client, Pagination, PathId};
-use crate::openapi::responses::{BadRequest, NotFound, ServiceUnavailable, Unauthenticated};
-use crate::wire::{DeviceList, DeviceResponse, PageQuery, SessionList, SessionResponse};
+use crate::openapi::responses::{
+    BadRequest, NotFound, ReauthenticationRequired, ServiceUnavailable, Unauthenticated,
+    ValidationFailed,
+};
+use crate::wire::{
+    DeviceList, DeviceResponse, DeviceTrustResponse, PageQuery, SessionList, SessionResponse,
+};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -19,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(revoke_session))
         .routes(routes!(list_devices))
         .routes(routes!(remove_device))
+        .routes(routes!(get_device_trust, trust_device, untrust_device))
 }
 
 /// The account's active sessions, newest first.
@@ -99,5 +106,67 @@ pub async fn remove_device(
     PathId(id): PathId<DeviceId>,
 ) -> Result<StatusCode, ApiError> {
     accounts::remove_device(&state.core, auth.user_id, id, &client).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Whether the device is trusted, and until when.
+#[utoipa::path(get, path = "/v1/me/devices/{id}/trust", tag = "sessions", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Device id")),
+    responses(
+        (status = 200, description = "The device's trust", body = DeviceTrustResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    ))]
+pub async fn get_device_trust(
+    State(state): State<AppState>,
+    AuthSession(auth): AuthSession,
+    PathId(id): PathId<DeviceId>,
+) -> Result<Json<DeviceTrustResponse>, ApiError> {
+    let trust = accounts::device_trust(&state.core, auth.user_id, id).await?;
+    Ok(Json(trust.into()))
+}
+
+/// Trust the device for `login.trusted_device_secs`: a login from it may then skip the
+/// second factor while its risk is low. Needs a recent sign-in.
+#[utoipa::path(post, path = "/v1/me/devices/{id}/trust", tag = "sessions", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Device id")),
+    responses(
+        (status = 200, description = "The device is trusted", body = DeviceTrustResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = ReauthenticationRequired),
+        (status = 404, response = NotFound),
+        (status = 422, response = ValidationFailed),
+        (status = 503, response = ServiceUnavailable),
+    ))]
+pub async fn trust_device(
+    State(state): State<AppState>,
+    AuthSession(auth): AuthSession,
+    Client(client): Client,
+    PathId(id): PathId<DeviceId>,
+) -> Result<Json<DeviceTrustResponse>, ApiError> {
+    let trust = accounts::trust_device(&state.core, &auth, id, &client).await?;
+    Ok(Json(trust.into()))
+}
+
+/// Withdraw the device's trust (its next login asks for the second factor again).
+#[utoipa::path(delete, path = "/v1/me/devices/{id}/trust", tag = "sessions", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Device id")),
+    responses(
+        (status = 204, description = "The device is no longer trusted"),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    ))]
+pub async fn untrust_device(
+    State(state): State<AppState>,
+    AuthSession(auth): AuthSession,
+    Client(client): Client,
+    PathId(id): PathId<DeviceId>,
+) -> Result<StatusCode, ApiError> {
+    accounts::untrust_device(&state.core, &auth, id, &client).await?;
     Ok(StatusCode::NO_CONTENT)
 }

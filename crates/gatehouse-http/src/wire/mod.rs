@@ -23,5 +23,5 @@ pub use notifications::{
     TypePreferenceRequest, TypePreferenceResponse,
 };
 pub use page::{decode_cursor, encode_cursor, PageQuery, DEFAULT_LIMIT, MAX_LIMIT};
-pub use sessions::{DeviceList, DeviceResponse, SessionList, SessionResponse};
+pub use sessions::{DeviceList, DeviceResponse, DeviceTrustResponse, SessionList, SessionResponse};
 pub use system::{HealthResponse, JwkSet};

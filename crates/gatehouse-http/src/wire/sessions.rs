@@ -91,3 +91,28 @@ pub struct DeviceList {
     pub items: Vec<DeviceResponse>,
     pub next_cursor: Option<String>,
 }
+
+/// Whether a device is trusted ("remember this device"), and until when a login from it
+/// may skip the second factor.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeviceTrustResponse {
+    pub device_id: Uuid,
+    pub trusted: bool,
+    pub trusted_at: Option<DateTime<Utc>>,
+    pub trusted_until: Option<DateTime<Utc>>,
+    /// The last login that skipped MFA because of this trust.
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+impl From<gatehouse_core::accounts::DeviceTrust> for DeviceTrustResponse {
+    fn from(t: gatehouse_core::accounts::DeviceTrust) -> Self {
+        let grant = t.grant.as_ref();
+        Self {
+            device_id: t.device_id.as_uuid(),
+            trusted: grant.is_some(),
+            trusted_at: grant.map(|g| g.trusted_at),
+            trusted_until: grant.and_then(|g| g.trust_expires_at),
+            last_used_at: grant.and_then(|g| g.last_used_at),
+        }
+    }
+}

@@ -91,6 +91,21 @@ pub async fn find_for_user(
     )?)
 }
 
+/// One of the user's devices, removed or not (for audit rows about it).
+pub async fn find_any_for_user(
+    ex: Exec<'_>,
+    user_id: UserId,
+    id: DeviceId,
+) -> StoreResult<Option<DeviceRow>> {
+    Ok(fetch_optional!(
+        ex,
+        DeviceRow,
+        concat!(select_devices!(), " WHERE id = $1 AND user_id = $2"),
+        id.as_uuid(),
+        user_id.as_uuid()
+    )?)
+}
+
 /// A page of the user's devices, newest first, strictly before `before` (a cursor id).
 pub async fn list_for_user(
     ex: Exec<'_>,

@@ -6,4 +6,5 @@ pub mod devices;
 pub mod password_history;
 pub mod refresh_tokens;
 pub mod sessions;
+pub mod trusted_devices;
 pub mod users;

@@ -217,6 +217,11 @@ impl Settings {
             ("login.ip_window_secs", login.ip_window_secs),
             ("login.lockout_secs", login.lockout_secs),
             ("login.device_token_ttl_secs", login.device_token_ttl_secs),
+            ("login.trusted_device_secs", login.trusted_device_secs),
+            (
+                "login.recent_authentication_secs",
+                login.recent_authentication_secs,
+            ),
         ] {
             if value == 0 {
                 return Err(names.refuse(key, "must be greater than 0"));

@@ -30,3 +30,4 @@ mod startup;
 mod strings;
 mod system;
 mod throttle;
+mod trusted_devices;

@@ -1,6 +1,7 @@
 //! The accounts part: parsed identity values (email, username, phone), profile field
 //! rules, the password policy and user-agent parsing, and session/device statuses.
 
+pub mod challenge;
 pub mod email;
 pub mod password_policy;
 pub mod profile;
@@ -8,6 +9,7 @@ pub mod status;
 pub mod user_agent;
 pub mod username;
 
+pub use challenge::{ChallengeRefusal, ChallengeState};
 pub use email::EmailAddress;
 pub use password_policy::{normalize_password, PasswordPolicy, PasswordRejection};
 pub use profile::{parse_language, parse_time_zone, PhoneNumber};

@@ -3,6 +3,7 @@
 //! decides the transaction.
 
 pub mod devices;
+pub mod mfa_challenges;
 pub mod password_history;
 pub mod refresh_tokens;
 pub mod sessions;

@@ -49,6 +49,27 @@ impl DeviceHint {
     }
 }
 
+/// The keyed hash that identifies a login's device for `user_id`: of its fingerprint, or
+/// without one of its user agent. A login challenge is bound to it.
+pub(crate) fn device_hash(
+    core: &Core,
+    user_id: UserId,
+    hint: Option<&DeviceHint>,
+    client: &ClientInfo,
+) -> String {
+    let source = match hint {
+        Some(h) => format!("fp:{}", h.fingerprint.trim()),
+        None => {
+            let user_agent = client.user_agent.as_deref().map(truncate_user_agent);
+            format!("ua:{}", user_agent.unwrap_or(""))
+        }
+    };
+    let mut material = user_id.as_uuid().as_bytes().to_vec();
+    material.extend_from_slice(source.as_bytes());
+    core.keys
+        .keyed_hash(HashPurpose::DeviceFingerprint, &material)
+}
+
 /// Find or create the login's device, refresh what it tells about itself, and raise
 /// `DeviceSeen`. Without a fingerprint the user agent identifies the device.
 pub(crate) async fn record_login_device(
@@ -61,15 +82,7 @@ pub(crate) async fn record_login_device(
     now: DateTime<Utc>,
 ) -> AccountsResult<DeviceId> {
     let user_agent = client.user_agent.as_deref().map(truncate_user_agent);
-    let source = match hint {
-        Some(h) => format!("fp:{}", h.fingerprint.trim()),
-        None => format!("ua:{}", user_agent.unwrap_or("")),
-    };
-    let mut material = user_id.as_uuid().as_bytes().to_vec();
-    material.extend_from_slice(source.as_bytes());
-    let fingerprint_hash = core
-        .keys
-        .keyed_hash(HashPurpose::DeviceFingerprint, &material);
+    let fingerprint_hash = device_hash(core, user_id, hint, client);
     let parsed = parse_user_agent(user_agent.unwrap_or(""));
     let sighting = DeviceSighting {
         device_name: hint.and_then(|h| h.name.as_deref()).map(str::trim),

@@ -10,7 +10,7 @@ use super::{AccountsError, AccountsResult};
 use crate::events::{self, Event};
 use crate::state::{ClientInfo, Core};
 use chrono::{DateTime, Utc};
-use gatehouse_domain::ids::{DeviceId, UserId};
+use gatehouse_domain::ids::{DeviceId, SessionId, UserId};
 use gatehouse_store::accounts::devices;
 use gatehouse_store::accounts::trusted_devices::{self, TrustGrant};
 use gatehouse_store::{Executor, StoreResult, Tx};
@@ -58,11 +58,39 @@ pub async fn trust_device(
 ) -> AccountsResult<DeviceTrust> {
     require_recent_authentication(core, auth)?;
     let now = core.clock.now();
+    let mut tx = core.db.begin().await?;
+    let grant = grant_in(
+        &mut tx,
+        core,
+        auth.user_id,
+        device_id,
+        Some(auth.session_id),
+        client,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(DeviceTrust {
+        device_id,
+        grant: Some(grant),
+    })
+}
+
+/// Trust `device_id` for `login.trusted_device_secs` inside `tx`, with its audit row
+/// (also used by a login whose second factor asked to trust the device).
+pub(crate) async fn grant_in(
+    tx: &mut Tx,
+    core: &Core,
+    user_id: UserId,
+    device_id: DeviceId,
+    session_id: Option<SessionId>,
+    client: &ClientInfo,
+    now: DateTime<Utc>,
+) -> AccountsResult<TrustGrant> {
     let until = now
         + chrono::Duration::from_std(core.config.trusted_device_ttl)
             .unwrap_or(chrono::Duration::days(30));
-    let mut tx = core.db.begin().await?;
-    let device = devices::find_for_user(tx.exec(), auth.user_id, device_id)
+    let device = devices::find_for_user(tx.exec(), user_id, device_id)
         .await?
         .ok_or(AccountsError::NotFound("device"))?;
     if device.is_compromised {
@@ -72,20 +100,16 @@ pub async fn trust_device(
             "a device marked compromised cannot be trusted",
         ));
     }
-    let grant = trusted_devices::grant(tx.exec(), auth.user_id, device_id, until, now).await?;
+    let grant = trusted_devices::grant(tx.exec(), user_id, device_id, until, now).await?;
     let event = Event::DeviceTrustChanged {
-        user_id: auth.user_id,
-        session_id: Some(auth.session_id),
+        user_id,
+        session_id,
         device: &device,
         trusted_until: Some(until),
         reason: "owner",
     };
-    events::record(&mut tx, core, now, client, event).await?;
-    tx.commit().await?;
-    Ok(DeviceTrust {
-        device_id,
-        grant: Some(grant),
-    })
+    events::record(tx, core, now, client, event).await?;
+    Ok(grant)
 }
 
 /// Withdraw the trust of one of the person's devices. Withdrawing trust needs no recent

@@ -57,6 +57,8 @@ pub struct PruneReport {
     pub throttle_counters: u64,
     /// Finished emails and SMS, history lines, in-app messages and expired alert links.
     pub notifications: u64,
+    /// Expired login challenges and one-time codes.
+    pub mfa_codes: u64,
 }
 
 /// The longest window any failed-attempt counter is read with: logins (per account and
@@ -115,20 +117,28 @@ pub async fn prune(core: &Core, config: &MaintenanceConfig) -> StoreResult<Prune
         batch,
     ));
     let notifications = prune_notifications(core, config, now, batch).await?;
+    let challenges = in_batches!(core.db, batch, |ex| prune::expired_mfa_challenges(
+        ex, now, batch
+    ));
+    let codes = in_batches!(core.db, batch, |ex| prune::expired_otp_codes(
+        ex, now, batch
+    ));
     let report = PruneReport {
         sessions_expired,
         refresh_tokens,
         sessions,
         throttle_counters,
         notifications,
+        mfa_codes: challenges + codes,
     };
     core.metrics.sessions_expired(report.sessions_expired);
-    core.metrics.pruned(
+    core.metrics.pruned([
         report.refresh_tokens,
         report.sessions,
         report.throttle_counters,
         report.notifications,
-    );
+        report.mfa_codes,
+    ]);
     Ok(report)
 }
 

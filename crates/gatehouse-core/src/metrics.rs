@@ -74,11 +74,12 @@ fn lock_index(kind: LockKind) -> usize {
 }
 
 /// What pruning removes, in the order the counters are listed (`kind` label).
-pub(crate) const PRUNED_KINDS: [&str; 4] = [
+pub(crate) const PRUNED_KINDS: [&str; 5] = [
     "refresh_token",
     "session",
     "throttle_counter",
     "notification",
+    "mfa_code",
 ];
 
 /// The counters core keeps; one per [`Core`].
@@ -120,14 +121,8 @@ impl CoreMetrics {
     /// Rows removed by one prune run (see `crate::maintenance`), by kind: refresh tokens,
     /// sessions, throttle counters. Plain counts, so this module needs nothing of the
     /// maintenance one (which needs `Core`, which holds these counters).
-    pub fn pruned(
-        &self,
-        refresh_tokens: u64,
-        sessions: u64,
-        throttle_counters: u64,
-        notifications: u64,
-    ) {
-        let counts = [refresh_tokens, sessions, throttle_counters, notifications];
+    /// Rows pruned, in [`PRUNED_KINDS`] order.
+    pub fn pruned(&self, counts: [u64; PRUNED_KINDS.len()]) {
         for (counter, n) in self.pruned.iter().zip(counts) {
             counter.fetch_add(n, Relaxed);
         }

@@ -153,3 +153,30 @@ pub async fn expired_action_tokens(
         batch
     )?)
 }
+
+/// Login challenges that expired at or before `now`: answered or not, they can no longer
+/// sign anyone in (the MFA audit log keeps what happened to them).
+pub async fn expired_mfa_challenges(
+    ex: Exec<'_>,
+    now: DateTime<Utc>,
+    batch: i64,
+) -> StoreResult<u64> {
+    Ok(execute!(
+        ex,
+        "DELETE FROM mfa_challenges WHERE id IN (
+             SELECT id FROM mfa_challenges WHERE expires_at <= $1 LIMIT $2)",
+        now,
+        batch
+    )?)
+}
+
+/// One-time codes that expired at or before `now`: used or not, none can be accepted.
+pub async fn expired_otp_codes(ex: Exec<'_>, now: DateTime<Utc>, batch: i64) -> StoreResult<u64> {
+    Ok(execute!(
+        ex,
+        "DELETE FROM otp_codes WHERE id IN (
+             SELECT id FROM otp_codes WHERE expires_at <= $1 LIMIT $2)",
+        now,
+        batch
+    )?)
+}

@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use chrono::Duration;
 use gatehouse_core::config::CoreConfig;
 use gatehouse_core::maintenance::{self, MaintenanceConfig, PruneReport};
+use gatehouse_core::Clock;
 use gatehouse_store::Backend;
 use gatehouse_testkit::{both_backends, test_config, TestApp, Tokens, PASSWORD};
 use serde_json::json;
@@ -137,6 +138,7 @@ async fn pruning_runs_in_batches_and_clears_stale_throttle_counters(backend: Bac
             sessions: 0,
             throttle_counters: counters as u64,
             notifications: 0,
+            mfa_codes: 0,
         }
     );
     assert_eq!(app.count("refresh_tokens").await, 0);
@@ -364,3 +366,50 @@ async fn finished_notifications_and_spent_links_are_pruned(backend: Backend) {
     );
 }
 both_backends!(finished_notifications_and_spent_links_are_pruned);
+
+/// Expired login challenges and one-time codes go at the next run; live ones stay.
+async fn expired_challenges_and_codes_are_pruned(backend: Backend) {
+    use gatehouse_store::accounts::mfa_challenges::{self, ChallengeBinding, NewChallenge};
+    use gatehouse_store::Executor;
+    let app = TestApp::spawn(backend).await;
+    let registered = app.register("cha@example.com").await;
+    let user_id: uuid::Uuid = registered.body["id"].as_str().unwrap().parse().unwrap();
+    let user_id = gatehouse_domain::ids::UserId::from(user_id);
+    let now = app.clock.now();
+    let binding = ChallengeBinding {
+        ip: None,
+        device_hash: "d".repeat(64),
+        remember_me: false,
+        methods: vec!["totp".to_owned()],
+    };
+    {
+        let mut tx = app.core.db.begin().await.unwrap();
+        for minutes in [1, 10] {
+            mfa_challenges::insert(
+                tx.exec(),
+                &NewChallenge {
+                    challenge_id: uuid::Uuid::now_v7(),
+                    user_id,
+                    expires_at: now + Duration::minutes(minutes),
+                    max_attempts: 3,
+                    risk_level: "low",
+                    binding: &binding,
+                    created_at: now,
+                },
+            )
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+    }
+    assert_eq!(prune(&app).await.mfa_codes, 0);
+    app.advance(Duration::minutes(5));
+    assert_eq!(prune(&app).await.mfa_codes, 1);
+    assert_eq!(app.count("mfa_challenges").await, 1);
+    let metrics = app.get("/metrics", None).await.text;
+    assert!(
+        metrics.contains("gatehouse_rows_pruned_total{kind=\"mfa_code\"} 1"),
+        "{metrics}"
+    );
+}
+both_backends!(expired_challenges_and_codes_are_pruned);

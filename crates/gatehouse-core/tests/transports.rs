@@ -264,6 +264,122 @@ async fn smtp_settings_that_cannot_work_are_refused() {
     assert_eq!(tls.security(), SmtpSecurity::ImplicitTls);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smtp_concurrent_senders_never_open_more_connections_than_senders() {
+    // The outbox worker's default concurrency. A connection goes back to the pool the
+    // moment its send ends, so a sender only opens one when all others are in use.
+    const SENDERS: usize = 8;
+    const EACH: usize = 25;
+    let sink = SmtpSink::start().await;
+    let transport = smtp(&sink.url());
+    let mut tasks = tokio::task::JoinSet::new();
+    for sender in 0..SENDERS {
+        let transport = transport.clone();
+        tasks.spawn(async move {
+            for n in 0..EACH {
+                let to = format!("user{sender}-{n}@example.com");
+                let message = email(&to, "Ihr Code", "Ihr Code lautet 123456.", None);
+                transport.send(&message).await.expect("sent");
+            }
+        });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        joined.expect("sender task");
+    }
+
+    let received = sink.wait_for(SENDERS * EACH, WAIT).await;
+    assert_eq!(received.len(), SENDERS * EACH);
+    let connections = sink.connections();
+    assert!(
+        (1..=SENDERS).contains(&connections),
+        "{connections} connections for {SENDERS} concurrent senders"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smtp_replaces_a_pooled_connection_the_relay_closed() {
+    let first = SmtpSink::start().await;
+    let port = first.port();
+    let transport = smtp(&first.url());
+    transport
+        .send(&email("before@example.com", "Code", "Hello", None))
+        .await
+        .expect("sent to the first relay");
+    first.wait_for(1, WAIT).await;
+    // The relay goes away (its process is killed, the kernel closes its connections)
+    // while the transport's connection to it sits in the pool; another comes up on the
+    // same port.
+    drop(first);
+    let second = SmtpSink::start_on(port).await;
+
+    transport
+        .send(&email("after@example.com", "Code", "Hello", None))
+        .await
+        .expect("the closed connection is replaced, not reported");
+
+    assert_eq!(second.wait_for(1, WAIT).await[0].to, ["after@example.com"]);
+    assert_eq!(second.connections(), 1);
+    // And the new connection is pooled in turn.
+    transport
+        .send(&email("again@example.com", "Code", "Hello", None))
+        .await
+        .expect("sent again");
+    assert_eq!(second.wait_for(2, WAIT).await.len(), 2);
+    assert_eq!(second.connections(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smtp_refuses_a_relay_without_starttls_rather_than_send_in_the_clear() {
+    let sink = SmtpSink::start().await;
+    // `smtp://` without `tls=none` requires STARTTLS; the sink does not offer it.
+    let url = format!("smtp://user:hunter2-secret@127.0.0.1:{}", sink.port());
+    let transport = smtp(&url);
+
+    let error = transport
+        .send(&email(
+            "user@example.com",
+            "Code",
+            "Ihr Code lautet 4711.",
+            None,
+        ))
+        .await
+        .expect_err("no STARTTLS");
+
+    // As with lettre's pooled transport before: a relay that lacks STARTTLS will not
+    // gain it on a retry.
+    assert!(matches!(error, SendError::Permanent { .. }), "{error}");
+    assert!(error.message().contains("STARTTLS"), "{error}");
+    assert!(!error.message().contains("4711"), "{error}");
+    assert!(!error.message().contains("hunter2-secret"), "{error}");
+    assert_eq!(sink.connections(), 1);
+    assert!(sink.logins().is_empty(), "no credentials in the clear");
+    assert!(sink.received().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smtps_to_a_relay_that_speaks_plaintext_fails_transient_and_quick() {
+    let sink = SmtpSink::start().await;
+    let url = format!("smtps://user:hunter2-secret@127.0.0.1:{}", sink.port());
+    let transport = smtp(&url);
+    let started = Instant::now();
+
+    let error = transport
+        .send(&email(
+            "user@example.com",
+            "Code",
+            "Ihr Code lautet 4711.",
+            None,
+        ))
+        .await
+        .expect_err("no TLS");
+
+    assert!(error.is_transient(), "{error}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(!error.message().contains("hunter2-secret"), "{error}");
+    assert!(sink.logins().is_empty());
+    assert!(sink.received().is_empty());
+}
+
 const SID: &str = "AC0123456789abcdef0123456789abcdef";
 const TOKEN: &str = "auth-token-0123456789";
 

@@ -85,6 +85,8 @@ pub struct CoreConfig {
     pub throttle: ThrottleLimits,
     /// `[notifications]`: transports, retries, limits, links.
     pub notifications: crate::notify::NotificationsConfig,
+    /// `[mfa]`: TOTP parameters, the issuer name, the recent-sign-in window.
+    pub mfa: crate::mfa::MfaConfig,
 }
 
 impl Default for CoreConfig {
@@ -112,6 +114,7 @@ impl Default for CoreConfig {
             signups_per_address_per_hour: 20,
             throttle: ThrottleLimits::default(),
             notifications: crate::notify::NotificationsConfig::default(),
+            mfa: crate::mfa::MfaConfig::default(),
         }
     }
 }
@@ -255,6 +258,7 @@ pub struct Sections<'a> {
     pub login: &'a LoginConfig,
     pub signup: &'a SignupConfig,
     pub notifications: &'a crate::notify::NotificationsConfig,
+    pub mfa: &'a crate::mfa::MfaConfig,
 }
 
 impl CoreConfig {
@@ -267,6 +271,7 @@ impl CoreConfig {
             login,
             signup,
             notifications,
+            mfa,
         } = sections;
         let secs = Duration::from_secs;
         let defaults = Self::default();
@@ -304,6 +309,7 @@ impl CoreConfig {
                 device_token_ttl: secs(login.device_token_ttl_secs),
             },
             notifications: notifications.clone(),
+            mfa: mfa.clone(),
         }
     }
 }

@@ -85,11 +85,10 @@ pub struct CoreConfig {
     pub throttle: ThrottleLimits,
     /// How long a "remember this device" grant lasts (and lets a login skip MFA).
     pub trusted_device_ttl: Duration,
-    /// A sensitive change (trusting a device, enrolling a factor) needs a session that
-    /// authenticated at most this long ago.
-    pub recent_authentication: Duration,
     /// `[notifications]`: transports, retries, limits, links.
     pub notifications: crate::notify::NotificationsConfig,
+    /// `[mfa]`: TOTP parameters, the issuer name, the recent-sign-in window.
+    pub mfa: crate::mfa::MfaConfig,
 }
 
 impl Default for CoreConfig {
@@ -118,9 +117,8 @@ impl Default for CoreConfig {
             throttle: ThrottleLimits::default(),
             // As long as Okta's and Auth0's default "remember this device".
             trusted_device_ttl: Duration::from_secs(30 * 24 * 60 * 60),
-            // GitHub's "sudo mode" window is two hours; sensitive changes here ask for less.
-            recent_authentication: Duration::from_secs(10 * 60),
             notifications: crate::notify::NotificationsConfig::default(),
+            mfa: crate::mfa::MfaConfig::default(),
         }
     }
 }
@@ -212,8 +210,8 @@ impl Default for PasswordConfig {
     }
 }
 
-/// `[login]`: the failed-login throttle ([`ThrottleLimits`]) in whole seconds, how long a
-/// trusted device stays trusted, and what counts as a recent sign-in.
+/// `[login]`: the failed-login throttle ([`ThrottleLimits`]) in whole seconds, and how
+/// long a trusted device stays trusted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LoginConfig {
@@ -226,8 +224,6 @@ pub struct LoginConfig {
     pub device_token_ttl_secs: u64,
     /// How long "remember this device" lasts.
     pub trusted_device_secs: u64,
-    /// How recently a session must have signed in for a sensitive change.
-    pub recent_authentication_secs: u64,
 }
 
 impl Default for LoginConfig {
@@ -241,7 +237,6 @@ impl Default for LoginConfig {
             lockout_secs: limits.lockout.as_secs(),
             device_token_ttl_secs: limits.device_token_ttl.as_secs(),
             trusted_device_secs: CoreConfig::default().trusted_device_ttl.as_secs(),
-            recent_authentication_secs: CoreConfig::default().recent_authentication.as_secs(),
         }
     }
 }
@@ -271,6 +266,7 @@ pub struct Sections<'a> {
     pub login: &'a LoginConfig,
     pub signup: &'a SignupConfig,
     pub notifications: &'a crate::notify::NotificationsConfig,
+    pub mfa: &'a crate::mfa::MfaConfig,
 }
 
 impl CoreConfig {
@@ -283,6 +279,7 @@ impl CoreConfig {
             login,
             signup,
             notifications,
+            mfa,
         } = sections;
         let secs = Duration::from_secs;
         let defaults = Self::default();
@@ -320,8 +317,8 @@ impl CoreConfig {
                 device_token_ttl: secs(login.device_token_ttl_secs),
             },
             trusted_device_ttl: secs(login.trusted_device_secs),
-            recent_authentication: secs(login.recent_authentication_secs),
             notifications: notifications.clone(),
+            mfa: mfa.clone(),
         }
     }
 }

@@ -12,6 +12,9 @@ use secrecy::{ExposeSecret, SecretBox};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
+mod at_rest;
+pub use at_rest::{SecretPurpose, SecretUnreadable};
+
 /// Why keys could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
@@ -123,6 +126,8 @@ pub enum HashPurpose {
     DeviceToken,
     /// `security_action_tokens.token_hash`: a single-use link in a security alert.
     ActionToken,
+    /// `backup_codes.code_hash`: an MFA backup code in its canonical form.
+    BackupCode,
 }
 
 impl HashPurpose {
@@ -133,6 +138,7 @@ impl HashPurpose {
             HashPurpose::LoginIdentifier => "login-identifier",
             HashPurpose::DeviceToken => "device-token",
             HashPurpose::ActionToken => "action-token",
+            HashPurpose::BackupCode => "backup-code",
         }
     }
 }
@@ -143,7 +149,7 @@ pub struct Keys {
     /// HMAC-SHA256 already keyed with the pepper: each keyed hash clones it instead of
     /// redoing the key schedule (two SHA-256 blocks saved per hash on the refresh path).
     keyed: Hmac<Sha256>,
-    /// AES-256-GCM key for secrets at rest (TOTP secrets, in the MFA work).
+    /// AES-256-GCM key for secrets at rest (TOTP secrets; see `at_rest`).
     pub encryption_key: Secret32,
 }
 

@@ -11,6 +11,7 @@ pub mod events;
 pub mod keys;
 pub mod maintenance;
 pub mod metrics;
+pub mod mfa;
 pub mod notify;
 pub mod password;
 pub mod scrape;

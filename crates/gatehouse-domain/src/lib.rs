@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod audit;
 pub mod error;
 pub mod ids;
+pub mod mfa;
 pub mod notify;
 pub mod risk;
 pub mod time;

@@ -6,6 +6,7 @@
 use crate::middleware::current_request_id;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use gatehouse_core::mfa::MfaError;
 use gatehouse_core::notify::NotifyError;
 use gatehouse_core::AccountsError;
 use gatehouse_domain::FieldError;
@@ -227,6 +228,42 @@ impl From<NotifyError> for ApiError {
             ),
             E::Unavailable(ref cause) => ApiError::database_unavailable(cause),
             E::Store(ref cause) => ApiError::internal(cause),
+        }
+    }
+}
+
+impl From<MfaError> for ApiError {
+    fn from(err: MfaError) -> Self {
+        use MfaError as E;
+        match err {
+            E::Validation(errors) => {
+                ApiError::validation(errors.into_iter().map(FieldProblem::from).collect())
+            }
+            E::ReauthenticationRequired => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "reauthentication_required",
+                err.to_string(),
+            ),
+            E::TotpAlreadyEnabled => ApiError::new(
+                StatusCode::CONFLICT,
+                "totp_already_enabled",
+                err.to_string(),
+            ),
+            E::TotpNotStarted => {
+                ApiError::new(StatusCode::CONFLICT, "totp_not_started", err.to_string())
+            }
+            E::MfaNotEnabled => {
+                ApiError::new(StatusCode::CONFLICT, "mfa_not_enabled", err.to_string())
+            }
+            E::NotFound(what) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("{what} not found"),
+            ),
+            E::Unauthenticated => ApiError::from(gatehouse_core::AccountsError::Unauthenticated),
+            E::Unavailable(ref cause) => ApiError::database_unavailable(cause),
+            E::Store(ref cause) => ApiError::internal(cause),
+            E::Internal(ref message) => ApiError::internal(&std::io::Error::other(message.clone())),
         }
     }
 }

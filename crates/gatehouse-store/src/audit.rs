@@ -6,8 +6,9 @@ use crate::error::StoreResult;
 use crate::types::{Inet, TextList};
 use chrono::{DateTime, Utc};
 use gatehouse_domain::accounts::SessionType;
-use gatehouse_domain::audit::{AccountAction, DeviceAction, LinkAction, SessionAction};
+use gatehouse_domain::audit::{AccountAction, DeviceAction, LinkAction, MfaAction, SessionAction};
 use gatehouse_domain::ids::{DeviceId, SessionId, UserId};
+use gatehouse_domain::mfa::MfaMethod;
 use gatehouse_domain::risk::RiskLevel;
 use serde_json::Value;
 use sqlx::types::Json;
@@ -213,6 +214,80 @@ pub async fn insert_account(
         e.action.as_str(),
         e.details.clone().map(Json),
         e.ip_address,
+        now,
+    )?;
+    Ok(())
+}
+
+/// An `mfa_audit_log` row (partitioned by `created_at` on PostgreSQL).
+#[derive(Debug, Clone)]
+pub struct MfaAuditEntry {
+    pub user_id: UserId,
+    pub device_id: Option<DeviceId>,
+    pub action: MfaAction,
+    pub mfa_method: Option<MfaMethod>,
+    /// Whether `mfa_method` is (or became) the primary method.
+    pub primary_method: bool,
+    pub challenge_id: Option<Uuid>,
+    pub verification_attempts: Option<i32>,
+    pub risk_level: RiskLevel,
+    pub is_anomalous: bool,
+    pub anomaly_reasons: Vec<String>,
+    pub old_value: Option<Value>,
+    pub new_value: Option<Value>,
+    pub metadata: Option<Value>,
+    pub error_message: Option<String>,
+}
+
+impl MfaAuditEntry {
+    /// An entry with only its subject, action and method; the rest empty, risk low.
+    pub fn new(user_id: UserId, action: MfaAction, mfa_method: Option<MfaMethod>) -> Self {
+        Self {
+            user_id,
+            device_id: None,
+            action,
+            mfa_method,
+            primary_method: false,
+            challenge_id: None,
+            verification_attempts: None,
+            risk_level: RiskLevel::Low,
+            is_anomalous: false,
+            anomaly_reasons: Vec::new(),
+            old_value: None,
+            new_value: None,
+            metadata: None,
+            error_message: None,
+        }
+    }
+}
+
+pub async fn insert_mfa(
+    ex: Exec<'_>,
+    id: Uuid,
+    e: &MfaAuditEntry,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    execute!(
+        ex,
+        "INSERT INTO mfa_audit_log (id, user_id, device_id, action, mfa_method, primary_method,
+            challenge_id, verification_attempts, risk_level, is_anomalous, anomaly_reasons,
+            old_value, new_value, metadata, error_message, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+        id,
+        e.user_id.as_uuid(),
+        e.device_id.map(|d| d.as_uuid()),
+        e.action.as_str(),
+        e.mfa_method.map(|m| m.as_str()),
+        e.primary_method,
+        e.challenge_id,
+        e.verification_attempts,
+        e.risk_level.as_str(),
+        e.is_anomalous,
+        TextList(e.anomaly_reasons.clone()),
+        e.old_value.clone().map(Json),
+        e.new_value.clone().map(Json),
+        e.metadata.clone().map(Json),
+        e.error_message.as_deref(),
         now,
     )?;
     Ok(())

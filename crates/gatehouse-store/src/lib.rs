@@ -20,6 +20,7 @@ pub mod db;
 pub mod error;
 pub mod location;
 pub mod maintenance;
+pub mod mfa;
 pub mod migrate;
 pub mod notify;
 pub mod pool_stats;

@@ -322,3 +322,14 @@ pub async fn latest_email_text(db: &Db) -> String {
         .expect("an email"))
     .expect("its text")
 }
+
+/// The user's `mfa_audit_log` actions, oldest first.
+pub async fn mfa_audit_actions(db: &Db, user_id: Uuid) -> Vec<String> {
+    const SQL: &str = "SELECT action FROM mfa_audit_log WHERE user_id = $1 ORDER BY created_at, id";
+    let mut conn = db.reader().await.expect("connection");
+    on_backend!(conn, |c| sqlx::query_scalar::<_, String>(SQL)
+        .bind(user_id)
+        .fetch_all(c)
+        .await
+        .expect("mfa audit actions"))
+}

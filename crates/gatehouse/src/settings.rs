@@ -1,6 +1,6 @@
 //! Settings, by section: defaults, then a TOML file (`--config`), then environment
 //! variables. Each section is a struct next to the code that reads it (`[http]` in the HTTP
-//! crate, `[database]` in the store, `[tokens]`, `[argon2]`, `[password]`, `[login]`, `[signup]` and
+//! crate, `[database]` in the store, `[tokens]`, `[argon2]`, `[password]`, `[login]`, `[signup]`, `[mfa]` and
 //! `[maintenance]` in core, `[log]` and `[keys]` here) and refuses keys it does not know.
 //!
 //! A variable names its key's path with `__` between levels: `GATEHOUSE_TOKENS__ISSUER`
@@ -21,6 +21,7 @@ use gatehouse_core::config::{
     Argon2Config, CoreConfig, LoginConfig, PasswordConfig, Sections, SignupConfig, TokensConfig,
 };
 use gatehouse_core::maintenance::MaintenanceConfig;
+use gatehouse_core::mfa::MfaConfig;
 use gatehouse_core::notify::NotificationsConfig;
 use gatehouse_http::HttpConfig;
 use gatehouse_store::{DatabaseConfig, Location};
@@ -46,6 +47,7 @@ pub struct Settings {
     pub signup: SignupConfig,
     pub maintenance: MaintenanceConfig,
     pub notifications: NotificationsConfig,
+    pub mfa: MfaConfig,
 }
 
 impl Default for Settings {
@@ -63,6 +65,7 @@ impl Default for Settings {
             signup: SignupConfig::default(),
             maintenance: MaintenanceConfig::default(),
             notifications: NotificationsConfig::default(),
+            mfa: MfaConfig::default(),
         }
     }
 }
@@ -193,6 +196,7 @@ impl Settings {
             login: &self.login,
             signup: &self.signup,
             notifications: &notifications,
+            mfa: &self.mfa,
         })
     }
 }

@@ -22,11 +22,10 @@ pub struct DeviceTrust {
     pub grant: Option<TrustGrant>,
 }
 
-/// Refuse a sensitive change unless the session signed in within
-/// `login.recent_authentication_secs`.
+/// Refuse a sensitive change unless the session signed in within `mfa.recent_auth_secs`.
 pub fn require_recent_authentication(core: &Core, auth: &AuthContext) -> AccountsResult<()> {
-    let window = chrono::Duration::from_std(core.config.recent_authentication)
-        .unwrap_or(chrono::Duration::MAX);
+    let window =
+        chrono::Duration::from_std(core.config.mfa.recent_auth()).unwrap_or(chrono::Duration::MAX);
     match auth.authenticated_at {
         Some(at) if core.clock.now() - at <= window => Ok(()),
         _ => Err(AccountsError::ReauthenticationRequired),

@@ -9,7 +9,7 @@ use gatehouse_domain::audit::{AccountAction, DeviceAction, LinkAction, SessionAc
 use gatehouse_domain::ids::{AuditId, UserId};
 use gatehouse_domain::risk::RiskLevel;
 use gatehouse_store::audit::{
-    self, AccountAuditEntry, DeviceAuditEntry, LinkAuditEntry, SessionAuditEntry,
+    self, AccountAuditEntry, DeviceAuditEntry, LinkAuditEntry, MfaAuditEntry, SessionAuditEntry,
 };
 use gatehouse_store::types::Inet;
 use gatehouse_store::{Executor, StoreResult, Tx};
@@ -22,6 +22,7 @@ pub struct AuditRows {
     pub device: Vec<DeviceAuditEntry>,
     pub link: Vec<LinkAuditEntry>,
     pub account: Vec<AccountAuditEntry>,
+    pub mfa: Vec<MfaAuditEntry>,
 }
 
 pub(super) async fn write(
@@ -42,6 +43,9 @@ pub(super) async fn write(
     }
     for e in &rows.link {
         audit::insert_link(tx.exec(), AuditId::new().as_uuid(), e, now).await?;
+    }
+    for e in &rows.mfa {
+        audit::insert_mfa(tx.exec(), AuditId::new().as_uuid(), e, now).await?;
     }
     Ok(())
 }
@@ -358,6 +362,7 @@ pub fn rows_for(event: &Event<'_>, client: &ClientInfo, now: DateTime<Utc>) -> A
                 "trusted_until": trusted_until.map(|t| t.to_rfc3339()),
             })),
         }),
+        Event::Mfa(e) => rows.mfa = super::mfa::audit_rows(e, client),
     }
     rows
 }

@@ -5,7 +5,10 @@
 //! case never writes an audit row or a message itself.
 
 pub mod audit;
+pub mod mfa;
 pub mod notify;
+
+pub use mfa::MfaEvent;
 
 use crate::client::ClientInfo;
 use crate::state::Core;
@@ -106,6 +109,8 @@ pub enum Event<'a> {
         trusted_until: Option<DateTime<Utc>>,
         reason: &'static str,
     },
+    /// A change to the person's second factors, or a refused code (see [`mfa`]).
+    Mfa(MfaEvent),
 }
 
 /// What a login's user agent says about the device.

@@ -61,6 +61,8 @@ pub(super) async fn write(
         ip: client.ip.map(|ip| ip.to_string()),
         device: alert.device,
         lock_minutes,
+        methods: alert.methods,
+        remaining_backup_codes: alert.remaining_backup_codes,
         ..MessageContext::default()
     };
     if alert.with_not_me_link {
@@ -103,6 +105,10 @@ pub struct Alert {
     pub device: Option<String>,
     pub with_not_me_link: bool,
     pub only_if_not_first_device: bool,
+    /// MFA methods turned on or off (template names: `totp`, `backup_codes`, ...).
+    pub methods: Vec<String>,
+    /// Backup codes made or left.
+    pub remaining_backup_codes: Option<u32>,
 }
 
 pub fn alert_for(event: &Event<'_>, client: &ClientInfo) -> Option<Alert> {
@@ -114,8 +120,11 @@ pub fn alert_for(event: &Event<'_>, client: &ClientInfo) -> Option<Alert> {
         device: None,
         with_not_me_link: false,
         only_if_not_first_device: false,
+        methods: Vec::new(),
+        remaining_backup_codes: None,
     };
     match event {
+        Event::Mfa(e) => super::mfa::alert_for(e),
         Event::DeviceSeen {
             user_id,
             device_id,

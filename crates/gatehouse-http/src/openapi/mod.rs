@@ -40,6 +40,7 @@ use utoipa::{Modify, OpenApi};
     tags(
         (name = "auth", description = "Sign-up, login, token refresh, logout"),
         (name = "me", description = "The signed-in account"),
+        (name = "mfa", description = "Two-step verification of the signed-in account: authenticator app (TOTP) and backup codes"),
         (name = "sessions", description = "Sessions and devices of the signed-in account"),
         (name = "notifications", description = "Notification preferences, quiet hours, blocklist, consents and the in-app feed of the signed-in account"),
         (name = "hooks", description = "Delivery receipts from email and SMS providers (signed webhooks)"),

@@ -74,7 +74,7 @@ shared_response!(
     /// 403: a sensitive change asked of a session that signed in too long ago.
     ReauthenticationRequired => problem(
         "This change needs a recent sign-in (`reauthentication_required`): the session \
-         authenticated more than `login.recent_authentication_secs` ago. Sign in again and \
+         authenticated more than `mfa.recent_auth_secs` ago. Sign in again and \
          retry with the new access token.",
     )
 );

@@ -1,5 +1,5 @@
 //! Routes, one file per area: `auth` (register, login, refresh, logout), `me` (account,
-//! profile, password), `sessions` (sessions and devices), `notifications` (preferences,
+//! profile, password), `mfa` (second factors), `sessions` (sessions and devices), `notifications` (preferences,
 //! quiet hours, blocklist, consents, in-app feed), `system` (health, keys, docs).
 //!
 //! Every route is registered through utoipa-axum's `routes!`, which adds the handler to
@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod hooks;
 pub mod me;
+pub mod mfa;
 pub mod notifications;
 pub mod sessions;
 pub mod system;
@@ -22,6 +23,7 @@ pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(auth::router())
         .merge(me::router())
+        .merge(mfa::router())
         .merge(sessions::router())
         .merge(notifications::router())
         .merge(hooks::router())

@@ -5,6 +5,7 @@
 mod auth;
 mod hooks;
 mod me;
+mod mfa;
 mod notifications;
 mod page;
 mod sessions;
@@ -16,6 +17,7 @@ pub use auth::{
 };
 pub use hooks::{ReceiptAnswer, ReceiptBatchDoc};
 pub use me::{MeResponse, PasswordChangeRequest, ProfilePatchRequest, UserResponse};
+pub use mfa::{BackupCodesResponse, MfaStatusResponse, TotpConfirmRequest, TotpEnrolmentResponse};
 pub use notifications::{
     BlockList, BlockRequest, BlockResponse, ConsentRequest, ConsentStateResponse, ConsentsResponse,
     InAppNotificationList, InAppNotificationResponse, NotificationPreferencesRequest,

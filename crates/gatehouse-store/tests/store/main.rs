@@ -6,6 +6,7 @@
 
 mod seed;
 
+mod mfa;
 mod refresh_tokens;
 mod session_limit;
 mod sessions;

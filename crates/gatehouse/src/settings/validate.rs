@@ -166,6 +166,9 @@ impl Settings {
         if !(1..=100_000).contains(&self.signup.max_per_address_per_hour) {
             return Err(names.refuse("signup.max_per_address_per_hour", "must be 1 to 100000"));
         }
+        if let Err((key, message)) = self.mfa.check() {
+            return Err(names.refuse(key, message));
+        }
         let argon2 = &self.argon2;
         if argon2.iterations == 0 {
             return Err(names.refuse("argon2.iterations", "must be at least 1"));
@@ -218,10 +221,6 @@ impl Settings {
             ("login.lockout_secs", login.lockout_secs),
             ("login.device_token_ttl_secs", login.device_token_ttl_secs),
             ("login.trusted_device_secs", login.trusted_device_secs),
-            (
-                "login.recent_authentication_secs",
-                login.recent_authentication_secs,
-            ),
         ] {
             if value == 0 {
                 return Err(names.refuse(key, "must be greater than 0"));

@@ -16,6 +16,7 @@ mod limits;
 mod lockout;
 mod me;
 mod metrics;
+mod mfa_enrolment;
 mod notification_hooks;
 mod notification_preferences;
 mod notification_timing;

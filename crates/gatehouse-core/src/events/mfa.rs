@@ -1,0 +1,297 @@
+//! MFA events: what each one writes to `mfa_audit_log` and which alert it raises. Kept
+//! apart from the session and device mappings so the MFA part reads in one place; the
+//! recorder (`events::record`) calls both functions like the other subscribers' mappings.
+
+use super::notify::Alert;
+use crate::client::ClientInfo;
+use gatehouse_domain::audit::MfaAction;
+use gatehouse_domain::ids::{SessionId, UserId};
+use gatehouse_domain::mfa::MfaMethod;
+use gatehouse_domain::notify::NotificationType;
+use gatehouse_domain::risk::RiskLevel;
+use gatehouse_store::audit::MfaAuditEntry;
+use serde_json::json;
+
+/// Something that happened to a person's second factors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MfaEvent {
+    /// A method was verified and turned on; `mfa_enabled` when MFA was off before it.
+    FactorAdded {
+        user_id: UserId,
+        session_id: Option<SessionId>,
+        method: MfaMethod,
+        mfa_enabled: bool,
+        is_primary: bool,
+    },
+    /// A method was removed; `mfa_disabled` when it was the last one.
+    FactorRemoved {
+        user_id: UserId,
+        session_id: Option<SessionId>,
+        method: MfaMethod,
+        mfa_disabled: bool,
+    },
+    /// A new set of backup codes replaced the old one.
+    BackupCodesGenerated {
+        user_id: UserId,
+        session_id: Option<SessionId>,
+        count: u32,
+    },
+    /// A backup code was used (the login challenge raises this); `remaining` are left.
+    BackupCodeUsed { user_id: UserId, remaining: u32 },
+    /// A code was refused: wrong, or (`replayed`) right but for a step already used.
+    CodeRefused {
+        user_id: UserId,
+        method: MfaMethod,
+        replayed: bool,
+    },
+}
+
+impl MfaEvent {
+    fn user_id(&self) -> UserId {
+        match self {
+            MfaEvent::FactorAdded { user_id, .. }
+            | MfaEvent::FactorRemoved { user_id, .. }
+            | MfaEvent::BackupCodesGenerated { user_id, .. }
+            | MfaEvent::BackupCodeUsed { user_id, .. }
+            | MfaEvent::CodeRefused { user_id, .. } => *user_id,
+        }
+    }
+}
+
+/// The `mfa_audit_log` rows of an event (pure).
+pub fn audit_rows(event: &MfaEvent, client: &ClientInfo) -> Vec<MfaAuditEntry> {
+    let user_id = event.user_id();
+    let entry = |action, method| {
+        let mut e = MfaAuditEntry::new(user_id, action, method);
+        e.metadata = client.ip.map(|ip| json!({ "ip": ip.to_string() }));
+        e
+    };
+    match event {
+        MfaEvent::FactorAdded {
+            method,
+            mfa_enabled,
+            is_primary,
+            ..
+        } => {
+            let mut added = entry(added_action(*method), Some(*method));
+            added.primary_method = *is_primary;
+            let mut rows = vec![added];
+            if *mfa_enabled {
+                let mut on = entry(MfaAction::MfaEnabled, Some(*method));
+                on.primary_method = *is_primary;
+                on.old_value = Some(json!({ "enabled": false }));
+                on.new_value = Some(json!({ "enabled": true }));
+                rows.push(on);
+            }
+            rows
+        }
+        MfaEvent::FactorRemoved {
+            method,
+            mfa_disabled,
+            ..
+        } => {
+            let mut rows = vec![entry(removed_action(*method), Some(*method))];
+            if *mfa_disabled {
+                let mut off = entry(MfaAction::MfaDisabled, Some(*method));
+                off.old_value = Some(json!({ "enabled": true }));
+                off.new_value = Some(json!({ "enabled": false }));
+                off.risk_level = RiskLevel::Medium;
+                rows.push(off);
+            }
+            rows
+        }
+        MfaEvent::BackupCodesGenerated { count, .. } => {
+            let mut e = entry(MfaAction::BackupCodesGenerated, Some(MfaMethod::BackupCode));
+            e.new_value = Some(json!({ "count": count }));
+            vec![e]
+        }
+        MfaEvent::BackupCodeUsed { remaining, .. } => {
+            let mut e = entry(MfaAction::BackupCodeUsed, Some(MfaMethod::BackupCode));
+            e.new_value = Some(json!({ "remaining": remaining }));
+            vec![e]
+        }
+        MfaEvent::CodeRefused {
+            method, replayed, ..
+        } => {
+            let action = if *replayed {
+                MfaAction::CodeReplayed
+            } else {
+                MfaAction::CodeFailed
+            };
+            let mut e = entry(action, Some(*method));
+            if *replayed {
+                // A right code seen twice: someone else may be reading the person's codes.
+                e.risk_level = RiskLevel::High;
+                e.is_anomalous = true;
+                e.anomaly_reasons = vec!["code_replayed".to_owned()];
+            }
+            vec![e]
+        }
+    }
+}
+
+fn added_action(method: MfaMethod) -> MfaAction {
+    match method {
+        MfaMethod::Totp => MfaAction::TotpEnrolled,
+        MfaMethod::Email => MfaAction::EmailMethodAdded,
+        MfaMethod::Sms => MfaAction::SmsMethodAdded,
+        MfaMethod::BackupCode => MfaAction::BackupCodesGenerated,
+    }
+}
+
+fn removed_action(method: MfaMethod) -> MfaAction {
+    match method {
+        MfaMethod::Totp => MfaAction::TotpRemoved,
+        MfaMethod::Email => MfaAction::EmailMethodRemoved,
+        MfaMethod::Sms => MfaAction::SmsMethodRemoved,
+        // Backup codes are removed only with the last factor.
+        MfaMethod::BackupCode => MfaAction::MfaDisabled,
+    }
+}
+
+/// The alert an MFA event raises (pure). Every change to a person's factors is a security
+/// alert with a "this wasn't me" link; a wrong code alone raises nothing, a replayed one
+/// does.
+pub fn alert_for(event: &MfaEvent) -> Option<Alert> {
+    let alert = |kind, session_id: Option<SessionId>| Alert {
+        user_id: event.user_id(),
+        kind,
+        session_id,
+        device_id: None,
+        device: None,
+        with_not_me_link: true,
+        only_if_not_first_device: false,
+        methods: Vec::new(),
+        remaining_backup_codes: None,
+    };
+    match event {
+        MfaEvent::FactorAdded {
+            session_id, method, ..
+        } => Some(Alert {
+            methods: vec![method_name(*method)],
+            ..alert(NotificationType::MfaEnabled, *session_id)
+        }),
+        MfaEvent::FactorRemoved {
+            session_id, method, ..
+        } => Some(Alert {
+            methods: vec![method_name(*method)],
+            ..alert(NotificationType::MfaDisabled, *session_id)
+        }),
+        MfaEvent::BackupCodesGenerated {
+            session_id, count, ..
+        } => Some(Alert {
+            remaining_backup_codes: Some(*count),
+            ..alert(NotificationType::BackupCodesGenerated, *session_id)
+        }),
+        MfaEvent::BackupCodeUsed { remaining, .. } => Some(Alert {
+            remaining_backup_codes: Some(*remaining),
+            ..alert(NotificationType::BackupCodeUsed, None)
+        }),
+        MfaEvent::CodeRefused { replayed: true, .. } => {
+            Some(alert(NotificationType::SuspiciousActivity, None))
+        }
+        MfaEvent::CodeRefused {
+            replayed: false, ..
+        } => None,
+    }
+}
+
+/// The names the templates know (`backup_codes`, not the method's `backup_code`).
+fn method_name(method: MfaMethod) -> String {
+    match method {
+        MfaMethod::BackupCode => "backup_codes".to_owned(),
+        other => other.as_str().to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client() -> ClientInfo {
+        ClientInfo {
+            ip: Some("203.0.113.9".parse().unwrap()),
+            user_agent: None,
+        }
+    }
+
+    #[test]
+    fn each_event_writes_its_rows_and_alert() {
+        let user_id = UserId::new();
+        let cases = [
+            (
+                MfaEvent::FactorAdded {
+                    user_id,
+                    session_id: None,
+                    method: MfaMethod::Totp,
+                    mfa_enabled: true,
+                    is_primary: true,
+                },
+                vec![MfaAction::TotpEnrolled, MfaAction::MfaEnabled],
+                Some(NotificationType::MfaEnabled),
+            ),
+            (
+                MfaEvent::FactorRemoved {
+                    user_id,
+                    session_id: None,
+                    method: MfaMethod::Totp,
+                    mfa_disabled: false,
+                },
+                vec![MfaAction::TotpRemoved],
+                Some(NotificationType::MfaDisabled),
+            ),
+            (
+                MfaEvent::FactorRemoved {
+                    user_id,
+                    session_id: None,
+                    method: MfaMethod::Totp,
+                    mfa_disabled: true,
+                },
+                vec![MfaAction::TotpRemoved, MfaAction::MfaDisabled],
+                Some(NotificationType::MfaDisabled),
+            ),
+            (
+                MfaEvent::BackupCodesGenerated {
+                    user_id,
+                    session_id: None,
+                    count: 10,
+                },
+                vec![MfaAction::BackupCodesGenerated],
+                Some(NotificationType::BackupCodesGenerated),
+            ),
+            (
+                MfaEvent::BackupCodeUsed {
+                    user_id,
+                    remaining: 9,
+                },
+                vec![MfaAction::BackupCodeUsed],
+                Some(NotificationType::BackupCodeUsed),
+            ),
+            (
+                MfaEvent::CodeRefused {
+                    user_id,
+                    method: MfaMethod::Totp,
+                    replayed: false,
+                },
+                vec![MfaAction::CodeFailed],
+                None,
+            ),
+            (
+                MfaEvent::CodeRefused {
+                    user_id,
+                    method: MfaMethod::Totp,
+                    replayed: true,
+                },
+                vec![MfaAction::CodeReplayed],
+                Some(NotificationType::SuspiciousActivity),
+            ),
+        ];
+        for (event, actions, kind) in cases {
+            let rows = audit_rows(&event, &client());
+            let got: Vec<_> = rows.iter().map(|r| r.action).collect();
+            assert_eq!(got, actions, "{event:?}");
+            assert!(rows.iter().all(|r| r.user_id == user_id));
+            assert_eq!(alert_for(&event).map(|a| a.kind), kind, "{event:?}");
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! `[mfa]`: how this deployment's TOTP codes are made (RFC 6238: SHA1, 6 digits, 30 s by
+//! default; SHA256/SHA512 and 7–8 digits for deployments whose apps support them), the
+//! issuer name authenticator apps show, and how recent a sign-in must be to change factors.
+
+use gatehouse_domain::mfa::{OtpAlgorithm, TotpParams};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MfaConfig {
+    /// The issuer in the otpauth URI: the name an authenticator app lists the account under.
+    pub issuer_name: String,
+    pub totp_algorithm: OtpAlgorithm,
+    pub totp_digits: u32,
+    pub totp_period_secs: u64,
+    /// Enrolment and removal need a sign-in (the access token's `auth_time`) at most this
+    /// many seconds old.
+    pub recent_auth_secs: u64,
+}
+
+impl Default for MfaConfig {
+    fn default() -> Self {
+        let totp = TotpParams::default();
+        Self {
+            issuer_name: "Gatehouse".to_owned(),
+            totp_algorithm: totp.algorithm,
+            totp_digits: totp.digits,
+            totp_period_secs: totp.period,
+            recent_auth_secs: 600,
+        }
+    }
+}
+
+impl MfaConfig {
+    pub fn totp(&self) -> TotpParams {
+        TotpParams {
+            algorithm: self.totp_algorithm,
+            digits: self.totp_digits,
+            period: self.totp_period_secs,
+        }
+    }
+
+    pub fn recent_auth(&self) -> Duration {
+        Duration::from_secs(self.recent_auth_secs)
+    }
+
+    /// The first refused key and why (for start-up validation).
+    pub fn check(&self) -> Result<(), (&'static str, String)> {
+        let issuer = self.issuer_name.trim();
+        if issuer.is_empty() || issuer.chars().count() > 64 || issuer.contains(':') {
+            return Err((
+                "mfa.issuer_name",
+                "must be 1 to 64 characters without ':'".to_owned(),
+            ));
+        }
+        if !(6..=8).contains(&self.totp_digits) {
+            return Err(("mfa.totp_digits", "must be 6, 7 or 8".to_owned()));
+        }
+        if let Err(e) = self.totp().validate() {
+            return Err(("mfa.totp_period_secs", e));
+        }
+        if !(60..=86_400).contains(&self.recent_auth_secs) {
+            return Err((
+                "mfa.recent_auth_secs",
+                "must be 60 to 86400 seconds".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_pass_and_each_bad_value_names_its_key() {
+        assert_eq!(MfaConfig::default().check(), Ok(()));
+        let bad = [
+            (
+                MfaConfig {
+                    issuer_name: " ".into(),
+                    ..MfaConfig::default()
+                },
+                "mfa.issuer_name",
+            ),
+            (
+                MfaConfig {
+                    issuer_name: "a:b".into(),
+                    ..MfaConfig::default()
+                },
+                "mfa.issuer_name",
+            ),
+            (
+                MfaConfig {
+                    totp_digits: 9,
+                    ..MfaConfig::default()
+                },
+                "mfa.totp_digits",
+            ),
+            (
+                MfaConfig {
+                    totp_period_secs: 5,
+                    ..MfaConfig::default()
+                },
+                "mfa.totp_period_secs",
+            ),
+            (
+                MfaConfig {
+                    recent_auth_secs: 0,
+                    ..MfaConfig::default()
+                },
+                "mfa.recent_auth_secs",
+            ),
+        ];
+        for (config, key) in bad {
+            assert_eq!(config.check().map_err(|(k, _)| k), Err(key));
+        }
+    }
+}

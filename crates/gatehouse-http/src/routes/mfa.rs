@@ -1,0 +1,117 @@
+//! `/v1/me/mfa`: the signed-in account's second factors — TOTP enrolment (start, confirm,
+//! remove), backup codes and the status. Changes need a recent sign-in (403
+//! `reauthentication_required` otherwise).
+
+use crate::error::{ApiError, Problem};
+use crate::extract::{ApiJson, AuthSession, Client};
+use crate::openapi::responses::{JsonBodyErrors, NotFound, ServiceUnavailable, Unauthenticated};
+use crate::wire::{
+    BackupCodesResponse, MfaStatusResponse, TotpConfirmRequest, TotpEnrolmentResponse,
+};
+use crate::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use gatehouse_core::mfa;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(status))
+        .routes(routes!(start_totp, remove_totp))
+        .routes(routes!(confirm_totp))
+        .routes(routes!(generate_backup_codes))
+}
+
+/// Two-step verification: on or off, the primary method, each method, backup codes left.
+#[utoipa::path(get, path = "/v1/me/mfa", tag = "mfa", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The account's second factors", body = MfaStatusResponse),
+        (status = 401, response = Unauthenticated),
+        (status = 503, response = ServiceUnavailable),
+    ))]
+pub async fn status(
+    State(state): State<AppState>,
+    AuthSession(auth): AuthSession,
+) -> Result<Json<MfaStatusResponse>, ApiError> {
+    let status = mfa::mfa_status(&state.core, &auth).await?;
+    Ok(Json(status.into()))
+}
+
+/// Start setting up an authenticator app (RFC 6238 TOTP). Calling again replaces a setup
+/// not yet confirmed. The secret is shown only in this answer.
+#[utoipa::path(post, path = "/v1/me/mfa/totp", tag = "mfa", security(("bearer" = [])),
+    responses(
+        (status = 201, description = "A new secret, its otpauth URI and QR code", body = TotpEnrolmentResponse),
+        (status = 401, response = Unauthenticated),
+        (status = 403, description = "The sign-in is not recent enough (`reauthentication_required`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "An authenticator app is already on (`totp_already_enabled`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, response = ServiceUnavailable),
+    ))]
+pub async fn start_totp(
+    State(state): State<AppState>,
+    AuthSession(auth): AuthSession,
+) -> Result<(StatusCode, Json<TotpEnrolmentResponse>), ApiError> {
+    let enrolment = mfa::start_totp(&state.core, &auth).await?;
+    Ok((StatusCode::CREATED, Json(enrolment.into())))
+}
+
+/// Confirm the authenticator app with a code it shows: TOTP (and two-step verification)
+/// turns on. A code is accepted once.
+#[utoipa::path(post, path = "/v1/me/mfa/totp/confirm", tag = "mfa", security(("bearer" = [])),
+    request_body(content = TotpConfirmRequest, example = json!({ "code": "123456" })),
+    responses(
+        (status = 204, description = "TOTP is on"),
+        JsonBodyErrors,
+        (status = 401, response = Unauthenticated),
+        (status = 403, description = "The sign-in is not recent enough (`reauthentication_required`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "No setup is waiting (`totp_not_started`), or TOTP is already on (`totp_already_enabled`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, response = ServiceUnavailable),
+    ))]
+pub async fn confirm_totp(
+    State(state): State<AppState>,
+    AuthSession(auth): AuthSession,
+    Client(client): Client,
+    ApiJson(body): ApiJson<TotpConfirmRequest>,
+) -> Result<StatusCode, ApiError> {
+    mfa::confirm_totp(&state.core, &auth, &body.code, &client).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Remove the authenticator app. If it was the last factor, two-step verification turns
+/// off and the backup codes stop working.
+#[utoipa::path(delete, path = "/v1/me/mfa/totp", tag = "mfa", security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, response = Unauthenticated),
+        (status = 403, description = "The sign-in is not recent enough (`reauthentication_required`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    ))]
+pub async fn remove_totp(
+    State(state): State<AppState>,
+    AuthSession(auth): AuthSession,
+    Client(client): Client,
+) -> Result<StatusCode, ApiError> {
+    mfa::remove_totp(&state.core, &auth, &client).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Make ten new backup codes, shown only in this answer; the previous ones stop working.
+#[utoipa::path(post, path = "/v1/me/mfa/backup-codes", tag = "mfa", security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The new codes", body = BackupCodesResponse),
+        (status = 401, response = Unauthenticated),
+        (status = 403, description = "The sign-in is not recent enough (`reauthentication_required`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Two-step verification is off (`mfa_not_enabled`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, response = ServiceUnavailable),
+    ))]
+pub async fn generate_backup_codes(
+    State(state): State<AppState>,
+    AuthSession(auth): AuthSession,
+    Client(client): Client,
+) -> Result<(StatusCode, Json<BackupCodesResponse>), ApiError> {
+    let codes = mfa::generate_backup_codes(&state.core, &auth, &client).await?;
+    Ok((StatusCode::CREATED, Json(BackupCodesResponse { codes })))
+}

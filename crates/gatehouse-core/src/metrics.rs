@@ -34,15 +34,18 @@ pub enum LoginOutcome {
     Locked = 3,
     /// The right password for a disabled account.
     Disabled = 4,
+    /// The right password; the account's second factor was asked for.
+    MfaRequired = 5,
 }
 
 impl LoginOutcome {
-    pub const ALL: [LoginOutcome; 5] = [
+    pub const ALL: [LoginOutcome; 6] = [
         LoginOutcome::Success,
         LoginOutcome::WrongPassword,
         LoginOutcome::UnknownAccount,
         LoginOutcome::Locked,
         LoginOutcome::Disabled,
+        LoginOutcome::MfaRequired,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -52,6 +55,7 @@ impl LoginOutcome {
             LoginOutcome::UnknownAccount => "unknown_account",
             LoginOutcome::Locked => "locked",
             LoginOutcome::Disabled => "disabled",
+            LoginOutcome::MfaRequired => "mfa_required",
         }
     }
 }

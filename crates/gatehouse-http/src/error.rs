@@ -158,6 +158,29 @@ impl From<AccountsError> for ApiError {
                 "reauthentication_required",
                 err.to_string(),
             ),
+            E::InvalidChallenge => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_challenge",
+                err.to_string(),
+            ),
+            E::ChallengeExpired => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "challenge_expired",
+                err.to_string(),
+            ),
+            E::ChallengeLocked => {
+                ApiError::new(StatusCode::FORBIDDEN, "challenge_locked", err.to_string())
+            }
+            E::WrongCode { attempts_left } => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "wrong_code",
+                format!("{err}; {attempts_left} attempts left for this challenge"),
+            ),
+            E::CodeReplayed { attempts_left } => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "code_already_used",
+                format!("{err}; {attempts_left} attempts left for this challenge"),
+            ),
             E::AccountDisabled => {
                 ApiError::new(StatusCode::FORBIDDEN, "account_disabled", err.to_string())
             }

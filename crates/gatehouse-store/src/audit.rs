@@ -230,6 +230,10 @@ pub struct MfaAuditEntry {
     pub primary_method: bool,
     pub challenge_id: Option<Uuid>,
     pub verification_attempts: Option<i32>,
+    /// Answers with this method in the hour before (the per-method allowance's count).
+    pub request_count_last_hour: Option<i32>,
+    /// `ok`, or `exceeded` when the answer was refused for the hourly allowance.
+    pub rate_limit_status: &'static str,
     pub risk_level: RiskLevel,
     pub is_anomalous: bool,
     pub anomaly_reasons: Vec<String>,
@@ -250,6 +254,8 @@ impl MfaAuditEntry {
             primary_method: false,
             challenge_id: None,
             verification_attempts: None,
+            request_count_last_hour: None,
+            rate_limit_status: "ok",
             risk_level: RiskLevel::Low,
             is_anomalous: false,
             anomaly_reasons: Vec::new(),
@@ -271,8 +277,10 @@ pub async fn insert_mfa(
         ex,
         "INSERT INTO mfa_audit_log (id, user_id, device_id, action, mfa_method, primary_method,
             challenge_id, verification_attempts, risk_level, is_anomalous, anomaly_reasons,
-            old_value, new_value, metadata, error_message, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+            old_value, new_value, metadata, error_message, created_at, request_count_last_hour,
+            rate_limit_status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                 $18)",
         id,
         e.user_id.as_uuid(),
         e.device_id.map(|d| d.as_uuid()),
@@ -289,6 +297,8 @@ pub async fn insert_mfa(
         e.metadata.clone().map(Json),
         e.error_message.as_deref(),
         now,
+        e.request_count_last_hour,
+        e.rate_limit_status,
     )?;
     Ok(())
 }

@@ -216,6 +216,19 @@ impl TestApp {
     }
 
     /// How many rows `table` holds, e.g. `count("users")`.
+    /// The id of the account with this email.
+    pub async fn user_id(&self, email: &str) -> Uuid {
+        use gatehouse_store::accounts::users;
+        use gatehouse_store::Executor;
+        let mut conn = self.core.db.reader().await.expect("connection");
+        users::find_by_email(conn.exec(), email)
+            .await
+            .expect("lookup")
+            .expect("an account with this email")
+            .id
+            .as_uuid()
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         queries::count_rows(&self.core.db, table).await
     }

@@ -42,6 +42,19 @@ pub enum AccountsError {
     RefreshTokenReused,
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The login challenge is unknown, already answered, or held by another client.
+    #[error("the challenge is invalid or was already answered; sign in again")]
+    InvalidChallenge,
+    #[error("the challenge has expired; sign in again")]
+    ChallengeExpired,
+    /// `mfa.challenge_max_attempts` wrong codes: the challenge is locked.
+    #[error("too many wrong codes for this challenge; sign in again")]
+    ChallengeLocked,
+    #[error("the code is wrong or has expired")]
+    WrongCode { attempts_left: u32 },
+    /// A right TOTP code whose time step was already used.
+    #[error("this code was already used; wait for the next one")]
+    CodeReplayed { attempts_left: u32 },
     /// The change needs a recent authentication: the session signed in too long ago.
     #[error("this change needs a recent sign-in; sign in again and retry")]
     ReauthenticationRequired,

@@ -2,11 +2,13 @@
 //! a device token of the account, against that client: see [`device_token`]) and the
 //! address before the password is checked; unknown accounts are verified against a dummy
 //! hash so the answer and its timing are the same; success opens a session on the device
-//! and hands the client a fresh device token.
+//! and hands the client a fresh device token — or, for an account with MFA on, a
+//! challenge to answer with the second factor (see [`super::mfa_login`]).
 
 use super::device_token::{self, KnownClient};
-use super::devices::{record_login_device, DeviceHint};
+use super::devices::{device_hash, record_login_device, DeviceHint};
 use super::issue::{SessionGrant, TokenPair};
+use super::mfa_login::{issue_challenge, second_factor, MfaChallenge, SecondFactor};
 use super::{AccountsError, AccountsResult};
 use crate::events::{self, Event, LockKind};
 use crate::keys::HashPurpose;
@@ -16,7 +18,7 @@ use crate::state::{ClientInfo, Core};
 use crate::throttle::{self, AttemptKeys, Verdict};
 use gatehouse_domain::accounts::{AuthMethod, SessionType};
 use gatehouse_domain::ids::{SessionId, UserId};
-use gatehouse_store::accounts::users;
+use gatehouse_store::accounts::{trusted_devices, users};
 use gatehouse_store::Executor;
 use secrecy::{ExposeSecret, SecretString};
 
@@ -30,6 +32,14 @@ pub struct LoginInput {
     pub device_token: Option<String>,
     /// Keep the session for the longer "remember me" idle timeout and lifetime.
     pub remember_me: bool,
+}
+
+/// What a right password leads to.
+pub enum LoginStep {
+    /// Signed in.
+    Authenticated(LoginGrant),
+    /// The account has MFA on: answer this challenge (`POST /v1/auth/mfa/verify`).
+    MfaRequired(MfaChallenge),
 }
 
 /// A successful login: the session's tokens, and the device token the client presents
@@ -48,7 +58,7 @@ pub async fn login(
     core: &Core,
     input: LoginInput,
     client: &ClientInfo,
-) -> AccountsResult<LoginGrant> {
+) -> AccountsResult<LoginStep> {
     let login_text = input.login.trim().to_lowercase();
     if login_text.is_empty() || login_text.len() > 255 {
         return Err(AccountsError::field(
@@ -144,21 +154,48 @@ pub async fn login(
         true => Some(core.hasher.hash(normalized(&input.password)).await?),
         false => None,
     };
+    let device_hash = device_hash(core, user.id, input.device.as_ref(), client);
+    let trust_grant = match second_factor(core, user.id, &device_hash).await? {
+        SecondFactor::NotNeeded => None,
+        SecondFactor::SkippedByTrust { grant_id } => Some(grant_id),
+        SecondFactor::Required(methods) => {
+            // The password was right: its counters reset now, the second factor has
+            // limits of its own.
+            let mut tx = core.db.begin().await?;
+            throttle::record_success(tx.exec(), &keys, core.clock.now()).await?;
+            if let Some(hash) = rehashed.as_deref() {
+                users::set_password_hash(tx.exec(), user.id, hash, core.clock.now()).await?;
+            }
+            tx.commit().await?;
+            let challenge = issue_challenge(
+                core,
+                user.id,
+                methods,
+                device_hash,
+                input.remember_me,
+                client,
+            )
+            .await?;
+            core.metrics.login(LoginOutcome::MfaRequired);
+            return Ok(LoginStep::MfaRequired(challenge));
+        }
+    };
     let started = PasswordSession {
         user_id: user.id,
         device: input.device.as_ref(),
         remember_me: input.remember_me,
         rehashed: rehashed.as_deref(),
+        trust_grant,
     };
     let tokens = start_password_session(core, started, &keys, client).await?;
     core.metrics.login(LoginOutcome::Success);
     let expires_at = core.clock.now()
         + chrono::Duration::from_std(core.config.throttle.device_token_ttl)
             .unwrap_or(chrono::Duration::days(90));
-    Ok(LoginGrant {
+    Ok(LoginStep::Authenticated(LoginGrant {
         tokens,
         device_token: device_token::issue(&core.keys, user.id, expires_at),
-    })
+    }))
 }
 
 /// Count an attempt against `keys` before any password is checked, and refuse it if a
@@ -214,6 +251,8 @@ struct PasswordSession<'a> {
     remember_me: bool,
     /// A new hash of the normalised password, to store.
     rehashed: Option<&'a str>,
+    /// The trusted-device grant that let this login skip the second factor.
+    trust_grant: Option<uuid::Uuid>,
 }
 
 async fn start_password_session(
@@ -227,6 +266,7 @@ async fn start_password_session(
         device,
         remember_me,
         rehashed,
+        trust_grant,
     } = session;
     let now = core.clock.now();
     let session_id = SessionId::new();
@@ -252,6 +292,9 @@ async fn start_password_session(
         )
         .await?;
     users::touch_last_login(tx.exec(), user_id, now).await?;
+    if let Some(grant_id) = trust_grant {
+        trusted_devices::mark_used(tx.exec(), grant_id, now).await?;
+    }
     if let Some(hash) = rehashed {
         users::set_password_hash(tx.exec(), user_id, hash, now).await?;
     }

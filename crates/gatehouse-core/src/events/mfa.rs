@@ -11,6 +11,7 @@ use gatehouse_domain::notify::NotificationType;
 use gatehouse_domain::risk::RiskLevel;
 use gatehouse_store::audit::MfaAuditEntry;
 use serde_json::json;
+use uuid::Uuid;
 
 /// Something that happened to a person's second factors.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +45,37 @@ pub enum MfaEvent {
         method: MfaMethod,
         replayed: bool,
     },
+    /// A login's password was right and it must now answer a challenge.
+    ChallengeCreated {
+        user_id: UserId,
+        challenge_id: Uuid,
+        methods: Vec<MfaMethod>,
+    },
+    /// A challenge got a wrong (or replayed) code; `attempts` so far, and whether it is
+    /// now locked.
+    ChallengeFailed {
+        user_id: UserId,
+        challenge_id: Uuid,
+        method: MfaMethod,
+        replayed: bool,
+        attempts: i32,
+        locked: bool,
+    },
+    /// A challenge was answered: the login signs in.
+    ChallengePassed {
+        user_id: UserId,
+        challenge_id: Uuid,
+        method: MfaMethod,
+        attempts: i32,
+    },
+    /// An answer refused because the account gave `answers_last_hour` codes with this
+    /// method in the last hour.
+    RateLimited {
+        user_id: UserId,
+        challenge_id: Uuid,
+        method: MfaMethod,
+        answers_last_hour: i64,
+    },
 }
 
 impl MfaEvent {
@@ -53,7 +85,11 @@ impl MfaEvent {
             | MfaEvent::FactorRemoved { user_id, .. }
             | MfaEvent::BackupCodesGenerated { user_id, .. }
             | MfaEvent::BackupCodeUsed { user_id, .. }
-            | MfaEvent::CodeRefused { user_id, .. } => *user_id,
+            | MfaEvent::CodeRefused { user_id, .. }
+            | MfaEvent::ChallengeCreated { user_id, .. }
+            | MfaEvent::ChallengeFailed { user_id, .. }
+            | MfaEvent::ChallengePassed { user_id, .. }
+            | MfaEvent::RateLimited { user_id, .. } => *user_id,
         }
     }
 }
@@ -127,6 +163,76 @@ pub fn audit_rows(event: &MfaEvent, client: &ClientInfo) -> Vec<MfaAuditEntry> {
             }
             vec![e]
         }
+        MfaEvent::ChallengeCreated {
+            challenge_id,
+            methods,
+            ..
+        } => {
+            let mut e = entry(MfaAction::ChallengeCreated, None);
+            e.challenge_id = Some(*challenge_id);
+            e.new_value = Some(json!({
+                "methods": methods.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+            }));
+            vec![e]
+        }
+        MfaEvent::ChallengeFailed {
+            challenge_id,
+            method,
+            replayed,
+            attempts,
+            locked,
+            ..
+        } => {
+            let action = if *replayed {
+                MfaAction::CodeReplayed
+            } else {
+                MfaAction::CodeFailed
+            };
+            let mut failed = entry(action, Some(*method));
+            failed.challenge_id = Some(*challenge_id);
+            failed.verification_attempts = Some(*attempts);
+            if *replayed {
+                failed.risk_level = RiskLevel::High;
+                failed.is_anomalous = true;
+                failed.anomaly_reasons = vec!["code_replayed".to_owned()];
+            }
+            let mut rows = vec![failed];
+            if *locked {
+                // Someone who knows the password could not give the second factor.
+                let mut out = entry(MfaAction::LockedOut, Some(*method));
+                out.challenge_id = Some(*challenge_id);
+                out.verification_attempts = Some(*attempts);
+                out.risk_level = RiskLevel::High;
+                out.is_anomalous = true;
+                out.anomaly_reasons = vec!["challenge_locked".to_owned()];
+                rows.push(out);
+            }
+            rows
+        }
+        MfaEvent::ChallengePassed {
+            challenge_id,
+            method,
+            attempts,
+            ..
+        } => {
+            let mut e = entry(MfaAction::CodeVerified, Some(*method));
+            e.challenge_id = Some(*challenge_id);
+            e.verification_attempts = Some(*attempts);
+            vec![e]
+        }
+        MfaEvent::RateLimited {
+            challenge_id,
+            method,
+            answers_last_hour,
+            ..
+        } => {
+            let mut e = entry(MfaAction::RateLimited, Some(*method));
+            e.challenge_id = Some(*challenge_id);
+            e.request_count_last_hour = Some(i32::try_from(*answers_last_hour).unwrap_or(i32::MAX));
+            e.rate_limit_status = "exceeded";
+            e.risk_level = RiskLevel::Medium;
+            vec![e]
+        }
     }
 }
 
@@ -193,6 +299,15 @@ pub fn alert_for(event: &MfaEvent) -> Option<Alert> {
         MfaEvent::CodeRefused {
             replayed: false, ..
         } => None,
+        // A replayed code, or a challenge locked by wrong codes: someone who has the
+        // password is trying the second factor.
+        MfaEvent::ChallengeFailed {
+            replayed, locked, ..
+        } if *replayed || *locked => Some(alert(NotificationType::SuspiciousActivity, None)),
+        MfaEvent::ChallengeFailed { .. }
+        | MfaEvent::ChallengeCreated { .. }
+        | MfaEvent::ChallengePassed { .. }
+        | MfaEvent::RateLimited { .. } => None,
     }
 }
 

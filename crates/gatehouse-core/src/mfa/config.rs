@@ -17,6 +17,13 @@ pub struct MfaConfig {
     /// Enrolment and removal need a sign-in (the access token's `auth_time`) at most this
     /// many seconds old.
     pub recent_auth_secs: u64,
+    /// How long a login's challenge can be answered.
+    pub challenge_ttl_secs: u64,
+    /// Wrong codes a challenge takes before it locks (the login must start again).
+    pub challenge_max_attempts: u32,
+    /// Codes (right or wrong) one account may give per method and hour, over all its
+    /// challenges.
+    pub answers_per_hour: u32,
 }
 
 impl Default for MfaConfig {
@@ -28,6 +35,9 @@ impl Default for MfaConfig {
             totp_digits: totp.digits,
             totp_period_secs: totp.period,
             recent_auth_secs: 600,
+            challenge_ttl_secs: 300,
+            challenge_max_attempts: 3,
+            answers_per_hour: 10,
         }
     }
 }
@@ -43,6 +53,10 @@ impl MfaConfig {
 
     pub fn recent_auth(&self) -> Duration {
         Duration::from_secs(self.recent_auth_secs)
+    }
+
+    pub fn challenge_ttl(&self) -> Duration {
+        Duration::from_secs(self.challenge_ttl_secs)
     }
 
     /// The first refused key and why (for start-up validation).
@@ -65,6 +79,19 @@ impl MfaConfig {
                 "mfa.recent_auth_secs",
                 "must be 60 to 86400 seconds".to_owned(),
             ));
+        }
+        // A code lives at most 10 minutes (issue 9); its challenge no longer.
+        if !(30..=600).contains(&self.challenge_ttl_secs) {
+            return Err((
+                "mfa.challenge_ttl_secs",
+                "must be 30 to 600 seconds".to_owned(),
+            ));
+        }
+        if !(1..=10).contains(&self.challenge_max_attempts) {
+            return Err(("mfa.challenge_max_attempts", "must be 1 to 10".to_owned()));
+        }
+        if !(1..=100).contains(&self.answers_per_hour) {
+            return Err(("mfa.answers_per_hour", "must be 1 to 100".to_owned()));
         }
         Ok(())
     }

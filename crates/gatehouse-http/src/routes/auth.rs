@@ -1,4 +1,4 @@
-//! `/v1/auth/*`: sign-up, login, refresh, logout.
+//! `/v1/auth/*`: sign-up, login (and its second step), refresh, logout.
 
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, AuthSession, Client};
@@ -6,14 +6,14 @@ use crate::openapi::responses::{
     JsonBodyErrors, ServiceUnavailable, TooManyAttempts, Unauthenticated,
 };
 use crate::wire::{
-    LoginRequest, LoginResponse, NotMeRequest, NotMeResponse, RefreshRequest, RegisterRequest,
-    TokenResponse, UserResponse,
+    LoginAnswer, LoginRequest, LoginResponse, MfaVerifyRequest, NotMeRequest, NotMeResponse,
+    RefreshRequest, RegisterRequest, TokenResponse, UserResponse,
 };
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use gatehouse_core::accounts::{self, DeviceHint, LoginInput, RegisterInput};
+use gatehouse_core::accounts::{self, DeviceHint, LoginInput, MfaAnswer, RegisterInput};
 use secrecy::SecretString;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -22,6 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
         .routes(routes!(register))
         .routes(routes!(login))
+        .routes(routes!(verify_mfa))
         .routes(routes!(refresh))
         .routes(routes!(logout))
         .routes(routes!(logout_all))
@@ -66,7 +67,7 @@ pub async fn register(
         "remember_me": false,
     })),
     responses(
-        (status = 200, description = "Authenticated", body = LoginResponse),
+        (status = 200, description = "Authenticated (`status: authenticated`), or the account has MFA on and this challenge must be answered at `POST /v1/auth/mfa/verify` (`status: mfa_required`)", body = LoginAnswer),
         JsonBodyErrors,
         (status = 401, description = "Invalid login or password (`invalid_credentials`; the same answer for unknown accounts)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The password is right but the account is disabled (`account_disabled`) or locked by its owner's \"this wasn't me\" (`account_locked`)", body = Problem, content_type = "application/problem+json"),
@@ -77,7 +78,7 @@ pub async fn login(
     State(state): State<AppState>,
     Client(client): Client,
     ApiJson(body): ApiJson<LoginRequest>,
-) -> Result<Json<LoginResponse>, ApiError> {
+) -> Result<Json<LoginAnswer>, ApiError> {
     let input = LoginInput {
         login: body.login,
         password: SecretString::from(body.password),
@@ -88,7 +89,43 @@ pub async fn login(
         device_token: body.device_token,
         remember_me: body.remember_me,
     };
-    let grant = accounts::login(&state.core, input, &client).await?;
+    let step = accounts::login(&state.core, input, &client).await?;
+    Ok(Json(step.into()))
+}
+
+/// The second step of a login: answer the challenge with a TOTP or backup code.
+#[utoipa::path(post, path = "/v1/auth/mfa/verify", tag = "auth",
+    request_body(content = MfaVerifyRequest, example = json!({
+        "challenge_id": "0b9e8f7a-3c2d-4e1f-8a6b-5c4d3e2f1a0b",
+        "method": "totp",
+        "code": "123456",
+        "trust_device": false,
+        "device": { "fingerprint": "7f9c2ba4e88f827d616045507605853e" },
+    })),
+    responses(
+        (status = 200, description = "Authenticated, as after a password login; `amr` in the access token lists `pwd`, `otp` and `mfa`", body = LoginResponse),
+        JsonBodyErrors,
+        (status = 401, description = "The code is wrong (`wrong_code`) or a TOTP code already used (`code_already_used`); the challenge is unknown, answered, or answered from another address or device (`invalid_challenge`), or expired (`challenge_expired`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The challenge took `mfa.challenge_max_attempts` wrong codes (`challenge_locked`): sign in again", body = Problem, content_type = "application/problem+json"),
+        (status = 429, response = TooManyAttempts),
+        (status = 503, response = ServiceUnavailable),
+    ))]
+pub async fn verify_mfa(
+    State(state): State<AppState>,
+    Client(client): Client,
+    ApiJson(body): ApiJson<MfaVerifyRequest>,
+) -> Result<Json<LoginResponse>, ApiError> {
+    let answer = MfaAnswer {
+        challenge_id: body.challenge_id,
+        method: body.method,
+        code: SecretString::from(body.code),
+        trust_device: body.trust_device,
+        device: body.device.map(|d| DeviceHint {
+            fingerprint: d.fingerprint,
+            name: d.name,
+        }),
+    };
+    let grant = accounts::verify_mfa(&state.core, answer, &client).await?;
     Ok(Json(grant.into()))
 }
 

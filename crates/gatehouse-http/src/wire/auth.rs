@@ -1,6 +1,6 @@
 //! Sign-up, login, refresh: request bodies and the token pair answer.
 
-use gatehouse_core::accounts::{LoginGrant, TokenPair};
+use gatehouse_core::accounts::{LoginGrant, LoginStep, MfaChallenge, TokenPair};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -86,6 +86,68 @@ impl From<LoginGrant> for LoginResponse {
             device_token: grant.device_token,
         }
     }
+}
+
+/// The answer to a right password: signed in, or (the account has MFA on) a challenge
+/// to answer with the second factor at `POST /v1/auth/mfa/verify`. Both have `status`.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum LoginAnswer {
+    Authenticated(LoginResponse),
+    MfaRequired(MfaRequiredResponse),
+}
+
+impl From<LoginStep> for LoginAnswer {
+    fn from(step: LoginStep) -> Self {
+        match step {
+            LoginStep::Authenticated(grant) => LoginAnswer::Authenticated(grant.into()),
+            LoginStep::MfaRequired(challenge) => LoginAnswer::MfaRequired(challenge.into()),
+        }
+    }
+}
+
+/// The password was right; the account asks for its second factor.
+#[derive(Serialize, ToSchema)]
+pub struct MfaRequiredResponse {
+    /// Always `mfa_required`.
+    #[schema(example = "mfa_required")]
+    pub status: &'static str,
+    /// Answer with it at `POST /v1/auth/mfa/verify`, from the same client address and
+    /// device, before `expires_at`.
+    pub challenge_id: Uuid,
+    /// The methods this challenge takes: `totp`, `backup_code`.
+    pub methods: Vec<String>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<MfaChallenge> for MfaRequiredResponse {
+    fn from(c: MfaChallenge) -> Self {
+        Self {
+            status: "mfa_required",
+            challenge_id: c.challenge_id,
+            methods: c.methods.iter().map(|m| m.as_str().to_owned()).collect(),
+            expires_at: c.expires_at,
+        }
+    }
+}
+
+/// The second step of a login.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MfaVerifyRequest {
+    pub challenge_id: String,
+    /// `totp` or `backup_code` (one of the challenge's `methods`).
+    #[schema(example = "totp")]
+    pub method: String,
+    /// The 6–8 digit code of the authenticator app, or a backup code (`xxxxx-xxxxx`).
+    #[schema(example = "123456")]
+    pub code: String,
+    /// Trust this device afterwards: its logins skip the second factor for
+    /// `login.trusted_device_secs` while their risk is low.
+    #[serde(default)]
+    pub trust_device: bool,
+    /// The same device the login named (the challenge is bound to it).
+    pub device: Option<DeviceRequest>,
 }
 
 impl From<TokenPair> for TokenResponse {

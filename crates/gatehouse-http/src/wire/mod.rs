@@ -12,8 +12,8 @@ mod sessions;
 mod system;
 
 pub use auth::{
-    LoginRequest, LoginResponse, NotMeRequest, NotMeResponse, RefreshRequest, RegisterRequest,
-    TokenResponse,
+    LoginAnswer, LoginRequest, LoginResponse, MfaVerifyRequest, NotMeRequest, NotMeResponse,
+    RefreshRequest, RegisterRequest, TokenResponse,
 };
 pub use hooks::{ReceiptAnswer, ReceiptBatchDoc};
 pub use me::{MeResponse, PasswordChangeRequest, ProfilePatchRequest, UserResponse};

@@ -108,6 +108,22 @@ pub async fn mark_verified(ex: Exec<'_>, id: Uuid, now: DateTime<Utc>) -> StoreR
     )? == 1)
 }
 
+/// Serialise answers per account for the rest of the transaction, so the hourly count and
+/// the answer it admits cannot interleave with another challenge's (PostgreSQL: a
+/// transaction-scoped advisory lock on the user; SQLite's single writer already does).
+pub async fn lock_answers(ex: Exec<'_>, user_id: UserId) -> StoreResult<()> {
+    fetch_optional!(
+        ex,
+        (i32,),
+        per_backend! {
+            pg: "SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtextextended($1::text, 9))) l",
+            sqlite: "SELECT 1 WHERE $1 IS NOT NULL",
+        },
+        user_id.as_uuid().to_string()
+    )?;
+    Ok(())
+}
+
 /// Answers (right or wrong) given with `method` by `user_id` since `since`, over all their
 /// challenges: the per-method hourly allowance counts these (from the MFA audit log, so it
 /// holds across processes).

@@ -15,6 +15,7 @@ mod input;
 mod limits;
 mod lockout;
 mod me;
+mod mfa_login;
 mod metrics;
 mod mfa_enrolment;
 mod notification_hooks;

@@ -1,0 +1,385 @@
+//! The second step of a login (issue 9, item 2). When the password was right and the
+//! account has MFA on, [`second_factor`] decides: a trusted device inside its skip window
+//! signs in at once; otherwise the login answers `mfa_required` with a challenge
+//! ([`issue_challenge`]) and [`verify_mfa`] completes it with a TOTP or backup code.
+//!
+//! A challenge is single use, expires after `mfa.challenge_ttl_secs`, is bound to the
+//! login's client address and device, and locks after `mfa.challenge_max_attempts` wrong
+//! codes. Answers with one method are limited per account and hour
+//! (`mfa.answers_per_hour`), counted from the MFA audit log so the limit holds across
+//! processes. Each answer runs in one transaction that first locks the challenge, so two
+//! answers with the same code see each other: exactly one signs in.
+
+use super::devices::{device_hash, record_login_device, DeviceHint};
+use super::issue::{SessionGrant, TokenPair};
+use super::login::LoginGrant;
+use super::{device_token, AccountsError, AccountsResult};
+use crate::events::mfa::MfaEvent;
+use crate::events::{self, Event};
+use crate::mfa::{consume_backup_code, verify_totp_for_login, MfaRefusal};
+use crate::state::{ClientInfo, Core};
+use chrono::{DateTime, Utc};
+use gatehouse_domain::accounts::{AuthMethod, ChallengeRefusal, ChallengeState, SessionType};
+use gatehouse_domain::ids::{SessionId, UserId};
+use gatehouse_domain::mfa::MfaMethod;
+use gatehouse_store::accounts::mfa_challenges::{self, ChallengeBinding, NewChallenge};
+use gatehouse_store::accounts::{devices, trusted_devices, users};
+use gatehouse_store::mfa::{backup_codes, settings as mfa_settings, totp};
+use gatehouse_store::{Executor, Tx};
+use rand::RngCore;
+use secrecy::{ExposeSecret, SecretString};
+use uuid::Uuid;
+
+/// What a login with MFA on needs next.
+pub(super) enum SecondFactor {
+    /// MFA is off (or has no usable method).
+    NotNeeded,
+    /// The device is trusted and inside its skip window: the grant to mark used.
+    SkippedByTrust { grant_id: Uuid },
+    /// A challenge with these methods.
+    Required(Vec<MfaMethod>),
+}
+
+/// A challenge handed to the client.
+#[derive(Debug, Clone)]
+pub struct MfaChallenge {
+    pub challenge_id: Uuid,
+    pub methods: Vec<MfaMethod>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Decide the second step for `user_id` logging in from the device `device_hash`.
+pub(super) async fn second_factor(
+    core: &Core,
+    user_id: UserId,
+    device_hash: &str,
+) -> AccountsResult<SecondFactor> {
+    let now = core.clock.now();
+    let mut conn = core.db.reader().await?;
+    let enabled = mfa_settings::find(conn.exec(), user_id)
+        .await?
+        .is_some_and(|s| s.is_enabled);
+    if !enabled {
+        return Ok(SecondFactor::NotNeeded);
+    }
+    let mut methods = Vec::new();
+    if totp::find(conn.exec(), user_id)
+        .await?
+        .is_some_and(|t| t.is_verified)
+    {
+        methods.push(MfaMethod::Totp);
+    }
+    if backup_codes::count_unused(conn.exec(), user_id).await? > 0 {
+        methods.push(MfaMethod::BackupCode);
+    }
+    if methods.is_empty() {
+        tracing::warn!(%user_id, "MFA is on but no method is usable; signing in with the password alone");
+        return Ok(SecondFactor::NotNeeded);
+    }
+    // The risk engine (issue 10) will weigh more; today a trusted device is low risk
+    // unless it is marked compromised.
+    if let Some(device) = devices::find_by_fingerprint(conn.exec(), user_id, device_hash)
+        .await?
+        .filter(|d| d.removed_at.is_none() && !d.is_compromised)
+    {
+        if let Some(grant) = trusted_devices::current(conn.exec(), user_id, device.id, now)
+            .await?
+            .filter(|g| g.can_skip_mfa && g.mfa_skip_until.is_some_and(|t| t > now))
+        {
+            return Ok(SecondFactor::SkippedByTrust { grant_id: grant.id });
+        }
+    }
+    Ok(SecondFactor::Required(methods))
+}
+
+/// Open a challenge for a login whose password was right.
+pub(super) async fn issue_challenge(
+    core: &Core,
+    user_id: UserId,
+    methods: Vec<MfaMethod>,
+    device_hash: String,
+    remember_me: bool,
+    client: &ClientInfo,
+) -> AccountsResult<MfaChallenge> {
+    let now = core.clock.now();
+    let expires_at = now
+        + chrono::Duration::from_std(core.config.mfa.challenge_ttl())
+            .unwrap_or(chrono::Duration::minutes(5));
+    // The id is what the client answers with: 122 bits from the OS's generator (a v4
+    // UUID), not a time-ordered one.
+    let mut random = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut random);
+    let challenge_id = uuid::Builder::from_random_bytes(random).into_uuid();
+    let binding = ChallengeBinding {
+        ip: client.ip.map(|ip| ip.to_string()),
+        device_hash,
+        remember_me,
+        methods: methods.iter().map(|m| m.as_str().to_owned()).collect(),
+    };
+    let mut tx = core.db.begin().await?;
+    mfa_challenges::insert(
+        tx.exec(),
+        &NewChallenge {
+            challenge_id,
+            user_id,
+            expires_at,
+            max_attempts: i32::try_from(core.config.mfa.challenge_max_attempts).unwrap_or(i32::MAX),
+            risk_level: "low",
+            binding: &binding,
+            created_at: now,
+        },
+    )
+    .await?;
+    let event = MfaEvent::ChallengeCreated {
+        user_id,
+        challenge_id,
+        methods: methods.clone(),
+    };
+    events::record(&mut tx, core, now, client, Event::Mfa(event)).await?;
+    tx.commit().await?;
+    Ok(MfaChallenge {
+        challenge_id,
+        methods,
+        expires_at,
+    })
+}
+
+/// The client's answer to a challenge.
+pub struct MfaAnswer {
+    pub challenge_id: String,
+    pub method: String,
+    pub code: SecretString,
+    /// Trust this device afterwards (the answer itself is a fresh sign-in).
+    pub trust_device: bool,
+    /// The same device the login named (the challenge is bound to it).
+    pub device: Option<DeviceHint>,
+}
+
+/// Answer a challenge: on a right code the session starts, as after a password login.
+#[tracing::instrument(skip_all)]
+pub async fn verify_mfa(
+    core: &Core,
+    answer: MfaAnswer,
+    client: &ClientInfo,
+) -> AccountsResult<LoginGrant> {
+    let challenge_id =
+        Uuid::parse_str(answer.challenge_id.trim()).map_err(|_| AccountsError::InvalidChallenge)?;
+    let method: MfaMethod = answer.method.parse().map_err(|_| {
+        AccountsError::field(
+            "method",
+            "unknown_method",
+            "method must be totp or backup_code",
+        )
+    })?;
+    if let Some(device) = &answer.device {
+        device.validate()?;
+    }
+    let code = answer.code.expose_secret();
+    if code.is_empty() || code.len() > 64 {
+        return Err(AccountsError::field(
+            "code",
+            "invalid_code",
+            "code must be 1 to 64 characters",
+        ));
+    }
+
+    let now = core.clock.now();
+    let mut tx = core.db.begin().await?;
+    let row = mfa_challenges::lock(tx.exec(), challenge_id)
+        .await?
+        .ok_or(AccountsError::InvalidChallenge)?;
+    let user_id = row.user_id;
+    let binding = row
+        .metadata
+        .as_ref()
+        .map(|m| m.0.clone())
+        .ok_or(AccountsError::InvalidChallenge)?;
+    let state = ChallengeState {
+        expires_at: row.expires_at,
+        verified_at: row.verified_at,
+        failed_attempts: u32::try_from(row.failed_attempts).unwrap_or(u32::MAX),
+        max_attempts: u32::try_from(row.max_attempts).unwrap_or(0),
+    };
+    state.check(now).map_err(|refusal| match refusal {
+        ChallengeRefusal::Used => AccountsError::InvalidChallenge,
+        ChallengeRefusal::Expired => AccountsError::ChallengeExpired,
+        ChallengeRefusal::Locked => AccountsError::ChallengeLocked,
+    })?;
+    // Bound to the login that asked: another address or device holds an id it should not.
+    let same_ip = binding.ip == client.ip.map(|ip| ip.to_string());
+    let same_device =
+        binding.device_hash == device_hash(core, user_id, answer.device.as_ref(), client);
+    if !same_ip || !same_device {
+        return Err(AccountsError::InvalidChallenge);
+    }
+    if !binding.methods.iter().any(|m| m == method.as_str()) {
+        return Err(AccountsError::field(
+            "method",
+            "method_not_offered",
+            "this challenge does not offer that method",
+        ));
+    }
+
+    // The hourly allowance per method, over every challenge of the account.
+    mfa_challenges::lock_answers(tx.exec(), user_id).await?;
+    let hour_ago = now - chrono::Duration::hours(1);
+    let answered =
+        mfa_challenges::answers_since(tx.exec(), user_id, method.as_str(), hour_ago).await?;
+    if answered >= i64::from(core.config.mfa.answers_per_hour) {
+        let event = MfaEvent::RateLimited {
+            user_id,
+            challenge_id,
+            method,
+            answers_last_hour: answered,
+        };
+        events::record(&mut tx, core, now, client, Event::Mfa(event)).await?;
+        tx.commit().await?;
+        return Err(AccountsError::TooManyAttempts {
+            retry_after_secs: 3600,
+        });
+    }
+
+    let checked = match method {
+        MfaMethod::Totp => verify_totp_for_login(
+            &mut tx,
+            &core.keys,
+            &core.config.mfa.totp(),
+            user_id,
+            code,
+            now,
+        )
+        .await?
+        .map(|_| None),
+        MfaMethod::BackupCode => {
+            consume_backup_code(&mut tx, &core.keys, user_id, code, client.ip, now)
+                .await?
+                .map(Some)
+        }
+        MfaMethod::Email | MfaMethod::Sms => Err(MfaRefusal::NotEnrolled),
+    };
+    let backup_codes_left = match checked {
+        Ok(left) => left,
+        Err(refusal) => {
+            let failed = mfa_challenges::record_failure(tx.exec(), row.id).await?;
+            let attempts_left = u32::try_from(row.max_attempts - failed).unwrap_or(0);
+            let event = MfaEvent::ChallengeFailed {
+                user_id,
+                challenge_id,
+                method,
+                replayed: refusal == MfaRefusal::Replayed,
+                attempts: failed,
+                locked: attempts_left == 0,
+            };
+            events::record(&mut tx, core, now, client, Event::Mfa(event)).await?;
+            tx.commit().await?;
+            return Err(match refusal {
+                MfaRefusal::Replayed => AccountsError::CodeReplayed { attempts_left },
+                _ => AccountsError::WrongCode { attempts_left },
+            });
+        }
+    };
+
+    // Right: this transaction alone answers the challenge and starts the session.
+    if !mfa_challenges::mark_verified(tx.exec(), row.id, now).await? {
+        return Err(AccountsError::InvalidChallenge);
+    }
+    let tokens = start_verified_session(
+        core,
+        &mut tx,
+        VerifiedLogin {
+            user_id,
+            method,
+            device: answer.device.as_ref(),
+            remember_me: binding.remember_me,
+            trust_device: answer.trust_device,
+        },
+        client,
+        now,
+    )
+    .await?;
+    let event = MfaEvent::ChallengePassed {
+        user_id,
+        challenge_id,
+        method,
+        attempts: row.failed_attempts + 1,
+    };
+    events::record(&mut tx, core, now, client, Event::Mfa(event)).await?;
+    if let Some(remaining) = backup_codes_left {
+        let event = MfaEvent::BackupCodeUsed { user_id, remaining };
+        events::record(&mut tx, core, now, client, Event::Mfa(event)).await?;
+    }
+    tx.commit().await?;
+    core.session_cache.forget_user(user_id);
+    let expires_at = now
+        + chrono::Duration::from_std(core.config.throttle.device_token_ttl)
+            .unwrap_or(chrono::Duration::days(90));
+    Ok(LoginGrant {
+        tokens,
+        device_token: device_token::issue(&core.keys, user_id, expires_at),
+    })
+}
+
+struct VerifiedLogin<'a> {
+    user_id: UserId,
+    method: MfaMethod,
+    device: Option<&'a DeviceHint>,
+    remember_me: bool,
+    trust_device: bool,
+}
+
+/// The session a right second factor starts, in the answer's transaction: the device, the
+/// session with `amr` [pwd, otp, mfa], the last-login time, and trust when asked.
+async fn start_verified_session(
+    core: &Core,
+    tx: &mut Tx,
+    login: VerifiedLogin<'_>,
+    client: &ClientInfo,
+    now: DateTime<Utc>,
+) -> AccountsResult<TokenPair> {
+    let session_id = SessionId::new();
+    let device_id = record_login_device(
+        core,
+        tx,
+        login.user_id,
+        session_id,
+        login.device,
+        client,
+        now,
+    )
+    .await?;
+    let second = match login.method {
+        MfaMethod::Sms => AuthMethod::Sms,
+        _ => AuthMethod::OneTimePassword,
+    };
+    let pair = core
+        .issuer()
+        .start_session(
+            tx,
+            now,
+            SessionGrant {
+                user_id: login.user_id,
+                session_id,
+                device_id,
+                amr: &[AuthMethod::Password, second, AuthMethod::MultiFactor],
+                session_type: SessionType::Web,
+                mfa_verified: true,
+                remember_me: login.remember_me,
+                client,
+            },
+        )
+        .await?;
+    users::touch_last_login(tx.exec(), login.user_id, now).await?;
+    if login.trust_device {
+        super::trust::grant_in(
+            tx,
+            core,
+            login.user_id,
+            device_id,
+            Some(session_id),
+            client,
+            now,
+        )
+        .await?;
+    }
+    Ok(pair)
+}

@@ -190,6 +190,7 @@ fn valid_body(method: &Method, path: &str, tokens: &Tokens) -> Value {
             "reason": "Not mine any more",
         }),
         ("POST", "/v1/me/consents/{type}") => json!({ "granted": true, "source": "web" }),
+        ("POST", "/v1/me/mfa/totp/confirm") => json!({ "code": "123456" }),
         (method, path) => {
             panic!("{method} {path} takes a JSON body: add an otherwise-valid one here")
         }
@@ -395,6 +396,8 @@ async fn every_string_field_refuses_nul_and_unpaired_surrogates(backend: Backend
     for (method, path) in operations {
         let body = match path.as_str() {
             "/v1/auth/not-me" => json!({ "token": link_token }),
+            // A confirmation needs a TOTP setup waiting and a code from its secret.
+            "/v1/me/mfa/totp/confirm" => json!({ "code": totp_code(&app, &tokens.access).await }),
             _ => valid_body(&method, &path, &tokens),
         };
         let token = path.starts_with("/v1/me").then_some(tokens.access.as_str());
@@ -411,6 +414,14 @@ async fn every_string_field_refuses_nul_and_unpaired_surrogates(backend: Backend
     }
 }
 both_backends!(every_string_field_refuses_nul_and_unpaired_surrogates);
+
+/// Start a TOTP setup and return the code its secret gives now.
+async fn totp_code(app: &TestApp, access: &str) -> String {
+    let r = app.post("/v1/me/mfa/totp", json!({}), Some(access)).await;
+    assert!(r.status.is_success(), "start TOTP: {}", r.text);
+    let secret = gatehouse_domain::mfa::base32::decode(r.body["secret"].as_str().unwrap()).unwrap();
+    gatehouse_domain::mfa::TotpParams::default().code_at(&secret, app.core.clock.now())
+}
 
 /// A real "this wasn't me" token: sign in from a new device and read the alert queued.
 async fn not_me_token(app: &TestApp) -> String {

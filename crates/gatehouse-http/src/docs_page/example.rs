@@ -42,6 +42,12 @@ impl<'a> Doc<'a> {
         if depth > MAX_DEPTH {
             return Value::Null;
         }
+        // One of several shapes (the login's answer): show the first.
+        if let Some(Value::Array(variants)) = resolved.get("oneOf") {
+            if let Some(first) = variants.first() {
+                return self.example_at(first, purpose, depth + 1);
+            }
+        }
         if self.is_object(resolved) {
             let parts = self.object_parts(resolved, depth);
             let mut object = Map::new();

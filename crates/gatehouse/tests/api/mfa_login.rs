@@ -29,7 +29,7 @@ async fn with_totp(app: &TestApp, email: &str) -> Vec<u8> {
             Some(&t.access),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
     // The confirmation spent this time step: sign-ins use the next one.
     app.advance(Duration::seconds(30));
     secret
@@ -53,8 +53,11 @@ async fn challenge(app: &TestApp, email: &str) -> String {
 }
 
 async fn verify(app: &TestApp, challenge_id: &str, method: &str, code: &str) -> Resp {
-    verify_with(app, json!({ "challenge_id": challenge_id, "method": method, "code": code }))
-        .await
+    verify_with(
+        app,
+        json!({ "challenge_id": challenge_id, "method": method, "code": code }),
+    )
+    .await
 }
 
 async fn verify_with(app: &TestApp, body: Value) -> Resp {
@@ -136,7 +139,11 @@ async fn a_challenge_locks_after_max_attempts(backend: Backend) {
     let secret = with_totp(&app, "loc@example.com").await;
     let id = challenge(&app, "loc@example.com").await;
     let right = code_now(&app, &secret);
-    let wrong = if right == "000000" { "111111" } else { "000000" };
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
     for left in [2, 1, 0] {
         let r = verify(&app, &id, "totp", wrong).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.text);
@@ -300,7 +307,11 @@ async fn answers_are_limited_per_hour(backend: Backend) {
     let app = TestApp::spawn_with(backend, config).await;
     let secret = with_totp(&app, "lim@example.com").await;
     let right = code_now(&app, &secret);
-    let wrong = if right == "000000" { "111111" } else { "000000" };
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
     // Two challenges, two wrong answers each: the allowance of four is used up.
     for _ in 0..2 {
         let id = challenge(&app, "lim@example.com").await;
@@ -341,11 +352,17 @@ async fn a_trusted_device_skips_the_second_step(backend: Backend) {
 
     let r = password_login(&app, "tru@example.com").await;
     assert_eq!(r.body["status"], "authenticated", "{}", r.text);
-    assert_eq!(claims_of(&app, r.body["access_token"].as_str().unwrap()).amr, ["pwd"]);
+    assert_eq!(
+        claims_of(&app, r.body["access_token"].as_str().unwrap()).amr,
+        ["pwd"]
+    );
     let device = app.get("/v1/me/devices", Some(&tokens.access)).await;
     let device_id = device.body["items"][0]["id"].as_str().unwrap().to_owned();
     let trust = app
-        .get(&format!("/v1/me/devices/{device_id}/trust"), Some(&tokens.access))
+        .get(
+            &format!("/v1/me/devices/{device_id}/trust"),
+            Some(&tokens.access),
+        )
         .await;
     assert_eq!(trust.body["trusted"], true);
     assert!(!trust.body["last_used_at"].is_null(), "{}", trust.text);

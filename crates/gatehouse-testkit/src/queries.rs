@@ -310,3 +310,15 @@ pub async fn latest_email_text(db: &Db) -> String {
         .expect("an email"))
     .expect("its text")
 }
+
+/// The id of the account with this (lower-cased) address: sign-up answers the same for new
+/// and taken addresses, so tests learn a new account's id here.
+pub async fn user_id_by_email(db: &Db, email: &str) -> Uuid {
+    const SQL: &str = "SELECT id FROM users WHERE email = $1";
+    let mut conn = db.reader().await.expect("connection");
+    on_backend!(conn, |c| sqlx::query_scalar::<_, Uuid>(SQL)
+        .bind(email)
+        .fetch_one(c)
+        .await
+        .expect("the account"))
+}

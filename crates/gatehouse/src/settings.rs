@@ -1,7 +1,7 @@
 //! Settings, by section: defaults, then a TOML file (`--config`), then environment
 //! variables. Each section is a struct next to the code that reads it (`[http]` in the HTTP
-//! crate, `[database]` in the store, `[tokens]`, `[argon2]`, `[password]`, `[login]`, `[signup]` and
-//! `[maintenance]` in core, `[log]` and `[keys]` here) and refuses keys it does not know.
+//! crate, `[database]` in the store, `[tokens]`, `[argon2]`, `[password]`, `[login]`, `[signup]`,
+//! `[accounts]` and `[maintenance]` in core, `[log]` and `[keys]` here) and refuses keys it does not know.
 //!
 //! A variable names its key's path with `__` between levels: `GATEHOUSE_TOKENS__ISSUER`
 //! is `[tokens] issuer`, `GATEHOUSE_NOTIFY__SMTP__URL` would be `[notify.smtp] url`. A
@@ -18,7 +18,8 @@ use crate::logging::LogConfig;
 use figment::providers::{Format, Toml};
 use figment::Figment;
 use gatehouse_core::config::{
-    Argon2Config, CoreConfig, LoginConfig, PasswordConfig, Sections, SignupConfig, TokensConfig,
+    AccountsConfig, Argon2Config, CoreConfig, LoginConfig, PasswordConfig, Sections, SignupConfig,
+    TokensConfig,
 };
 use gatehouse_core::maintenance::MaintenanceConfig;
 use gatehouse_core::notify::NotificationsConfig;
@@ -46,6 +47,7 @@ pub struct Settings {
     pub signup: SignupConfig,
     pub maintenance: MaintenanceConfig,
     pub notifications: NotificationsConfig,
+    pub accounts: AccountsConfig,
 }
 
 impl Default for Settings {
@@ -63,6 +65,7 @@ impl Default for Settings {
             signup: SignupConfig::default(),
             maintenance: MaintenanceConfig::default(),
             notifications: NotificationsConfig::default(),
+            accounts: AccountsConfig::default(),
         }
     }
 }
@@ -193,6 +196,7 @@ impl Settings {
             login: &self.login,
             signup: &self.signup,
             notifications: &notifications,
+            accounts: &self.accounts,
         })
     }
 }

@@ -73,6 +73,7 @@ pub async fn register(
         is_superuser: false,
         last_login_at: None,
         locked_until: None,
+        email_verified_at: None,
         created_at: now,
         updated_at: now,
     };

@@ -1,4 +1,5 @@
-//! `/v1/auth/*`: sign-up, login, refresh, logout.
+//! `/v1/auth/*`: sign-up, login, refresh, logout, "this wasn't me" (verification and
+//! reset links are in `verification` and `password_reset`).
 
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, AuthSession, Client};
@@ -69,7 +70,7 @@ pub async fn register(
         (status = 200, description = "Authenticated", body = LoginResponse),
         JsonBodyErrors,
         (status = 401, description = "Invalid login or password (`invalid_credentials`; the same answer for unknown accounts)", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The password is right but the account is disabled (`account_disabled`) or locked by its owner's \"this wasn't me\" (`account_locked`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The password is right but the account is disabled (`account_disabled`), locked by its owner's \"this wasn't me\" (`account_locked`), or its address is not verified while the deployment requires it (`email_not_verified`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, response = TooManyAttempts),
         (status = 503, response = ServiceUnavailable),
     ))]

@@ -1,4 +1,5 @@
-//! Routes, one file per area: `auth` (register, login, refresh, logout), `me` (account,
+//! Routes, one file per area: `auth` (register, login, refresh, logout), `verification`
+//! (email verification, change of address), `password_reset`, `me` (account,
 //! profile, password), `sessions` (sessions and devices), `notifications` (preferences,
 //! quiet hours, blocklist, consents, in-app feed), `system` (health, keys, docs).
 //!
@@ -10,8 +11,10 @@ pub mod auth;
 pub mod hooks;
 pub mod me;
 pub mod notifications;
+pub mod password_reset;
 pub mod sessions;
 pub mod system;
+pub mod verification;
 
 use crate::AppState;
 use utoipa_axum::router::OpenApiRouter;
@@ -21,6 +24,8 @@ use utoipa_axum::router::OpenApiRouter;
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(auth::router())
+        .merge(verification::router())
+        .merge(password_reset::router())
         .merge(me::router())
         .merge(sessions::router())
         .merge(notifications::router())

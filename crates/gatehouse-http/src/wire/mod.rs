@@ -9,6 +9,7 @@ mod notifications;
 mod page;
 mod sessions;
 mod system;
+mod verification;
 
 pub use auth::{
     LoginRequest, LoginResponse, NotMeRequest, NotMeResponse, RefreshRequest, RegisterRequest,
@@ -25,3 +26,7 @@ pub use notifications::{
 pub use page::{decode_cursor, encode_cursor, PageQuery, DEFAULT_LIMIT, MAX_LIMIT};
 pub use sessions::{DeviceList, DeviceResponse, SessionList, SessionResponse};
 pub use system::{HealthResponse, JwkSet};
+pub use verification::{
+    AcceptedResponse, EmailChangeRequest, PasswordResetConfirmRequest, PasswordResetRequest,
+    PasswordResetResponse, VerifyEmailRequest, VerifyEmailResponse,
+};

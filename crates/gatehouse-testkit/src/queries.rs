@@ -322,3 +322,24 @@ pub async fn user_id_by_email(db: &Db, email: &str) -> Uuid {
         .await
         .expect("the account"))
 }
+
+/// Remove what a sign-up queued for `user_id`: the verification email, its history and its
+/// link. A fixture step for tests about something else, so they start from an empty outbox
+/// (tests/api/email_verification.rs signs up without it).
+pub async fn discard_sign_up_mail(db: &Db, user_id: Uuid) {
+    const LOG: &str = "DELETE FROM notification_log WHERE notification_id IN
+        (SELECT id FROM email_notifications WHERE user_id = $1 AND email_type = 'email_verification')";
+    const EMAIL: &str =
+        "DELETE FROM email_notifications WHERE user_id = $1 AND email_type = 'email_verification'";
+    const LINK: &str =
+        "DELETE FROM security_action_tokens WHERE user_id = $1 AND action = 'verify_email'";
+    let mut conn = db.writer().await.expect("connection");
+    for sql in [LOG, EMAIL, LINK] {
+        on_backend!(conn, |c| sqlx::query(sql)
+            .bind(user_id)
+            .execute(c)
+            .await
+            .expect("discard the sign-up mail")
+            .rows_affected());
+    }
+}

@@ -16,7 +16,7 @@ pub use auth::{
     TokenResponse,
 };
 pub use hooks::{ReceiptAnswer, ReceiptBatchDoc};
-pub use me::{MeResponse, PasswordChangeRequest, ProfilePatchRequest, UserResponse};
+pub use me::{MeResponse, PasswordChangeRequest, ProfilePatchRequest};
 pub use notifications::{
     BlockList, BlockRequest, BlockResponse, ConsentRequest, ConsentStateResponse, ConsentsResponse,
     InAppNotificationList, InAppNotificationResponse, NotificationPreferencesRequest,

@@ -199,3 +199,84 @@ async fn a_deployment_may_require_a_verified_address(backend: Backend) {
     assert_eq!(app.count("sessions").await, 0);
 }
 both_backends!(a_deployment_may_require_a_verified_address);
+
+async fn sign_up_sends_a_link_that_verifies_the_new_account(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let registered = app.sign_up("gus@example.com").await;
+    assert_eq!(
+        registered.resp.body,
+        json!({ "status": "verification_sent" })
+    );
+    let sent = emails(&app).await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        (sent[0].kind.as_str(), sent[0].recipient.as_str()),
+        ("email_verification", "gus@example.com")
+    );
+    let r = verify(&app, &latest_link_token(&app).await).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let tokens = app.login("gus@example.com").await;
+    let me = app.get("/v1/me", Some(&tokens.access)).await;
+    assert_eq!(me.body["id"], registered.id.to_string());
+    assert_eq!(me.body["email_verified"], true);
+}
+both_backends!(sign_up_sends_a_link_that_verifies_the_new_account);
+
+/// A sign-up for a taken address answers like one for a new address: status, the headers
+/// that matter, body, and time (medians of a few tries, with a generous bound: both paths
+/// hash the password, so only noise separates them).
+async fn a_taken_address_signs_up_like_a_new_one(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.register("hub@example.com").await;
+    let owner = queries::user_id_by_email(&app.core.db, "hub@example.com").await;
+    let sign_up = |email: String| {
+        let app = &app;
+        async move {
+            let started = std::time::Instant::now();
+            let body = json!({ "email": email, "password": PASSWORD });
+            let r = app.post("/v1/auth/register", body, None).await;
+            (r, started.elapsed())
+        }
+    };
+    let (mut taken_times, mut new_times) = (Vec::new(), Vec::new());
+    for n in 0..5 {
+        let (taken, t) = sign_up("HUB@example.com".to_owned()).await;
+        let (new, d) = sign_up(format!("new{n}@example.com")).await;
+        assert_eq!(taken.status, StatusCode::ACCEPTED, "{}", taken.text);
+        assert_eq!(taken.status, new.status);
+        assert_eq!(taken.body, new.body);
+        for h in [
+            "content-type",
+            "content-length",
+            "cache-control",
+            "location",
+        ] {
+            assert_eq!(taken.headers.get(h), new.headers.get(h), "{h}");
+        }
+        taken_times.push(t);
+        new_times.push(d);
+    }
+    taken_times.sort();
+    new_times.sort();
+    let (taken, new) = (taken_times[2], new_times[2]);
+    let (fast, slow) = (taken.min(new), taken.max(new));
+    assert!(
+        slow <= fast * 3 + std::time::Duration::from_millis(50),
+        "median taken {taken:?}, new {new:?}"
+    );
+    // The taken path changed nothing but told the owner, five times.
+    assert_eq!(app.count("users").await, 6);
+    let told = emails(&app)
+        .await
+        .into_iter()
+        .filter(|e| e.kind == "signup_attempt" && e.recipient == "hub@example.com")
+        .count();
+    assert_eq!(told, 5);
+    let audit = app.account_audit().await;
+    let noted = audit
+        .iter()
+        .filter(|(u, a)| *u == Some(owner) && a == "signup_on_taken_address")
+        .count();
+    assert_eq!(noted, 5);
+}
+both_backends!(a_taken_address_signs_up_like_a_new_one);

@@ -46,7 +46,7 @@ def main(argv):
     if mode == "setup":
         email, password = rest
         conn.request("POST", "/v1/auth/register", {"email": email, "password": password},
-                     expect=(201, 409))
+                     expect=(202,))
         tokens = json.loads(conn.request("POST", "/v1/auth/login",
                                          {"login": email, "password": password}))
         print(json.dumps({k: tokens[k] for k in ("access_token", "refresh_token")}))

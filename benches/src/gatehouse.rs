@@ -278,7 +278,7 @@ async fn register(
         tasks.push(tokio::spawn(async move {
             for user in users.iter().skip(worker).step_by(concurrency.max(1)) {
                 let body = json!({ "email": user.email, "password": user.password });
-                http::post_expect(&client, &url, &body, StatusCode::CREATED)
+                http::post_expect(&client, &url, &body, StatusCode::ACCEPTED)
                     .await
                     .map_err(|error| anyhow::anyhow!("register {}: {error}", user.email))?;
             }

@@ -252,6 +252,7 @@ async fn fill_outbox(url: &str, count: u64) -> anyhow::Result<()> {
         is_superuser: false,
         last_login_at: None,
         locked_until: None,
+        email_verified_at: None,
         created_at: now,
         updated_at: now,
     };

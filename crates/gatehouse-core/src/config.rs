@@ -89,6 +89,8 @@ pub struct CoreConfig {
     pub notifications: crate::notify::NotificationsConfig,
     /// `[mfa]`: TOTP parameters, the issuer name, the recent-sign-in window.
     pub mfa: crate::mfa::MfaConfig,
+    /// `[accounts]`: email verification and password reset.
+    pub accounts: AccountsConfig,
 }
 
 impl Default for CoreConfig {
@@ -119,6 +121,7 @@ impl Default for CoreConfig {
             trusted_device_ttl: Duration::from_secs(30 * 24 * 60 * 60),
             notifications: crate::notify::NotificationsConfig::default(),
             mfa: crate::mfa::MfaConfig::default(),
+            accounts: AccountsConfig::default(),
         }
     }
 }
@@ -257,6 +260,46 @@ impl Default for SignupConfig {
     }
 }
 
+/// `[accounts]`: email verification and password reset links.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccountsConfig {
+    /// Refuse logins (403 `email_not_verified`, after a correct password) until the
+    /// account's address is verified. Off by default so the quick start stays short.
+    pub require_verified_email: bool,
+    /// How long an email verification link works.
+    pub email_verification_ttl_secs: u64,
+    /// How long a password reset link works.
+    pub password_reset_ttl_secs: u64,
+    /// Messages with a link (reset, resent verification, change of address) one address
+    /// or account may be sent per hour, so no inbox can be flooded.
+    pub link_mails_per_email_per_hour: u32,
+    /// Reset requests one client address (IPv6: its /64) may make per hour.
+    pub password_resets_per_address_per_hour: u32,
+}
+
+impl Default for AccountsConfig {
+    fn default() -> Self {
+        Self {
+            require_verified_email: false,
+            email_verification_ttl_secs: 24 * 60 * 60,
+            password_reset_ttl_secs: 60 * 60,
+            link_mails_per_email_per_hour: 5,
+            password_resets_per_address_per_hour: 20,
+        }
+    }
+}
+
+impl AccountsConfig {
+    pub fn email_verification_ttl(&self) -> chrono::Duration {
+        chrono::Duration::seconds(i64::try_from(self.email_verification_ttl_secs).unwrap_or(86_400))
+    }
+
+    pub fn password_reset_ttl(&self) -> chrono::Duration {
+        chrono::Duration::seconds(i64::try_from(self.password_reset_ttl_secs).unwrap_or(3_600))
+    }
+}
+
 /// The sections core reads, as written in the configuration.
 #[derive(Debug, Clone, Copy)]
 pub struct Sections<'a> {
@@ -267,6 +310,7 @@ pub struct Sections<'a> {
     pub signup: &'a SignupConfig,
     pub notifications: &'a crate::notify::NotificationsConfig,
     pub mfa: &'a crate::mfa::MfaConfig,
+    pub accounts: &'a AccountsConfig,
 }
 
 impl CoreConfig {
@@ -280,6 +324,7 @@ impl CoreConfig {
             signup,
             notifications,
             mfa,
+            accounts,
         } = sections;
         let secs = Duration::from_secs;
         let defaults = Self::default();
@@ -319,6 +364,7 @@ impl CoreConfig {
             trusted_device_ttl: secs(login.trusted_device_secs),
             notifications: notifications.clone(),
             mfa: mfa.clone(),
+            accounts: accounts.clone(),
         }
     }
 }

@@ -165,6 +165,44 @@ pub async fn count_signup(core: &Core, ip: Option<IpAddr>) -> Result<Result<(), 
     count_per_hour(core, &key, core.config.signups_per_address_per_hour).await
 }
 
+/// Count one password-reset request from `ip` and for `email` (its keyed hash, so the
+/// counters hold no addresses), before anything else is done: one client must not make
+/// the server hash or mail without limit, and no inbox may be flooded with reset links.
+/// Both counters move whether or not an account has the address, so a refusal reveals
+/// nothing. `Err(retry_after_secs)` when either allowance is spent.
+pub async fn count_password_reset(
+    core: &Core,
+    ip: Option<IpAddr>,
+    email_hash: &str,
+) -> Result<Result<(), u64>, StoreError> {
+    let limits = &core.config.accounts;
+    let by_address = format!("pwreset:ip:{}", address_group(ip));
+    let by_email = format!("pwreset:email:{email_hash}");
+    let address = count_per_hour(
+        core,
+        &by_address,
+        limits.password_resets_per_address_per_hour,
+    );
+    let address = address.await?;
+    let email = count_per_hour(core, &by_email, limits.link_mails_per_email_per_hour).await?;
+    Ok(address.and(email))
+}
+
+/// Count one message with a link the signed-in person asked for (a resent verification,
+/// a change of address) against the account's hourly allowance.
+pub async fn count_link_mail(
+    core: &Core,
+    user_id: gatehouse_domain::ids::UserId,
+) -> Result<Result<(), u64>, StoreError> {
+    let key = format!("linkmail:{user_id}");
+    count_per_hour(
+        core,
+        &key,
+        core.config.accounts.link_mails_per_email_per_hour,
+    )
+    .await
+}
+
 /// One event against `key`'s hourly allowance of `limit`.
 async fn count_per_hour(core: &Core, key: &str, limit: u32) -> Result<Result<(), u64>, StoreError> {
     let now = core.clock.now();

@@ -96,6 +96,16 @@ string_enum!(
         SmsCapReached => "sms_cap_reached",
         // The owner used a "this wasn't me" link: account locked, every session ended.
         ReportedNotMe => "reported_not_me",
+        // A sign-up named an address that already has an account (its owner was told).
+        SignupOnTakenAddress => "signup_on_taken_address",
+        // A verification link was sent (at sign-up, on request, or for a new address).
+        EmailVerificationSent => "email_verification_sent",
+        EmailVerified => "email_verified",
+        // The account moved to a new, verified address (the old one was told).
+        EmailChanged => "email_changed",
+        PasswordResetRequested => "password_reset_requested",
+        // A reset link set a new password and ended every session.
+        PasswordReset => "password_reset",
     }
 );
 

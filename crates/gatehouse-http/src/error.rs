@@ -184,6 +184,14 @@ impl From<AccountsError> for ApiError {
             E::AccountDisabled => {
                 ApiError::new(StatusCode::FORBIDDEN, "account_disabled", err.to_string())
             }
+            E::EmailNotVerified => {
+                ApiError::new(StatusCode::FORBIDDEN, "email_not_verified", err.to_string())
+            }
+            E::EmailAlreadyVerified => ApiError::new(
+                StatusCode::CONFLICT,
+                "email_already_verified",
+                err.to_string(),
+            ),
             E::AccountLocked { until } => ApiError::new(
                 StatusCode::FORBIDDEN,
                 "account_locked",

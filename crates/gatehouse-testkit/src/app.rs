@@ -155,7 +155,17 @@ impl TestApp {
         Tokens::from(&r)
     }
 
-    pub async fn register(&self, email: &str) -> Resp {
+    /// Sign up with [`PASSWORD`] and discard the verification email it queued, so a test
+    /// about something else starts from an empty outbox ([`Self::sign_up`] keeps it). The
+    /// answer (202) names no account, so the new account's id is read from the store.
+    pub async fn register(&self, email: &str) -> Registered {
+        let registered = self.sign_up(email).await;
+        queries::discard_sign_up_mail(&self.core.db, registered.id).await;
+        registered
+    }
+
+    /// Sign up with [`PASSWORD`], keeping the verification email in the outbox.
+    pub async fn sign_up(&self, email: &str) -> Registered {
         let r = self
             .post(
                 "/v1/auth/register",
@@ -165,11 +175,12 @@ impl TestApp {
             .await;
         assert_eq!(
             r.status,
-            StatusCode::CREATED,
+            StatusCode::ACCEPTED,
             "register {email}: {}",
             r.text
         );
-        r
+        let id = queries::user_id_by_email(&self.core.db, &email.to_lowercase()).await;
+        Registered { id, resp: r }
     }
 
     pub async fn login_as(&self, login: &str, password: &str) -> Resp {
@@ -218,15 +229,7 @@ impl TestApp {
     /// How many rows `table` holds, e.g. `count("users")`.
     /// The id of the account with this email.
     pub async fn user_id(&self, email: &str) -> Uuid {
-        use gatehouse_store::accounts::users;
-        use gatehouse_store::Executor;
-        let mut conn = self.core.db.reader().await.expect("connection");
-        users::find_by_email(conn.exec(), email)
-            .await
-            .expect("lookup")
-            .expect("an account with this email")
-            .id
-            .as_uuid()
+        crate::queries::user_id_by_email(&self.core.db, email).await
     }
 
     pub async fn count(&self, table: &str) -> i64 {
@@ -247,6 +250,14 @@ impl TestApp {
     pub async fn audit_counts(&self, user_id: Uuid) -> AuditCounts {
         queries::audit_counts(&self.core.db, user_id).await
     }
+}
+
+/// A sign-up that created an account.
+#[derive(Debug)]
+pub struct Registered {
+    pub id: Uuid,
+    /// The answer itself (202 `{"status": "verification_sent"}`).
+    pub resp: Resp,
 }
 
 /// Where every test's fake clock starts.

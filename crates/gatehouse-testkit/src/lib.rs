@@ -42,7 +42,7 @@ pub use sms_provider::{SmsProvider, SmsReply, SmsRequest, SmsScript};
 pub use smtp_sink::{Headers, ReceivedMail, SmtpLogin, SmtpSink};
 
 #[cfg(feature = "app")]
-pub use app::{test_config, TestApp, TestDbHandle, PASSWORD};
+pub use app::{test_config, Registered, TestApp, TestDbHandle, PASSWORD};
 #[cfg(feature = "app")]
 pub use request::{stalled_body, Resp, Tokens};
 

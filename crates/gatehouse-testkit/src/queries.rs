@@ -333,3 +333,36 @@ pub async fn mfa_audit_actions(db: &Db, user_id: Uuid) -> Vec<String> {
         .await
         .expect("mfa audit actions"))
 }
+
+/// The id of the account with this (lower-cased) address: sign-up answers the same for new
+/// and taken addresses, so tests learn a new account's id here.
+pub async fn user_id_by_email(db: &Db, email: &str) -> Uuid {
+    const SQL: &str = "SELECT id FROM users WHERE email = $1";
+    let mut conn = db.reader().await.expect("connection");
+    on_backend!(conn, |c| sqlx::query_scalar::<_, Uuid>(SQL)
+        .bind(email)
+        .fetch_one(c)
+        .await
+        .expect("the account"))
+}
+
+/// Remove what a sign-up queued for `user_id`: the verification email, its history and its
+/// link. A fixture step for tests about something else, so they start from an empty outbox
+/// (tests/api/email_verification.rs signs up without it).
+pub async fn discard_sign_up_mail(db: &Db, user_id: Uuid) {
+    const LOG: &str = "DELETE FROM notification_log WHERE notification_id IN
+        (SELECT id FROM email_notifications WHERE user_id = $1 AND email_type = 'email_verification')";
+    const EMAIL: &str =
+        "DELETE FROM email_notifications WHERE user_id = $1 AND email_type = 'email_verification'";
+    const LINK: &str =
+        "DELETE FROM security_action_tokens WHERE user_id = $1 AND action = 'verify_email'";
+    let mut conn = db.writer().await.expect("connection");
+    for sql in [LOG, EMAIL, LINK] {
+        on_backend!(conn, |c| sqlx::query(sql)
+            .bind(user_id)
+            .execute(c)
+            .await
+            .expect("discard the sign-up mail")
+            .rows_affected());
+    }
+}

@@ -2,6 +2,8 @@
 //! variables. Each section is a struct next to the code that reads it (`[http]` in the HTTP
 //! crate, `[database]` in the store, `[tokens]`, `[argon2]`, `[password]`, `[login]`, `[signup]`, `[mfa]` and
 //! `[maintenance]` in core, `[log]` and `[keys]` here) and refuses keys it does not know.
+//! crate, `[database]` in the store, `[tokens]`, `[argon2]`, `[password]`, `[login]`, `[signup]`,
+//! `[accounts]` and `[maintenance]` in core, `[log]` and `[keys]` here) and refuses keys it does not know.
 //!
 //! A variable names its key's path with `__` between levels: `GATEHOUSE_TOKENS__ISSUER`
 //! is `[tokens] issuer`, `GATEHOUSE_NOTIFY__SMTP__URL` would be `[notify.smtp] url`. A
@@ -18,7 +20,8 @@ use crate::logging::LogConfig;
 use figment::providers::{Format, Toml};
 use figment::Figment;
 use gatehouse_core::config::{
-    Argon2Config, CoreConfig, LoginConfig, PasswordConfig, Sections, SignupConfig, TokensConfig,
+    AccountsConfig, Argon2Config, CoreConfig, LoginConfig, PasswordConfig, Sections, SignupConfig,
+    TokensConfig,
 };
 use gatehouse_core::maintenance::MaintenanceConfig;
 use gatehouse_core::mfa::MfaConfig;
@@ -48,6 +51,7 @@ pub struct Settings {
     pub maintenance: MaintenanceConfig,
     pub notifications: NotificationsConfig,
     pub mfa: MfaConfig,
+    pub accounts: AccountsConfig,
 }
 
 impl Default for Settings {
@@ -66,6 +70,7 @@ impl Default for Settings {
             maintenance: MaintenanceConfig::default(),
             notifications: NotificationsConfig::default(),
             mfa: MfaConfig::default(),
+            accounts: AccountsConfig::default(),
         }
     }
 }
@@ -197,6 +202,7 @@ impl Settings {
             signup: &self.signup,
             notifications: &notifications,
             mfa: &self.mfa,
+            accounts: &self.accounts,
         })
     }
 }

@@ -21,6 +21,11 @@ pub enum AccountsError {
     WrongCurrentPassword,
     #[error("the account is disabled")]
     AccountDisabled,
+    /// The password is right, but the deployment requires a verified address first.
+    #[error("the account's email address is not verified yet")]
+    EmailNotVerified,
+    #[error("the email address is already verified")]
+    EmailAlreadyVerified,
     /// The owner reported a sign-in as not theirs; the account is locked until `until`.
     #[error("the account is locked after its owner reported a sign-in that was not theirs")]
     AccountLocked {

@@ -148,6 +148,11 @@ pub async fn login(
         core.metrics.login(LoginOutcome::Locked);
         return Err(AccountsError::AccountLocked { until });
     }
+    // Only after the right password, so the answer reveals nothing to anyone else.
+    if core.config.accounts.require_verified_email && user.email_verified_at.is_none() {
+        core.metrics.login(LoginOutcome::Disabled);
+        return Err(AccountsError::EmailNotVerified);
+    }
     // A hash made before passwords were normalised: replace it with the NFKC form's, so
     // the next login needs one verification.
     let rehashed = match verified.stored_unnormalized {

@@ -1,9 +1,10 @@
-//! Accounts use cases: sign-up, login, token refresh, logout, the signed-in person's
-//! profile, password, sessions and devices.
+//! Accounts use cases: sign-up, email verification, login, token refresh, logout,
+//! password reset, the signed-in person's profile, address, password, sessions and devices.
 
 mod authenticate;
 mod device_token;
 mod devices;
+mod email_verification;
 mod error;
 mod issue;
 mod login;
@@ -11,6 +12,7 @@ mod logout;
 mod mfa_login;
 mod not_me;
 mod password_change;
+mod password_reset;
 mod profile;
 mod refresh;
 mod register;
@@ -20,6 +22,9 @@ mod trust;
 
 pub use authenticate::{authenticate, AuthContext};
 pub use devices::{list_devices, remove_device, DeviceHint};
+pub use email_verification::{
+    request_email_change, resend_verification, verify_email, EmailChange,
+};
 pub use error::{AccountsError, AccountsResult};
 pub use issue::TokenPair;
 pub use login::{login, LoginGrant, LoginInput, LoginStep};
@@ -27,6 +32,7 @@ pub use logout::{logout, logout_all};
 pub use mfa_login::{verify_mfa, MfaAnswer, MfaChallenge};
 pub use not_me::{report_not_me, NotMeReport};
 pub use password_change::{change_password, PasswordChange};
+pub use password_reset::{confirm_password_reset, request_password_reset, PasswordResetConfirm};
 pub use profile::{get_me, update_profile, Patch, ProfilePatch};
 pub use refresh::refresh;
 pub use register::{register, RegisterInput};

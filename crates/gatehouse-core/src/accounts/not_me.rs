@@ -41,9 +41,8 @@ pub async fn report_not_me(
         .keys
         .keyed_hash(HashPurpose::ActionToken, token.as_bytes());
     let mut tx = core.db.begin().await?;
-    let used = action_tokens::consume(tx.exec(), &hash, now)
+    let used = action_tokens::consume(tx.exec(), &hash, NOT_ME_ACTION, now)
         .await?
-        .filter(|t| t.action == NOT_ME_ACTION)
         .ok_or(AccountsError::InvalidLink)?;
     let lock = chrono::Duration::seconds(
         i64::try_from(core.config.notifications.not_me_lock_secs).unwrap_or(i64::MAX / 1000),

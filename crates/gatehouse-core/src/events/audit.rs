@@ -64,6 +64,16 @@ pub(super) fn token_refreshed_row(client: &ClientInfo) -> SessionAuditEntry {
     )
 }
 
+/// An account audit row with no details (the addresses involved stay out of the log).
+fn account(user_id: UserId, action: AccountAction, client: &ClientInfo) -> AccountAuditEntry {
+    AccountAuditEntry {
+        user_id: Some(user_id),
+        action,
+        details: None,
+        ip_address: ip(client),
+    }
+}
+
 /// The audit rows of an event (pure: no I/O, so each mapping is easy to read and test).
 pub fn rows_for(event: &Event<'_>, client: &ClientInfo, now: DateTime<Utc>) -> AuditRows {
     let mut rows = AuditRows::default();
@@ -318,6 +328,50 @@ pub fn rows_for(event: &Event<'_>, client: &ClientInfo, now: DateTime<Utc>) -> A
             entry.session_id = Some(*session_id);
             entry.new_value = Some(json!({ "changed_fields": changed_fields }));
             rows.session.push(entry);
+        }
+        Event::SignupOnTakenAddress { user_id } => rows.account.push(account(
+            *user_id,
+            AccountAction::SignupOnTakenAddress,
+            client,
+        )),
+        Event::VerificationRequested { user_id, .. } => rows.account.push(account(
+            *user_id,
+            AccountAction::EmailVerificationSent,
+            client,
+        )),
+        Event::EmailVerified { user_id } => {
+            rows.account
+                .push(account(*user_id, AccountAction::EmailVerified, client))
+        }
+        Event::EmailChanged { user_id, .. } => {
+            rows.account
+                .push(account(*user_id, AccountAction::EmailChanged, client))
+        }
+        Event::PasswordResetRequested { user_id } => rows.account.push(AccountAuditEntry {
+            user_id: *user_id,
+            ..account(
+                UserId(uuid::Uuid::nil()),
+                AccountAction::PasswordResetRequested,
+                client,
+            )
+        }),
+        Event::PasswordReset {
+            user_id,
+            sessions_ended,
+        } => {
+            let details = json!({ "sessions_ended": sessions_ended });
+            let mut entry = SessionAuditEntry::new(
+                *user_id,
+                SessionAction::PasswordChanged,
+                RiskLevel::Medium,
+                ip(client),
+            );
+            entry.metadata = Some(json!({ "via": "reset", "sessions_ended": sessions_ended }));
+            rows.session.push(entry);
+            rows.account.push(AccountAuditEntry {
+                details: Some(details),
+                ..account(*user_id, AccountAction::PasswordReset, client)
+            });
         }
         Event::DeviceRemoved { user_id, device } => rows.device.push(DeviceAuditEntry {
             user_id: *user_id,

@@ -269,6 +269,7 @@ pub fn alert_for(event: &MfaEvent) -> Option<Alert> {
         only_if_not_first_device: false,
         methods: Vec::new(),
         remaining_backup_codes: None,
+        to_email: None,
     };
     match event {
         MfaEvent::FactorAdded {

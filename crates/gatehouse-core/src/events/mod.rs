@@ -1,11 +1,13 @@
 //! The event recorder (DESIGN §5a): every security-relevant change is raised once, here,
 //! inside the transaction of the change — `events::record(&mut tx, core, now, &client, Event::..)`.
 //! The recorder hands the event to its subscribers: the audit logs ([`audit`]) and the
-//! notification outbox ([`notify`]); the risk engine will subscribe here too, so a use
+//! notification outbox ([`notify`], and [`links`] for the messages that carry a
+//! verification or reset link); the risk engine will subscribe here too, so a use
 //! case never writes an audit row or a message itself.
 
 pub mod audit;
 pub mod mfa;
+pub(crate) mod links;
 pub mod notify;
 
 pub use mfa::MfaEvent;
@@ -111,6 +113,29 @@ pub enum Event<'a> {
     },
     /// A change to the person's second factors, or a refused code (see [`mfa`]).
     Mfa(MfaEvent),
+    /// A sign-up named the address of this existing account: nothing changed, and the
+    /// owner is told someone tried.
+    SignupOnTakenAddress { user_id: UserId },
+    /// `email` should be proven: a verification link is sent to it (the account's address
+    /// at sign-up or on request, or the address the owner wants to move to).
+    /// `new_address`: the link moves the account to `email` (a change of address).
+    VerificationRequested {
+        user_id: UserId,
+        email: &'a str,
+        new_address: bool,
+    },
+    /// A verification link proved the account's address.
+    EmailVerified { user_id: UserId },
+    /// A verification link moved the account from `old_email` to a new address.
+    EmailChanged { user_id: UserId, old_email: &'a str },
+    /// Someone asked for a password reset link for this account (`None`: an address no
+    /// account has; audited like a login naming no account, and nothing is sent).
+    PasswordResetRequested { user_id: Option<UserId> },
+    /// A reset link set a new password; `sessions_ended` sessions were ended.
+    PasswordReset {
+        user_id: UserId,
+        sessions_ended: u64,
+    },
 }
 
 /// What a login's user agent says about the device.
@@ -131,6 +156,7 @@ pub async fn record(
     event: Event<'_>,
 ) -> StoreResult<()> {
     audit::write(tx, now, client, &event).await?;
+    links::write(tx, core, now, client, &event).await?;
     notify::write(tx, core, now, client, &event).await
 }
 

@@ -5,7 +5,9 @@
 //!   different network than last time, with a "this wasn't me" link;
 //! - a password change, with the link;
 //! - a refresh token presented twice (someone holds a copy), with the link;
-//! - the account locked by failed attempts.
+//! - the account locked by failed attempts;
+//! - a password reset (with the link), a change of address (to the old address), and a
+//!   sign-up that named the person's address.
 //!
 //! The link is a single-use token (stored as a keyed hash) in the URL's fragment, which
 //! browsers never send to a server or write to a log; the page it opens asks before it
@@ -87,7 +89,7 @@ pub(super) async fn write(
             kind: alert.kind,
             context,
             only_channel: None,
-            to_email: None,
+            to_email: alert.to_email,
             to_phone: None,
         },
     )
@@ -109,6 +111,8 @@ pub struct Alert {
     pub methods: Vec<String>,
     /// Backup codes made or left.
     pub remaining_backup_codes: Option<u32>,
+    /// Send to this address instead of the account's (the old one, after a change).
+    pub to_email: Option<String>,
 }
 
 pub fn alert_for(event: &Event<'_>, client: &ClientInfo) -> Option<Alert> {
@@ -122,6 +126,7 @@ pub fn alert_for(event: &Event<'_>, client: &ClientInfo) -> Option<Alert> {
         only_if_not_first_device: false,
         methods: Vec::new(),
         remaining_backup_codes: None,
+        to_email: None,
     };
     match event {
         Event::Mfa(e) => super::mfa::alert_for(e),
@@ -177,6 +182,18 @@ pub fn alert_for(event: &Event<'_>, client: &ClientInfo) -> Option<Alert> {
             user_id: Some(user_id),
             lock: LockKind::Account,
         } => Some(alert(*user_id, NotificationType::AccountLocked)),
+        Event::PasswordReset { user_id, .. } => Some(Alert {
+            with_not_me_link: true,
+            ..alert(*user_id, NotificationType::PasswordChanged)
+        }),
+        Event::EmailChanged { user_id, old_email } => Some(Alert {
+            with_not_me_link: true,
+            to_email: Some((*old_email).to_owned()),
+            ..alert(*user_id, NotificationType::EmailChanged)
+        }),
+        Event::SignupOnTakenAddress { user_id } => {
+            Some(alert(*user_id, NotificationType::SignupAttempt))
+        }
         _ => None,
     }
 }
@@ -193,7 +210,7 @@ fn moved_network(previous: Option<gatehouse_store::types::Inet>, now: Option<IpA
     }
 }
 
-/// Make a "this wasn't me" token: 256 random bits, stored as a keyed hash.
+/// Make a "this wasn't me" token (see [`new_link_token`]).
 async fn not_me_token(
     tx: &mut Tx,
     core: &Core,
@@ -202,24 +219,55 @@ async fn not_me_token(
     device_id: Option<DeviceId>,
     now: DateTime<Utc>,
 ) -> StoreResult<String> {
+    let ttl = chrono::Duration::from_std(core.config.notifications.action_link_ttl())
+        .unwrap_or(chrono::Duration::days(7));
+    let link = LinkToken {
+        user_id,
+        action: NOT_ME_ACTION,
+        session_id,
+        device_id,
+        email: None,
+        expires_at: now + ttl,
+    };
+    new_link_token(tx, core, link, now).await
+}
+
+/// What a single-use link is for.
+pub(crate) struct LinkToken<'a> {
+    pub user_id: UserId,
+    pub action: &'a str,
+    pub session_id: Option<SessionId>,
+    pub device_id: Option<DeviceId>,
+    /// The address a verification link proves.
+    pub email: Option<&'a str>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Make a single-use link token: 256 random bits from the OS CSPRNG, stored only as a
+/// keyed hash (a database read does not yield working links).
+pub(crate) async fn new_link_token(
+    tx: &mut Tx,
+    core: &Core,
+    link: LinkToken<'_>,
+    now: DateTime<Utc>,
+) -> StoreResult<String> {
     let mut raw = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut raw);
     let token = URL_SAFE_NO_PAD.encode(raw);
     let hash = core
         .keys
         .keyed_hash(HashPurpose::ActionToken, token.as_bytes());
-    let ttl = chrono::Duration::from_std(core.config.notifications.action_link_ttl())
-        .unwrap_or(chrono::Duration::days(7));
     action_tokens::insert(
         tx.exec(),
         &NewActionToken {
             id: Uuid::now_v7(),
-            user_id,
+            user_id: link.user_id,
             token_hash: &hash,
-            action: NOT_ME_ACTION,
-            session_id,
-            device_id,
-            expires_at: now + ttl,
+            action: link.action,
+            session_id: link.session_id,
+            device_id: link.device_id,
+            email: link.email,
+            expires_at: link.expires_at,
             created_at: now,
         },
     )

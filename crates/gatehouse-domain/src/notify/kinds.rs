@@ -2,7 +2,8 @@
 
 string_enum!(
     /// What a message is about. The seed's fourteen security and account types, plus
-    /// `product_update`, the one marketing type (so consent has something to gate).
+    /// `product_update`, the one marketing type (so consent has something to gate), and
+    /// `signup_attempt` (someone tried to sign up with the person's address).
     NotificationType {
         OtpCode => "otp_code",
         EmailVerification => "email_verification",
@@ -19,6 +20,7 @@ string_enum!(
         AccountLocked => "account_locked",
         SecurityDigest => "security_digest",
         ProductUpdate => "product_update",
+        SignupAttempt => "signup_attempt",
     }
 );
 
@@ -47,7 +49,7 @@ impl NotificationType {
             SuspiciousActivity | AccountLocked | PasswordChanged | EmailChanged | MfaDisabled => {
                 Priority::Critical
             }
-            LoginNewDevice | LoginNewLocation | BackupCodeUsed => Priority::High,
+            LoginNewDevice | LoginNewLocation | BackupCodeUsed | SignupAttempt => Priority::High,
             MfaEnabled | BackupCodesGenerated => Priority::Medium,
             SecurityDigest | ProductUpdate => Priority::Low,
         }
@@ -172,6 +174,7 @@ mod tests {
                 BackupCodesGenerated,
                 BackupCodeUsed,
                 AccountLocked,
+                SignupAttempt,
             ]
         );
     }

@@ -1,4 +1,5 @@
-//! `/v1/auth/*`: sign-up, login (and its second step), refresh, logout.
+//! `/v1/auth/*`: sign-up, login (and its second step), refresh, logout, "this wasn't me"
+//! (verification and reset links are in `verification` and `password_reset`).
 
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, AuthSession, Client};
@@ -6,8 +7,8 @@ use crate::openapi::responses::{
     JsonBodyErrors, ServiceUnavailable, TooManyAttempts, Unauthenticated,
 };
 use crate::wire::{
-    LoginAnswer, LoginRequest, LoginResponse, MfaVerifyRequest, NotMeRequest, NotMeResponse,
-    RefreshRequest, RegisterRequest, TokenResponse, UserResponse,
+    AcceptedResponse, LoginAnswer, LoginRequest, LoginResponse, MfaVerifyRequest, NotMeRequest,
+    NotMeResponse, RefreshRequest, RegisterRequest, TokenResponse,
 };
 use crate::AppState;
 use axum::extract::State;
@@ -29,7 +30,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(report_not_me))
 }
 
-/// Create an account.
+/// Create an account. The answer is the same whether or not the address already has an
+/// account: a new address gets a verification link, the owner of a taken one an email
+/// saying someone tried to sign up with it. A taken username is refused (409
+/// `username_taken`) whatever the address, so that answer says nothing about addresses.
 #[utoipa::path(post, path = "/v1/auth/register", tag = "auth",
     request_body(content = RegisterRequest, example = json!({
         "email": "ada@example.com",
@@ -37,9 +41,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         "username": "ada",
     })),
     responses(
-        (status = 201, description = "Account created", body = UserResponse),
+        (status = 202, description = "Accepted: a verification link (or, for a taken address, a notice to its owner) was queued", body = AcceptedResponse),
         JsonBodyErrors,
-        (status = 409, description = "Email or username taken (`email_taken`, `username_taken`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The username is taken (`username_taken`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, response = TooManyAttempts),
         (status = 503, response = ServiceUnavailable),
     ))]
@@ -47,14 +51,15 @@ pub async fn register(
     State(state): State<AppState>,
     Client(client): Client,
     ApiJson(body): ApiJson<RegisterRequest>,
-) -> Result<(StatusCode, Json<UserResponse>), ApiError> {
+) -> Result<(StatusCode, Json<AcceptedResponse>), ApiError> {
     let input = RegisterInput {
         email: body.email,
         password: SecretString::from(body.password),
         username: body.username,
     };
-    let user = accounts::register(&state.core, input, &client).await?;
-    Ok((StatusCode::CREATED, Json(UserResponse::from(&user))))
+    accounts::register(&state.core, input, &client).await?;
+    let status = "verification_sent";
+    Ok((StatusCode::ACCEPTED, Json(AcceptedResponse { status })))
 }
 
 /// Log in with email or username and password.
@@ -70,7 +75,7 @@ pub async fn register(
         (status = 200, description = "Authenticated (`status: authenticated`), or the account has MFA on and this challenge must be answered at `POST /v1/auth/mfa/verify` (`status: mfa_required`)", body = LoginAnswer),
         JsonBodyErrors,
         (status = 401, description = "Invalid login or password (`invalid_credentials`; the same answer for unknown accounts)", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The password is right but the account is disabled (`account_disabled`) or locked by its owner's \"this wasn't me\" (`account_locked`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The password is right but the account is disabled (`account_disabled`), locked by its owner's \"this wasn't me\" (`account_locked`), or its address is not verified while the deployment requires it (`email_not_verified`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, response = TooManyAttempts),
         (status = 503, response = ServiceUnavailable),
     ))]

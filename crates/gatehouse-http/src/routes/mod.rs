@@ -1,5 +1,7 @@
-//! Routes, one file per area: `auth` (register, login, refresh, logout), `me` (account,
-//! profile, password), `mfa` (second factors), `sessions` (sessions and devices), `notifications` (preferences,
+//! Routes, one file per area: `auth` (register, login and its second step, refresh,
+//! logout), `verification` (email verification, change of address), `password_reset`,
+//! `me` (account, profile, password), `mfa` (second factors), `sessions` (sessions,
+//! devices and their trust), `notifications` (preferences,
 //! quiet hours, blocklist, consents, in-app feed), `system` (health, keys, docs).
 //!
 //! Every route is registered through utoipa-axum's `routes!`, which adds the handler to
@@ -11,8 +13,10 @@ pub mod hooks;
 pub mod me;
 pub mod mfa;
 pub mod notifications;
+pub mod password_reset;
 pub mod sessions;
 pub mod system;
+pub mod verification;
 
 use crate::AppState;
 use utoipa_axum::router::OpenApiRouter;
@@ -22,6 +26,8 @@ use utoipa_axum::router::OpenApiRouter;
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(auth::router())
+        .merge(verification::router())
+        .merge(password_reset::router())
         .merge(me::router())
         .merge(mfa::router())
         .merge(sessions::router())

@@ -97,6 +97,8 @@ pub struct UserResponse {
     pub id: Uuid,
     pub email: String,
     pub username: Option<String>,
+    /// Whether the address was proven by a verification link.
+    pub email_verified: bool,
     pub is_active: bool,
     pub created_at: DateTime<Utc>,
     pub last_login_at: Option<DateTime<Utc>>,
@@ -108,6 +110,7 @@ impl From<&UserRow> for UserResponse {
             id: u.id.as_uuid(),
             email: u.email.clone(),
             username: u.username.clone(),
+            email_verified: u.email_verified_at.is_some(),
             is_active: u.is_active,
             created_at: u.created_at,
             last_login_at: u.last_login_at,

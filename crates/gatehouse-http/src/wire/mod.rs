@@ -10,13 +10,14 @@ mod notifications;
 mod page;
 mod sessions;
 mod system;
+mod verification;
 
 pub use auth::{
     LoginAnswer, LoginRequest, LoginResponse, MfaVerifyRequest, NotMeRequest, NotMeResponse,
     RefreshRequest, RegisterRequest, TokenResponse,
 };
 pub use hooks::{ReceiptAnswer, ReceiptBatchDoc};
-pub use me::{MeResponse, PasswordChangeRequest, ProfilePatchRequest, UserResponse};
+pub use me::{MeResponse, PasswordChangeRequest, ProfilePatchRequest};
 pub use mfa::{BackupCodesResponse, MfaStatusResponse, TotpConfirmRequest, TotpEnrolmentResponse};
 pub use notifications::{
     BlockList, BlockRequest, BlockResponse, ConsentRequest, ConsentStateResponse, ConsentsResponse,
@@ -27,3 +28,7 @@ pub use notifications::{
 pub use page::{decode_cursor, encode_cursor, PageQuery, DEFAULT_LIMIT, MAX_LIMIT};
 pub use sessions::{DeviceList, DeviceResponse, DeviceTrustResponse, SessionList, SessionResponse};
 pub use system::{HealthResponse, JwkSet};
+pub use verification::{
+    AcceptedResponse, EmailChangeRequest, PasswordResetConfirmRequest, PasswordResetRequest,
+    PasswordResetResponse, VerifyEmailRequest, VerifyEmailResponse,
+};

@@ -11,7 +11,7 @@ use uuid::Uuid;
 macro_rules! select_users {
     () => {
         "SELECT id, email, username, password_hash, is_active, is_staff, is_superuser,
-            last_login_at, locked_until, created_at, updated_at FROM users"
+            last_login_at, locked_until, email_verified_at, created_at, updated_at FROM users"
     };
 }
 
@@ -29,6 +29,8 @@ pub struct UserRow {
     pub last_login_at: Option<DateTime<Utc>>,
     /// Refuses every login until then (set when the owner reports "this wasn't me").
     pub locked_until: Option<DateTime<Utc>>,
+    /// When the current address was proven by a verification link (None: not yet).
+    pub email_verified_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -45,6 +47,7 @@ impl fmt::Debug for UserRow {
             .field("is_superuser", &self.is_superuser)
             .field("last_login_at", &self.last_login_at)
             .field("locked_until", &self.locked_until)
+            .field("email_verified_at", &self.email_verified_at)
             .field("created_at", &self.created_at)
             .field("updated_at", &self.updated_at)
             .finish()
@@ -192,7 +195,7 @@ pub async fn find_with_profile(ex: Exec<'_>, id: UserId) -> StoreResult<Option<U
         ex,
         UserProfileJoin,
         "SELECT u.id, u.email, u.username, u.password_hash, u.is_active, u.is_staff, u.is_superuser,
-                u.last_login_at, u.locked_until, u.created_at, u.updated_at,
+                u.last_login_at, u.locked_until, u.email_verified_at, u.created_at, u.updated_at,
                 p.user_id, p.first_name, p.last_name, p.date_of_birth, p.phone_number, p.address,
                 p.city, p.state, p.country, p.postal_code, p.timezone, p.language,
                 p.preferred_mfa_method, p.updated_at AS profile_updated_at
@@ -248,7 +251,7 @@ pub async fn find_with_profile_for_session(
         ex,
         SessionProfileJoin,
         "SELECT s.expires_at AS session_expires_at, u.id, u.email, u.username, u.password_hash, u.is_active, u.is_staff, u.is_superuser,
-                u.last_login_at, u.locked_until, u.created_at, u.updated_at,
+                u.last_login_at, u.locked_until, u.email_verified_at, u.created_at, u.updated_at,
                 p.user_id, p.first_name, p.last_name, p.date_of_birth, p.phone_number, p.address,
                 p.city, p.state, p.country, p.postal_code, p.timezone, p.language,
                 p.preferred_mfa_method, p.updated_at AS profile_updated_at
@@ -290,6 +293,42 @@ pub async fn update_profile(ex: Exec<'_>, p: &ProfileRow) -> StoreResult<()> {
     Ok(())
 }
 
+/// Mark the address `email` verified, only while it is still the account's address (a
+/// change of address in between leaves the new one unverified). True when it was.
+pub async fn mark_email_verified(
+    ex: Exec<'_>,
+    id: UserId,
+    email: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let done = execute!(
+        ex,
+        "UPDATE users SET email_verified_at = $3, updated_at = $3 WHERE id = $1 AND email = $2",
+        id.as_uuid(),
+        email,
+        now
+    )?;
+    Ok(done == 1)
+}
+
+/// Move the account to the verified address `email` (a change of address whose link was
+/// used). Fails with a unique violation when another account took the address meanwhile.
+pub async fn change_email_verified(
+    ex: Exec<'_>,
+    id: UserId,
+    email: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    execute!(
+        ex,
+        "UPDATE users SET email = $2, email_verified_at = $3, updated_at = $3 WHERE id = $1",
+        id.as_uuid(),
+        email,
+        now
+    )?;
+    Ok(())
+}
+
 /// Lock the account against every login until `until` (the owner's "this wasn't me").
 pub async fn lock_until(
     ex: Exec<'_>,
@@ -324,6 +363,7 @@ mod tests {
             is_superuser: false,
             last_login_at: None,
             locked_until: None,
+            email_verified_at: None,
             created_at: now,
             updated_at: now,
         };

@@ -35,6 +35,7 @@ pub async fn user(db: &Db) -> UserId {
         is_superuser: false,
         last_login_at: None,
         locked_until: None,
+        email_verified_at: None,
         created_at: t0(),
         updated_at: t0(),
     };

@@ -169,6 +169,31 @@ impl Settings {
         if let Err((key, message)) = self.mfa.check() {
             return Err(names.refuse(key, message));
         }
+        let accounts = &self.accounts;
+        if !(300..=30 * 86_400).contains(&accounts.email_verification_ttl_secs) {
+            return Err(names.refuse(
+                "accounts.email_verification_ttl_secs",
+                "must be 300 to 2592000 (5 minutes to 30 days)",
+            ));
+        }
+        if !(300..=86_400).contains(&accounts.password_reset_ttl_secs) {
+            return Err(names.refuse(
+                "accounts.password_reset_ttl_secs",
+                "must be 300 to 86400 (5 minutes to a day)",
+            ));
+        }
+        if !(1..=1000).contains(&accounts.link_mails_per_email_per_hour) {
+            return Err(names.refuse(
+                "accounts.link_mails_per_email_per_hour",
+                "must be 1 to 1000",
+            ));
+        }
+        if !(1..=100_000).contains(&accounts.password_resets_per_address_per_hour) {
+            return Err(names.refuse(
+                "accounts.password_resets_per_address_per_hour",
+                "must be 1 to 100000",
+            ));
+        }
         let argon2 = &self.argon2;
         if argon2.iterations == 0 {
             return Err(names.refuse("argon2.iterations", "must be at least 1"));

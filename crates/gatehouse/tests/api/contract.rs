@@ -244,7 +244,7 @@ async fn request_examples_are_accepted(backend: Backend) {
             None,
         )
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
     let r = app
         .post("/v1/auth/login", example("/v1/auth/login", "post"), None)
         .await;

@@ -15,8 +15,8 @@ use uuid::Uuid;
 
 const CHROME: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36";
 
-fn user_id(registered: &gatehouse_testkit::Resp) -> Uuid {
-    registered.body["id"].as_str().unwrap().parse().unwrap()
+fn user_id(registered: &gatehouse_testkit::Registered) -> Uuid {
+    registered.id
 }
 
 /// A 100 KB User-Agent is stored as its first 1024 bytes on the session and the device,

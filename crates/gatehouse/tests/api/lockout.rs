@@ -33,8 +33,8 @@ async fn login_with(app: &TestApp, login: &str, password: &str, token: Option<&s
     app.post("/v1/auth/login", body, None).await
 }
 
-fn user_id(r: &Resp) -> Uuid {
-    r.body["id"].as_str().unwrap().parse().unwrap()
+fn user_id(r: &gatehouse_testkit::Registered) -> Uuid {
+    r.id
 }
 
 async fn a_known_client_is_not_locked_out_by_failures_from_elsewhere(backend: Backend) {

@@ -74,7 +74,7 @@ async fn login_outcomes_lockouts_reuse_and_tokens_are_counted(backend: Backend) 
     );
 
     // The right password of a disabled account.
-    let bob_id: Uuid = bob.body["id"].as_str().unwrap().parse().unwrap();
+    let bob_id: Uuid = bob.id;
     queries::set_user_active(&app.core.db, bob_id, false).await;
     let disabled = app.login_as("bob@example.com", PASSWORD).await;
     assert_eq!(disabled.status, StatusCode::FORBIDDEN, "{}", disabled.text);

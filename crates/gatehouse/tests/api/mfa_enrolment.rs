@@ -20,7 +20,7 @@ const EMAIL: &str = "mia@example.com";
 async fn signed_in(backend: Backend) -> (TestApp, Tokens, UserId) {
     let app = TestApp::spawn(backend).await;
     let registered = app.register(EMAIL).await;
-    let id = registered.body["id"].as_str().unwrap().parse().unwrap();
+    let id = registered.id;
     let tokens = app.login(EMAIL).await;
     (app, tokens, UserId(id))
 }

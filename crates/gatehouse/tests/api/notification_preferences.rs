@@ -29,7 +29,7 @@ struct Person {
 
 async fn person(app: &TestApp, email: &str) -> Person {
     let registered = app.register(email).await;
-    let id = registered.body["id"].as_str().unwrap().parse().unwrap();
+    let id = registered.id;
     Person {
         id,
         tokens: app.login(email).await,

@@ -62,7 +62,7 @@ async fn a_new_device_is_mailed_and_its_not_me_link_locks_the_account_once(backe
     let sms = SmsProvider::start(SmsScript::accepting()).await;
     let transports = transports(&smtp, &sms);
     let registered = app.register("ann@example.com").await;
-    let user_id = uuid::Uuid::parse_str(registered.body["id"].as_str().unwrap()).unwrap();
+    let user_id = registered.id;
 
     // The first device is the one the account was made on: nothing to warn about.
     let first = app.login_from("ann@example.com", FIREFOX).await;
@@ -211,7 +211,7 @@ async fn sms_over_the_daily_cap_per_number_is_not_queued_and_is_audited(backend:
     config.notifications.sms_max_per_number_per_day = 1;
     let app = TestApp::spawn_with(backend, config).await;
     let registered = app.register("dan@example.com").await;
-    let user_id = uuid::Uuid::parse_str(registered.body["id"].as_str().unwrap()).unwrap();
+    let user_id = registered.id;
     let first = app.login_from("dan@example.com", FIREFOX).await;
     let r = app
         .patch(
@@ -271,7 +271,7 @@ async fn two_workers_on_one_database_send_each_message_once(backend: Backend) {
     let sms = SmsProvider::start(SmsScript::accepting()).await;
     let transports = transports(&smtp, &sms);
     let registered = a.register("hal@example.com").await;
-    let user_id: uuid::Uuid = registered.body["id"].as_str().unwrap().parse().unwrap();
+    let user_id: uuid::Uuid = registered.id;
     const N: usize = 60;
     {
         let mut conn = a.core.db.writer().await.unwrap();
@@ -361,7 +361,7 @@ both_backends!(a_locked_account_is_told_how_long_the_lock_lasts);
 async fn the_daily_cap_and_the_blocklist_say_why_nothing_was_sent(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let registered = app.register("cap@example.com").await;
-    let id: uuid::Uuid = registered.body["id"].as_str().unwrap().parse().unwrap();
+    let id: uuid::Uuid = registered.id;
     let tokens = app.login_from("cap@example.com", FIREFOX).await;
     let token = tokens.access.as_str();
     let path = "/v1/me/notification-preferences/login_new_device";

@@ -141,7 +141,7 @@ async fn outage_and_recovery() {
     cache_turns(&app, true, RECOVERY_BOUND).await;
     app.register("oona@example.com").await;
     let other = app.register("otto@example.com").await;
-    let other_id: Uuid = other.body["id"].as_str().unwrap().parse().unwrap();
+    let other_id: Uuid = other.id;
     let t = app.login("oona@example.com").await;
     let o = app.login("otto@example.com").await;
     remembered(&app, &o).await;

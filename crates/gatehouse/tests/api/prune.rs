@@ -61,7 +61,7 @@ async fn logout(app: &TestApp, tokens: &Tokens) {
 async fn an_ended_family_is_kept_for_the_reuse_window_then_pruned(backend: Backend) {
     let app = spawn(backend).await;
     let reg = app.register("gone@example.com").await;
-    let gone_id = reg.body["id"].as_str().unwrap().parse().unwrap();
+    let gone_id = reg.id;
     app.register("live@example.com").await;
     let gone = chain(&app, "gone@example.com", 2).await;
     logout(&app, gone.last().unwrap()).await;
@@ -279,7 +279,7 @@ async fn the_sweep_ends_sessions_idle_past_their_timeout(backend: Backend) {
     // The default timeouts: 30 idle minutes, 7 days when remembered.
     let app = TestApp::spawn(backend).await;
     let reg = app.register("sid@example.com").await;
-    let user_id: uuid::Uuid = reg.body["id"].as_str().unwrap().parse().unwrap();
+    let user_id: uuid::Uuid = reg.id;
     let idle = app.login("sid@example.com").await;
     let remembered = app
         .post(
@@ -373,7 +373,7 @@ async fn expired_challenges_and_codes_are_pruned(backend: Backend) {
     use gatehouse_store::Executor;
     let app = TestApp::spawn(backend).await;
     let registered = app.register("cha@example.com").await;
-    let user_id: uuid::Uuid = registered.body["id"].as_str().unwrap().parse().unwrap();
+    let user_id: uuid::Uuid = registered.id;
     let user_id = gatehouse_domain::ids::UserId::from(user_id);
     let now = app.clock.now();
     let binding = ChallengeBinding {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 async fn reusing_a_rotated_token_revokes_family_and_session(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let reg = app.register("nia@example.com").await;
-    let user_id = reg.body["id"].as_str().unwrap().parse().unwrap();
+    let user_id = reg.id;
     let first = app.login("nia@example.com").await;
     let second = Tokens::from(&app.refresh(&first.refresh).await);
     let third = Tokens::from(&app.refresh(&second.refresh).await);
@@ -126,7 +126,7 @@ both_backends!(forged_and_foreign_access_tokens_are_refused);
 async fn a_token_spent_on_an_ended_session_is_not_taken_for_reuse(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let reg = app.register("sid@example.com").await;
-    let user_id = reg.body["id"].as_str().unwrap().parse().unwrap();
+    let user_id = reg.id;
     let a = app.login("sid@example.com").await;
     let b = app.login("sid@example.com").await;
     // End session a from session b, then present a's refresh token twice.

@@ -63,7 +63,7 @@ async fn me_turns(node: &TestApp, token: &str, status: StatusCode) -> Duration {
 async fn changes_reach_every_node(backend: Backend) {
     let (a, b) = two_nodes(backend).await;
     let reg = a.register("cache@example.com").await;
-    let user_id: Uuid = reg.body["id"].as_str().unwrap().parse().unwrap();
+    let user_id: Uuid = reg.id;
     let first = a.login("cache@example.com").await;
     let second = a.login("cache@example.com").await;
     let sid = |t: &gatehouse_testkit::Tokens| SessionId(t.session_id.parse().unwrap());

@@ -24,7 +24,7 @@ fn limits(account: u32, ip: u32) -> CoreConfig {
 async fn account_locks_after_limit_and_unlocks_later(backend: Backend) {
     let app = TestApp::spawn_with(backend, limits(3, 100)).await;
     let reg = app.register("ivy@example.com").await;
-    let user_id = reg.body["id"].as_str().unwrap().parse().unwrap();
+    let user_id = reg.id;
     for _ in 0..3 {
         assert_eq!(
             app.login_as("ivy@example.com", "wrong password!")
@@ -95,7 +95,7 @@ both_backends!(lockout_holds_across_processes);
 async fn concurrent_guesses_never_exceed_the_limit(backend: Backend) {
     let app = Arc::new(TestApp::spawn_with(backend, limits(5, 1000)).await);
     let reg = app.register("kit@example.com").await;
-    let user_id = reg.body["id"].as_str().unwrap().parse().unwrap();
+    let user_id = reg.id;
     let mut set = tokio::task::JoinSet::new();
     for _ in 0..25 {
         let app = app.clone();

@@ -46,7 +46,7 @@ async fn trust(app: &TestApp, tokens: &Tokens, device: &str) -> Value {
 async fn a_device_is_trusted_for_thirty_days_then_withdrawn(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let registered = app.register("tia@example.com").await;
-    let user_id: Uuid = registered.body["id"].as_str().unwrap().parse().unwrap();
+    let user_id: Uuid = registered.id;
     let tokens = app.login("tia@example.com").await;
     let device = only_device(&app, &tokens).await;
 

@@ -134,6 +134,11 @@ impl TestApp {
 
     /// Log in with `user_agent` (a different one is a different device).
     pub async fn login_from(&self, login: &str, user_agent: &str) -> Tokens {
+        self.login_from_with(login, PASSWORD, user_agent).await
+    }
+
+    /// Log in with `password` from a client sending `user_agent`.
+    pub async fn login_from_with(&self, login: &str, password: &str, user_agent: &str) -> Tokens {
         let r = self
             .request_as(
                 user_agent,
@@ -141,7 +146,7 @@ impl TestApp {
                 "/v1/auth/login",
                 None,
                 Some(axum::body::Body::from(
-                    json!({"login": login, "password": PASSWORD}).to_string(),
+                    json!({"login": login, "password": password}).to_string(),
                 )),
                 Some("application/json"),
             )

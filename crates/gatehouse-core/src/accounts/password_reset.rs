@@ -5,6 +5,7 @@
 //! transaction, and the link works once.
 
 use super::sessions::{end_sessions, revoked};
+use super::trust::revoke_all_trust;
 use super::{AccountsError, AccountsResult};
 use crate::events::links::PASSWORD_RESET_ACTION;
 use crate::events::{self, Event};
@@ -133,6 +134,8 @@ pub async fn confirm_password_reset(
     let reason = RevocationReason::PasswordChanged;
     let ended = sessions::end_all_for_user(tx.exec(), user.id, None, revoked(reason), now).await?;
     end_sessions(core, &mut tx, user.id, &ended, reason, client, now).await?;
+    // Whoever reset it may not be whoever trusted a device: no trust survives a reset.
+    revoke_all_trust(&mut tx, core, user.id, "password_reset", client, now).await?;
     let sessions_ended = ended.len() as u64;
     let event = Event::PasswordReset {
         user_id: user.id,

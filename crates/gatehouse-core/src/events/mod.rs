@@ -6,8 +6,8 @@
 //! case never writes an audit row or a message itself.
 
 pub mod audit;
-pub mod mfa;
 pub(crate) mod links;
+pub mod mfa;
 pub mod notify;
 
 pub use mfa::MfaEvent;

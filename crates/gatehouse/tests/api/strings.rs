@@ -204,6 +204,13 @@ fn valid_body(method: &Method, path: &str, tokens: &Tokens) -> Value {
         }),
         ("POST", "/v1/me/consents/{type}") => json!({ "granted": true, "source": "web" }),
         ("POST", "/v1/me/mfa/totp/confirm") => json!({ "code": "123456" }),
+        ("POST", "/v1/auth/mfa/verify") => json!({
+            "challenge_id": "0b9e8f7a-3c2d-4e1f-8a6b-5c4d3e2f1a0b",
+            "method": "totp",
+            "code": "123456",
+            "trust_device": false,
+            "device": { "fingerprint": "7f9c2ba4e88f827d616045507605853e", "name": "Laptop" },
+        }),
         (method, path) => {
             panic!("{method} {path} takes a JSON body: add an otherwise-valid one here")
         }
@@ -400,10 +407,12 @@ async fn every_string_field_refuses_nul_and_unpaired_surrogates(backend: Backend
     // The original refresh token still rotates (it was never used), and the password
     // change, last, proves the password is still the one registered.
     // A password reset and "this wasn't me" go last of all: they end every session.
+    // A login's second step goes after the TOTP confirmation has turned MFA on.
     operations.sort_by_key(|(_, path)| match path.as_str() {
-        "/v1/auth/not-me" => 3,
-        "/v1/auth/password-reset/confirm" => 2,
-        "/v1/me/password" => 1,
+        "/v1/auth/not-me" => 4,
+        "/v1/auth/password-reset/confirm" => 3,
+        "/v1/me/password" => 2,
+        "/v1/auth/mfa/verify" => 1,
         _ => 0,
     });
     let resent = app
@@ -426,6 +435,7 @@ async fn every_string_field_refuses_nul_and_unpaired_surrogates(backend: Backend
             // A confirmation needs a TOTP setup waiting and a code from its secret.
             "/v1/me/mfa/totp/confirm" => json!({ "code": totp_code(&app, &tokens.access).await }),
             "/v1/auth/verify-email" => json!({ "token": verify_token }),
+            "/v1/auth/mfa/verify" => mfa_answer(&app, &tokens.access).await,
             "/v1/auth/password-reset/confirm" => json!({
                 "token": reset_token,
                 "new_password": "a reset long passphrase",
@@ -446,6 +456,22 @@ async fn every_string_field_refuses_nul_and_unpaired_surrogates(backend: Backend
     }
 }
 both_backends!(every_string_field_refuses_nul_and_unpaired_surrogates);
+
+/// A login's second step answered with a backup code (MFA is on by now).
+async fn mfa_answer(app: &TestApp, access: &str) -> Value {
+    let r = app
+        .post("/v1/me/mfa/backup-codes", json!({}), Some(access))
+        .await;
+    assert!(r.status.is_success(), "backup codes: {}", r.text);
+    let code = r.body["codes"][0].as_str().unwrap().to_owned();
+    let login = app.login_as(EMAIL, PASSWORD).await;
+    assert_eq!(login.body["status"], "mfa_required", "{}", login.text);
+    json!({
+        "challenge_id": login.body["challenge_id"],
+        "method": "backup_code",
+        "code": code,
+    })
+}
 
 /// Start a TOTP setup and return the code its secret gives now.
 async fn totp_code(app: &TestApp, access: &str) -> String {

@@ -201,3 +201,55 @@ async fn password_change_and_sign_out_everywhere_withdraw_trust(backend: Backend
     assert_eq!(trust_of(&app, &again, &device).await["trusted"], false);
 }
 both_backends!(password_change_and_sign_out_everywhere_withdraw_trust);
+
+/// A password reset and "this wasn't me" each withdraw every trust of the account too.
+async fn a_reset_and_this_wasnt_me_withdraw_trust(backend: Backend) {
+    use gatehouse_testkit::queries::latest_email_text;
+    let app = TestApp::spawn(backend).await;
+    app.register("res@example.com").await;
+    let tokens = app.login("res@example.com").await;
+    let device = only_device(&app, &tokens).await;
+
+    trust(&app, &tokens, &device).await;
+    let r = app
+        .post(
+            "/v1/auth/password-reset/request",
+            json!({ "email": "res@example.com" }),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    let token = crate::email_verification::latest_link_token(&app).await;
+    let r = app
+        .post(
+            "/v1/auth/password-reset/confirm",
+            json!({ "token": token, "new_password": "a reset long passphrase" }),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let fresh = Tokens::from(
+        &app.login_as("res@example.com", "a reset long passphrase")
+            .await,
+    );
+    assert_eq!(trust_of(&app, &fresh, &device).await["trusted"], false);
+
+    // Trust again, then a new device's alert link says "this wasn't me".
+    trust(&app, &fresh, &device).await;
+    let other = "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0";
+    app.login_from_with("res@example.com", "a reset long passphrase", other)
+        .await;
+    let text = latest_email_text(&app.core.db).await;
+    let token = crate::notifications::not_me_token(&text);
+    let r = app
+        .post("/v1/auth/not-me", json!({ "token": token }), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    app.advance(Duration::days(2));
+    let back = Tokens::from(
+        &app.login_as("res@example.com", "a reset long passphrase")
+            .await,
+    );
+    assert_eq!(trust_of(&app, &back, &device).await["trusted"], false);
+}
+both_backends!(a_reset_and_this_wasnt_me_withdraw_trust);

@@ -424,7 +424,11 @@ async fn open_counts(database_url: &str) -> anyhow::Result<PgConnection> {
 
 async fn email_counts(conn: &mut PgConnection) -> anyhow::Result<EmailCounts> {
     let rows: Vec<(String, i64)> =
-        sqlx::query_as("SELECT status, COUNT(*) FROM email_notifications GROUP BY status")
+        // Only the alerts: sign-up queues a verification email per account on every side.
+        sqlx::query_as(
+            "SELECT status, COUNT(*) FROM email_notifications
+             WHERE email_type = 'login_new_device' GROUP BY status",
+        )
             .fetch_all(&mut *conn)
             .await
             .context("counting email_notifications")?;

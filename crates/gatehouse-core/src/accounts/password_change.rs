@@ -40,19 +40,7 @@ pub async fn change_password(
             .ok_or(AccountsError::Unauthenticated)?
     };
     let new_password = crate::password::normalized(&change.new_password);
-    let mut identifiers = vec![user.email.as_str()];
-    if let Some(u) = user.username.as_deref() {
-        identifiers.push(u);
-    }
-    if let Err(rejection) = core
-        .config
-        .password_policy
-        .check(new_password.expose_secret(), &identifiers)
-    {
-        return Err(AccountsError::Validation(vec![
-            rejection.to_field_error("new_password")
-        ]));
-    }
+    check_policy(core, &user, &new_password)?;
 
     if let Err(retry_after_secs) = throttle::count_password_change(core, user.id).await? {
         return Err(AccountsError::TooManyAttempts { retry_after_secs });
@@ -73,18 +61,7 @@ pub async fn change_password(
         return Err(AccountsError::WrongCurrentPassword);
     }
 
-    let depth = i64::from(core.config.password_history.max(1));
-    let recent = {
-        let mut conn = core.db.reader().await?;
-        password_history::recent(conn.exec(), user.id, depth).await?
-    };
-    if core.hasher.matches_any(&new_password, recent).await? {
-        return Err(AccountsError::Validation(vec![FieldError::new(
-            "new_password",
-            "password_reused",
-            format!("must differ from your last {depth} passwords"),
-        )]));
-    }
+    let depth = check_history(core, &user, &new_password).await?;
     let new_hash = core.hasher.hash(new_password).await?;
 
     let now = core.clock.now();
@@ -131,4 +108,45 @@ pub async fn change_password(
     tx.commit().await?;
     core.session_cache.forget_user(user.id);
     Ok(())
+}
+
+/// The new password (`new_password`, NFKC) against the policy, which also refuses the
+/// account's own email and username.
+pub(super) fn check_policy(
+    core: &Core,
+    user: &users::UserRow,
+    new_password: &SecretString,
+) -> AccountsResult<()> {
+    let mut identifiers = vec![user.email.as_str()];
+    if let Some(u) = user.username.as_deref() {
+        identifiers.push(u);
+    }
+    core.config
+        .password_policy
+        .check(new_password.expose_secret(), &identifiers)
+        .map_err(|rejection| {
+            AccountsError::Validation(vec![rejection.to_field_error("new_password")])
+        })
+}
+
+/// Refuse a new password equal to one of the account's last `password.history`; returns
+/// that depth (the history is pruned to it after the change).
+pub(super) async fn check_history(
+    core: &Core,
+    user: &users::UserRow,
+    new_password: &SecretString,
+) -> AccountsResult<i64> {
+    let depth = i64::from(core.config.password_history.max(1));
+    let recent = {
+        let mut conn = core.db.reader().await?;
+        password_history::recent(conn.exec(), user.id, depth).await?
+    };
+    if core.hasher.matches_any(new_password, recent).await? {
+        return Err(AccountsError::Validation(vec![FieldError::new(
+            "new_password",
+            "password_reused",
+            format!("must differ from your last {depth} passwords"),
+        )]));
+    }
+    Ok(depth)
 }

@@ -4,6 +4,7 @@
 //! the same policy and history as a change, ends every session, audits and alerts — one
 //! transaction, and the link works once.
 
+use super::password_change::{check_history, check_policy};
 use super::sessions::{end_sessions, revoked};
 use super::trust::revoke_all_trust;
 use super::{AccountsError, AccountsResult};
@@ -13,11 +14,10 @@ use crate::keys::HashPurpose;
 use crate::state::{ClientInfo, Core};
 use crate::throttle;
 use gatehouse_domain::accounts::{EmailAddress, PasswordChangeReason, RevocationReason};
-use gatehouse_domain::FieldError;
 use gatehouse_store::accounts::{password_history, sessions, users};
 use gatehouse_store::notify::action_tokens;
 use gatehouse_store::Executor;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use uuid::Uuid;
 
 /// Links are 43 base64url characters; anything much longer is not one of ours.
@@ -85,31 +85,8 @@ pub async fn confirm_password_reset(
             .ok_or(AccountsError::InvalidLink)?
     };
     let new_password = crate::password::normalized(&confirm.new_password);
-    let mut identifiers = vec![user.email.as_str()];
-    if let Some(u) = user.username.as_deref() {
-        identifiers.push(u);
-    }
-    if let Err(rejection) = core
-        .config
-        .password_policy
-        .check(new_password.expose_secret(), &identifiers)
-    {
-        return Err(AccountsError::Validation(vec![
-            rejection.to_field_error("new_password")
-        ]));
-    }
-    let depth = i64::from(core.config.password_history.max(1));
-    let recent = {
-        let mut conn = core.db.reader().await?;
-        password_history::recent(conn.exec(), user.id, depth).await?
-    };
-    if core.hasher.matches_any(&new_password, recent).await? {
-        return Err(AccountsError::Validation(vec![FieldError::new(
-            "new_password",
-            "password_reused",
-            format!("must differ from your last {depth} passwords"),
-        )]));
-    }
+    check_policy(core, &user, &new_password)?;
+    let depth = check_history(core, &user, &new_password).await?;
     let new_hash = core.hasher.hash(new_password).await?;
 
     let now = core.clock.now();

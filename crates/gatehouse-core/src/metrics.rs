@@ -254,7 +254,7 @@ mod tests {
             }
         }
         let logins: Vec<u64> = m.logins.iter().map(|n| n.load(Relaxed)).collect();
-        assert_eq!(logins, vec![1, 2, 3, 4, 5]);
+        assert_eq!(logins, vec![1, 2, 3, 4, 5, 6]);
         let lockouts: Vec<u64> = m.lockouts.iter().map(|n| n.load(Relaxed)).collect();
         assert_eq!(lockouts, vec![1, 2, 3, 4]);
     }

@@ -88,7 +88,7 @@ pub struct CoreConfig {
     /// `[notifications]`: transports, retries, limits, links.
     pub notifications: crate::notify::NotificationsConfig,
     /// `[mfa]`: TOTP parameters, the issuer name, the recent-sign-in window.
-    pub mfa: crate::mfa::MfaConfig,
+    pub mfa: crate::mfa::config::MfaConfig,
     /// `[accounts]`: email verification and password reset.
     pub accounts: AccountsConfig,
 }
@@ -120,7 +120,7 @@ impl Default for CoreConfig {
             // As long as Okta's and Auth0's default "remember this device".
             trusted_device_ttl: Duration::from_secs(30 * 24 * 60 * 60),
             notifications: crate::notify::NotificationsConfig::default(),
-            mfa: crate::mfa::MfaConfig::default(),
+            mfa: crate::mfa::config::MfaConfig::default(),
             accounts: AccountsConfig::default(),
         }
     }
@@ -309,7 +309,7 @@ pub struct Sections<'a> {
     pub login: &'a LoginConfig,
     pub signup: &'a SignupConfig,
     pub notifications: &'a crate::notify::NotificationsConfig,
-    pub mfa: &'a crate::mfa::MfaConfig,
+    pub mfa: &'a crate::mfa::config::MfaConfig,
     pub accounts: &'a AccountsConfig,
 }
 

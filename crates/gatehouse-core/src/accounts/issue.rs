@@ -70,6 +70,13 @@ impl Core {
     }
 }
 
+/// A successful login (with a password, or its second step): the session's tokens, and
+/// the device token the client presents with its next login.
+pub struct LoginGrant {
+    pub tokens: TokenPair,
+    pub device_token: String,
+}
+
 /// A session about to start: who, on which device, proven how.
 pub(crate) struct SessionGrant<'a> {
     pub user_id: UserId,

@@ -7,7 +7,7 @@
 
 use super::device_token::{self, KnownClient};
 use super::devices::{device_hash, record_login_device, DeviceHint};
-use super::issue::{SessionGrant, TokenPair};
+use super::issue::{LoginGrant, SessionGrant, TokenPair};
 use super::mfa_login::{issue_challenge, second_factor, MfaChallenge, SecondFactor};
 use super::{AccountsError, AccountsResult};
 use crate::events::{self, Event, LockKind};
@@ -40,13 +40,6 @@ pub enum LoginStep {
     Authenticated(LoginGrant),
     /// The account has MFA on: answer this challenge (`POST /v1/auth/mfa/verify`).
     MfaRequired(MfaChallenge),
-}
-
-/// A successful login: the session's tokens, and the device token the client presents
-/// with its next login.
-pub struct LoginGrant {
-    pub tokens: TokenPair,
-    pub device_token: String,
 }
 
 /// Longest password accepted at login, refused before hashing: room for the longest

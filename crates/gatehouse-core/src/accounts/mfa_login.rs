@@ -11,8 +11,7 @@
 //! answers with the same code see each other: exactly one signs in.
 
 use super::devices::{device_hash, record_login_device, DeviceHint};
-use super::issue::{SessionGrant, TokenPair};
-use super::login::LoginGrant;
+use super::issue::{LoginGrant, SessionGrant, TokenPair};
 use super::{device_token, AccountsError, AccountsResult};
 use crate::events::mfa::MfaEvent;
 use crate::events::{self, Event};

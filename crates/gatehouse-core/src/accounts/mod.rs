@@ -26,8 +26,9 @@ pub use email_verification::{
     request_email_change, resend_verification, verify_email, EmailChange,
 };
 pub use error::{AccountsError, AccountsResult};
+pub use issue::LoginGrant;
 pub use issue::TokenPair;
-pub use login::{login, LoginGrant, LoginInput, LoginStep};
+pub use login::{login, LoginInput, LoginStep};
 pub use logout::{logout, logout_all};
 pub use mfa_login::{verify_mfa, MfaAnswer, MfaChallenge};
 pub use not_me::{report_not_me, NotMeReport};

@@ -2,7 +2,7 @@
 //! apart from the session and device mappings so the MFA part reads in one place; the
 //! recorder (`events::record`) calls both functions like the other subscribers' mappings.
 
-use super::notify::Alert;
+use super::alert::Alert;
 use crate::client::ClientInfo;
 use gatehouse_domain::audit::MfaAction;
 use gatehouse_domain::ids::{SessionId, UserId};

@@ -5,6 +5,7 @@
 //! verification or reset link); the risk engine will subscribe here too, so a use
 //! case never writes an audit row or a message itself.
 
+mod alert;
 pub mod audit;
 pub(crate) mod links;
 pub mod mfa;

@@ -13,6 +13,7 @@
 //! browsers never send to a server or write to a log; the page it opens asks before it
 //! acts, so a mail scanner that follows links changes nothing.
 
+pub use super::alert::Alert;
 use super::{Event, LockKind};
 use crate::client::ClientInfo;
 use crate::keys::HashPurpose;
@@ -95,24 +96,6 @@ pub(super) async fn write(
     )
     .await?;
     Ok(())
-}
-
-/// The alert an event raises, if any (pure, so each mapping is easy to read and test).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Alert {
-    pub user_id: UserId,
-    pub kind: NotificationType,
-    pub session_id: Option<SessionId>,
-    pub device_id: Option<DeviceId>,
-    pub device: Option<String>,
-    pub with_not_me_link: bool,
-    pub only_if_not_first_device: bool,
-    /// MFA methods turned on or off (template names: `totp`, `backup_codes`, ...).
-    pub methods: Vec<String>,
-    /// Backup codes made or left.
-    pub remaining_backup_codes: Option<u32>,
-    /// Send to this address instead of the account's (the old one, after a change).
-    pub to_email: Option<String>,
 }
 
 pub fn alert_for(event: &Event<'_>, client: &ClientInfo) -> Option<Alert> {

@@ -37,7 +37,7 @@ pub enum DrainWhat {
 /// Where the messages go.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum, Serialize, Deserialize)]
 pub enum DrainTransport {
-    /// SMTP to `--smtp-url` (lettre, pooled connections).
+    /// SMTP to `--smtp-url` (gatehouse's transport: its own pooled connections).
     Smtp,
     /// The dev transport: one JSON line per message appended to `--outbox-file`.
     Dev,

@@ -17,11 +17,14 @@ run_on() {
   for _ in $(seq 1 100); do curl -sf "localhost:$port/readyz" >/dev/null && break; sleep 0.1; done
   out="$(cd "$work" && bash -euo pipefail -c "${block//localhost:8080/localhost:$port}")"
   kill "$pid"; wait "$pid" 2>/dev/null || true
-  for expected in '"email": "ada@example.com"' '"email_verified": true' '"username": "ada"' '"current": true' '"name": "Ada laptop"' 'New sign-in to your gatehouse account' '204' '"unauthenticated"'; do
+  for expected in '"email": "ada@example.com"' '"email_verified": true' '"username": "ada"' '"current": true' '"name": "Ada laptop"' 'New sign-in to your gatehouse account' '204' 'mfa_required' '{"status":"authenticated"}' '"unauthenticated"'; do
     if ! grep -qF -- "$expected" <<<"$out"; then
       echo "README walk-through on $label: expected $expected in:"; echo "$out"; exit 1
     fi
   done
+  if [ "$(grep -cF '{"status":"authenticated"}' <<<"$out")" != 2 ]; then
+    echo "README walk-through on $label: expected two second-step sign-ins in:"; echo "$out"; exit 1
+  fi
   rm -rf "$work"
   echo "README walk-through works on $label"
 }

@@ -8,7 +8,9 @@
 use super::device_token::{self, KnownClient};
 use super::devices::{device_hash, record_login_device, DeviceHint};
 use super::issue::{LoginGrant, SessionGrant, TokenPair};
-use super::mfa_login::{issue_challenge, second_factor, MfaChallenge, SecondFactor};
+use super::mfa_login::{
+    issue_challenge, second_factor, ChallengeRequest, MfaChallenge, SecondFactor,
+};
 use super::{AccountsError, AccountsResult};
 use crate::events::{self, Event, LockKind};
 use crate::keys::HashPurpose;
@@ -159,21 +161,21 @@ pub async fn login(
         SecondFactor::Required(methods) => {
             // The password was right: its counters reset now, the second factor has
             // limits of its own.
+            // One transaction with the challenge.
+            let now = core.clock.now();
             let mut tx = core.db.begin().await?;
-            throttle::record_success(tx.exec(), &keys, core.clock.now()).await?;
+            throttle::record_success(tx.exec(), &keys, now).await?;
             if let Some(hash) = rehashed.as_deref() {
-                users::set_password_hash(tx.exec(), user.id, hash, core.clock.now()).await?;
+                users::set_password_hash(tx.exec(), user.id, hash, now).await?;
             }
-            tx.commit().await?;
-            let challenge = issue_challenge(
-                core,
-                user.id,
+            let asked = ChallengeRequest {
+                user_id: user.id,
                 methods,
                 device_hash,
-                input.remember_me,
-                client,
-            )
-            .await?;
+                remember_me: input.remember_me,
+            };
+            let challenge = issue_challenge(&mut tx, core, asked, client, now).await?;
+            tx.commit().await?;
             core.metrics.login(LoginOutcome::MfaRequired);
             return Ok(LoginStep::MfaRequired(challenge));
         }

@@ -91,16 +91,29 @@ pub(super) async fn second_factor(
     Ok(SecondFactor::Required(methods))
 }
 
-/// Open a challenge for a login whose password was right.
+/// What a login whose password was right asks a challenge for.
+pub(super) struct ChallengeRequest {
+    pub user_id: UserId,
+    pub methods: Vec<MfaMethod>,
+    /// The login's device (see `devices::device_hash`): the answer must come from it.
+    pub device_hash: String,
+    pub remember_me: bool,
+}
+
+/// Open a challenge inside the login's transaction (with its throttle reset).
 pub(super) async fn issue_challenge(
+    tx: &mut Tx,
     core: &Core,
-    user_id: UserId,
-    methods: Vec<MfaMethod>,
-    device_hash: String,
-    remember_me: bool,
+    asked: ChallengeRequest,
     client: &ClientInfo,
+    now: DateTime<Utc>,
 ) -> AccountsResult<MfaChallenge> {
-    let now = core.clock.now();
+    let ChallengeRequest {
+        user_id,
+        methods,
+        device_hash,
+        remember_me,
+    } = asked;
     let expires_at = now
         + chrono::Duration::from_std(core.config.mfa.challenge_ttl())
             .unwrap_or(chrono::Duration::minutes(5));
@@ -115,7 +128,6 @@ pub(super) async fn issue_challenge(
         remember_me,
         methods: methods.iter().map(|m| m.as_str().to_owned()).collect(),
     };
-    let mut tx = core.db.begin().await?;
     mfa_challenges::insert(
         tx.exec(),
         &NewChallenge {
@@ -134,8 +146,7 @@ pub(super) async fn issue_challenge(
         challenge_id,
         methods: methods.clone(),
     };
-    events::record(&mut tx, core, now, client, Event::Mfa(event)).await?;
-    tx.commit().await?;
+    events::record(tx, core, now, client, Event::Mfa(event)).await?;
     Ok(MfaChallenge {
         challenge_id,
         methods,

@@ -17,6 +17,7 @@ mod process;
 mod references;
 mod report;
 mod smtp_sink;
+mod totp_verify;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -80,6 +81,9 @@ enum Only {
     /// messages/s of one delivery worker draining the outbox to SMTP and to the dev file,
     /// against the bare transport (no gatehouse binary needed)
     NotifyWorker,
+    /// TOTP verifications/s through gatehouse's own check and replay guard, on PostgreSQL
+    /// and SQLite, against a bare lookup (no gatehouse binary needed)
+    Totp,
 }
 
 #[derive(clap::Args)]
@@ -183,6 +187,7 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
     match args.only {
         Only::NotifyLogin => return run_notify_login(&args, &load_at_start).await,
         Only::NotifyWorker => return run_notify_worker(&args, &load_at_start).await,
+        Only::Totp => return run_totp(&args, &load_at_start).await,
         _ => {}
     }
     let gatehouse = if args.only == Only::References {
@@ -263,6 +268,31 @@ async fn run_notify_worker(args: &BenchArgs, load_at_start: &str) -> anyhow::Res
     println!(
         "Per round:\n\n{}",
         report::figures_rounds_table(notify_worker::FIGURES, &rounds)
+    );
+    Ok(())
+}
+
+/// `--only totp`: no gatehouse binary, the use case's check runs in this process.
+async fn run_totp(args: &BenchArgs, load_at_start: &str) -> anyhow::Result<()> {
+    let config = phase_config(args);
+    let work_dir = std::env::temp_dir().join(format!("gh-bench-totp-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&work_dir)?;
+    let mut rounds = Vec::with_capacity(args.rounds);
+    for round in 1..=args.rounds {
+        eprintln!("round {round}/{} (totp)", args.rounds);
+        rounds.push(totp_verify::run_round(&args.postgres_url, args.users, config, &work_dir).await?);
+    }
+    let _ = std::fs::remove_dir_all(&work_dir);
+    println!("{}", header(args, load_at_start));
+    println!(
+        "Each backend: verification and lookup phases of {} s after {} s warm-up, run A-B-B-A; \
+         figures pool both phases.\n",
+        args.duration_secs, args.warmup_secs
+    );
+    println!("{}", report::figures_table(totp_verify::FIGURES, &rounds));
+    println!(
+        "Per round:\n\n{}",
+        report::figures_rounds_table(totp_verify::FIGURES, &rounds)
     );
     Ok(())
 }

@@ -117,7 +117,7 @@ impl Gatehouse {
         let client = http::client(concurrency)?;
         let base = server.base_url.clone();
         eprintln!("  registering {} users", options.users);
-        let users = register(&client, &base, options.users, concurrency).await;
+        let users = register(&client, &base, "bench", options.users, concurrency).await;
         let mut gatehouse = Self {
             server,
             log,
@@ -256,17 +256,19 @@ fn spawn(
     ServerProcess::spawn("gatehouse", command, port, log)
 }
 
-/// Registers `count` users with long random passwords, `concurrency` at a time.
-async fn register(
+/// Registers `count` users (`{prefix}-{i}@example.com`) with long random passwords,
+/// `concurrency` at a time.
+pub async fn register(
     client: &Client,
     base: &str,
+    prefix: &str,
     count: usize,
     concurrency: usize,
 ) -> anyhow::Result<Vec<BenchUser>> {
     let users: Arc<Vec<BenchUser>> = Arc::new(
         (0..count)
             .map(|i| BenchUser {
-                email: format!("bench-{i}@example.com"),
+                email: format!("{prefix}-{i}@example.com"),
                 password: random_password(),
             })
             .collect(),

@@ -9,6 +9,7 @@ mod cpu;
 mod gatehouse;
 mod http;
 mod load;
+mod mfa_login;
 mod notify_drain;
 mod notify_login;
 mod notify_worker;
@@ -84,6 +85,9 @@ enum Only {
     /// TOTP verifications/s through gatehouse's own check and replay guard, on PostgreSQL
     /// and SQLite, against a bare lookup (no gatehouse binary needed)
     Totp,
+    /// logins with a TOTP second step (login + verify) against password-only logins and
+    /// the Argon2id rate
+    MfaLogin,
 }
 
 #[derive(clap::Args)]
@@ -143,6 +147,10 @@ struct BenchArgs {
         default_value = "postgres,sqlite"
     )]
     outbox_backends: Vec<OutboxBackend>,
+    /// mfa-login: accounts that set up TOTP per round. Each signs in at most once a round
+    /// (a code works once per 30 s step), so this must exceed the TOTP logins of a round.
+    #[arg(long, default_value_t = 2000)]
+    mfa_users: usize,
 }
 
 fn parse_key_value(text: &str) -> Result<(String, String), String> {
@@ -188,6 +196,7 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
         Only::NotifyLogin => return run_notify_login(&args, &load_at_start).await,
         Only::NotifyWorker => return run_notify_worker(&args, &load_at_start).await,
         Only::Totp => return run_totp(&args, &load_at_start).await,
+        Only::MfaLogin => return run_mfa_login(&args, &load_at_start).await,
         _ => {}
     }
     let gatehouse = if args.only == Only::References {
@@ -272,15 +281,41 @@ async fn run_notify_worker(args: &BenchArgs, load_at_start: &str) -> anyhow::Res
     Ok(())
 }
 
+/// `--only mfa-login`: each round on a fresh database.
+async fn run_mfa_login(args: &BenchArgs, load_at_start: &str) -> anyhow::Result<()> {
+    let options = gatehouse_options(args)?;
+    let config = phase_config(args);
+    let mut rounds = Vec::with_capacity(args.rounds);
+    for round in 1..=args.rounds {
+        eprintln!("round {round}/{} (mfa-login)", args.rounds);
+        let measured = mfa_login::run_round(&args.postgres_url, &options, args.mfa_users, config);
+        rounds.push(measured.await?);
+    }
+    println!("{}", header(args, load_at_start));
+    println!(
+        "Phases of {} s after {} s warm-up, run A-B-B-A (TOTP logins, password logins) after \
+         the Argon2id reference; figures pool both phases.\n",
+        args.duration_secs, args.warmup_secs
+    );
+    println!("{}", report::figures_table(mfa_login::FIGURES, &rounds));
+    println!(
+        "Per round:\n\n{}",
+        report::figures_rounds_table(mfa_login::FIGURES, &rounds)
+    );
+    Ok(())
+}
+
 /// `--only totp`: no gatehouse binary, the use case's check runs in this process.
 async fn run_totp(args: &BenchArgs, load_at_start: &str) -> anyhow::Result<()> {
     let config = phase_config(args);
-    let work_dir = std::env::temp_dir().join(format!("gh-bench-totp-{}", uuid::Uuid::now_v7().simple()));
+    let work_dir =
+        std::env::temp_dir().join(format!("gh-bench-totp-{}", uuid::Uuid::now_v7().simple()));
     std::fs::create_dir_all(&work_dir)?;
     let mut rounds = Vec::with_capacity(args.rounds);
     for round in 1..=args.rounds {
         eprintln!("round {round}/{} (totp)", args.rounds);
-        rounds.push(totp_verify::run_round(&args.postgres_url, args.users, config, &work_dir).await?);
+        rounds
+            .push(totp_verify::run_round(&args.postgres_url, args.users, config, &work_dir).await?);
     }
     let _ = std::fs::remove_dir_all(&work_dir);
     println!("{}", header(args, load_at_start));

@@ -136,7 +136,10 @@ async fn measure_backend(
     let keys = Keys::ephemeral().context("making keys")?;
     let params = TotpParams::default();
     let start_step = params.step_at(Utc::now());
-    eprintln!("  enrolling {users} accounts ({url})", url = redact_sqlite(url));
+    eprintln!(
+        "  enrolling {users} accounts ({url})",
+        url = redact_sqlite(url)
+    );
     let enrolled = enrol(&db, &keys, users, step_time(&params, start_step)).await?;
     let shared = Arc::new(Shared { db, keys, params });
 
@@ -340,8 +343,8 @@ fn check_only_per_sec(window: Duration) -> anyhow::Result<f64> {
         let opened = keys
             .decrypt_secret(SecretPurpose::TotpSecret, user_id, &sealed)
             .map_err(|_| anyhow::anyhow!("the secret does not decrypt"))?;
-        let parsed = TotpCode::parse(&code)
-            .map_err(|_| anyhow::anyhow!("code {code} does not parse"))?;
+        let parsed =
+            TotpCode::parse(&code).map_err(|_| anyhow::anyhow!("code {code} does not parse"))?;
         if params
             .verify(opened.expose_secret(), &parsed, now, Some(step - 1))
             .is_err()

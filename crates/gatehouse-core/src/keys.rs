@@ -128,6 +128,9 @@ pub enum HashPurpose {
     ActionToken,
     /// `backup_codes.code_hash`: an MFA backup code in its canonical form.
     BackupCode,
+    /// `otp_codes.code_hash`: a code sent by email or SMS, with its purpose, challenge (or
+    /// account) and channel (`gatehouse_domain::mfa::otp_hash_input`).
+    OtpCode,
 }
 
 impl HashPurpose {
@@ -139,6 +142,7 @@ impl HashPurpose {
             HashPurpose::DeviceToken => "device-token",
             HashPurpose::ActionToken => "action-token",
             HashPurpose::BackupCode => "backup-code",
+            HashPurpose::OtpCode => "otp-code",
         }
     }
 }

@@ -206,6 +206,7 @@ impl From<AccountsError> for ApiError {
                 e.retry_after = Some(retry_after_secs);
                 e
             }
+            E::TooManyCodes { retry_after_secs } => too_many_codes(retry_after_secs),
             E::Unauthenticated => ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "unauthenticated",
@@ -286,6 +287,15 @@ impl From<MfaError> for ApiError {
             E::MfaNotEnabled => {
                 ApiError::new(StatusCode::CONFLICT, "mfa_not_enabled", err.to_string())
             }
+            E::MethodAlreadyEnabled => ApiError::new(
+                StatusCode::CONFLICT,
+                "method_already_enabled",
+                err.to_string(),
+            ),
+            E::MethodNotStarted => {
+                ApiError::new(StatusCode::CONFLICT, "method_not_started", err.to_string())
+            }
+            E::TooManyCodes { retry_after_secs } => too_many_codes(retry_after_secs),
             E::NotFound(what) => ApiError::new(
                 StatusCode::NOT_FOUND,
                 "not_found",
@@ -297,6 +307,17 @@ impl From<MfaError> for ApiError {
             E::Internal(ref message) => ApiError::internal(&std::io::Error::other(message.clone())),
         }
     }
+}
+
+/// 429 `too_many_codes`: the hourly allowance of sent codes is spent; nothing was sent.
+fn too_many_codes(retry_after_secs: u64) -> ApiError {
+    let mut e = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_codes",
+        format!("too many codes sent; try again in {retry_after_secs} seconds"),
+    );
+    e.retry_after = Some(retry_after_secs);
+    e
 }
 
 impl IntoResponse for ApiError {

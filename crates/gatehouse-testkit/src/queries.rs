@@ -366,3 +366,19 @@ pub async fn discard_sign_up_mail(db: &Db, user_id: Uuid) {
             .rows_affected());
     }
 }
+
+/// The text of the newest queued one-time code on `channel` (`email` or `sms`) and where
+/// it went, before it is sent (the outbox clears codes once final); `None` when none.
+pub async fn latest_otp_message(db: &Db, channel: &str) -> Option<(String, String)> {
+    const EMAIL: &str = "SELECT body, to_email FROM email_notifications
+                         WHERE email_type = 'otp_code' ORDER BY id DESC LIMIT 1";
+    const SMS: &str = "SELECT message, phone_number FROM sms_notifications
+                       WHERE sms_type = 'otp_code' ORDER BY id DESC LIMIT 1";
+    let sql = if channel == "sms" { SMS } else { EMAIL };
+    let mut conn = db.reader().await.expect("connection");
+    let row = on_backend!(conn, |c| sqlx::query_as::<_, (Option<String>, String)>(sql)
+        .fetch_optional(c)
+        .await
+        .expect("an otp message"));
+    row.map(|(text, to)| (text.unwrap_or_default(), to))
+}

@@ -34,6 +34,9 @@ pub enum AccountsError {
     /// Too many failed attempts for this account or address.
     #[error("too many failed attempts")]
     TooManyAttempts { retry_after_secs: u64 },
+    /// `mfa.codes_sent_per_hour` codes already went out for this purpose in the last hour.
+    #[error("too many codes sent; try again later")]
+    TooManyCodes { retry_after_secs: u64 },
     /// The access token is missing, malformed, expired or its session has ended.
     #[error("not authenticated")]
     Unauthenticated,

@@ -1,7 +1,8 @@
 //! The second step of a login (issue 9, item 2). When the password was right and the
 //! account has MFA on, [`second_factor`] decides: a trusted device inside its skip window
 //! signs in at once; otherwise the login answers `mfa_required` with a challenge
-//! ([`issue_challenge`]) and [`verify_mfa`] completes it with a TOTP or backup code.
+//! ([`issue_challenge`]) and [`verify_mfa`] completes it with a TOTP, email, SMS or backup
+//! code (email and SMS codes are sent for the challenge by `mfa_send`).
 //!
 //! A challenge is single use, expires after `mfa.challenge_ttl_secs`, is bound to the
 //! login's client address and device, and locks after `mfa.challenge_max_attempts` wrong
@@ -15,14 +16,18 @@ use super::issue::{LoginGrant, SessionGrant, TokenPair};
 use super::{device_token, AccountsError, AccountsResult};
 use crate::events::mfa::MfaEvent;
 use crate::events::{self, Event};
+use crate::mfa::codes::{check_code, CodeCheck};
 use crate::mfa::{consume_backup_code, verify_totp_for_login, MfaRefusal};
 use crate::state::{ClientInfo, Core};
 use chrono::{DateTime, Utc};
 use gatehouse_domain::accounts::{AuthMethod, ChallengeRefusal, ChallengeState, SessionType};
 use gatehouse_domain::ids::{SessionId, UserId};
-use gatehouse_domain::mfa::MfaMethod;
-use gatehouse_store::accounts::mfa_challenges::{self, ChallengeBinding, NewChallenge};
+use gatehouse_domain::mfa::{MfaMethod, OtpPurpose};
+use gatehouse_store::accounts::mfa_challenges::{
+    self, ChallengeBinding, ChallengeRow, NewChallenge,
+};
 use gatehouse_store::accounts::{devices, trusted_devices, users};
+use gatehouse_store::mfa::contact_methods::{self, Contact};
 use gatehouse_store::mfa::{backup_codes, settings as mfa_settings, totp};
 use gatehouse_store::{Executor, Tx};
 use rand::RngCore;
@@ -67,6 +72,18 @@ pub(super) async fn second_factor(
         .is_some_and(|t| t.is_verified)
     {
         methods.push(MfaMethod::Totp);
+    }
+    // Email and SMS only once verified: a code never goes to an unproven destination.
+    for (method, contact) in [
+        (MfaMethod::Email, Contact::Email),
+        (MfaMethod::Sms, Contact::Sms),
+    ] {
+        if contact_methods::find(conn.exec(), contact, user_id)
+            .await?
+            .is_some_and(|m| m.is_verified)
+        {
+            methods.push(method);
+        }
     }
     if backup_codes::count_unused(conn.exec(), user_id).await? > 0 {
         methods.push(MfaMethod::BackupCode);
@@ -178,7 +195,7 @@ pub async fn verify_mfa(
         AccountsError::field(
             "method",
             "unknown_method",
-            "method must be totp or backup_code",
+            "method must be totp, email, sms or backup_code",
         )
     })?;
     if let Some(device) = &answer.device {
@@ -195,33 +212,16 @@ pub async fn verify_mfa(
 
     let now = core.clock.now();
     let mut tx = core.db.begin().await?;
-    let row = mfa_challenges::lock(tx.exec(), challenge_id)
-        .await?
-        .ok_or(AccountsError::InvalidChallenge)?;
+    let (row, binding) = open_challenge(
+        &mut tx,
+        core,
+        challenge_id,
+        answer.device.as_ref(),
+        client,
+        now,
+    )
+    .await?;
     let user_id = row.user_id;
-    let binding = row
-        .metadata
-        .as_ref()
-        .map(|m| m.0.clone())
-        .ok_or(AccountsError::InvalidChallenge)?;
-    let state = ChallengeState {
-        expires_at: row.expires_at,
-        verified_at: row.verified_at,
-        failed_attempts: u32::try_from(row.failed_attempts).unwrap_or(u32::MAX),
-        max_attempts: u32::try_from(row.max_attempts).unwrap_or(0),
-    };
-    state.check(now).map_err(|refusal| match refusal {
-        ChallengeRefusal::Used => AccountsError::InvalidChallenge,
-        ChallengeRefusal::Expired => AccountsError::ChallengeExpired,
-        ChallengeRefusal::Locked => AccountsError::ChallengeLocked,
-    })?;
-    // Bound to the login that asked: another address or device holds an id it should not.
-    let same_ip = binding.ip == client.ip.map(|ip| ip.to_string());
-    let same_device =
-        binding.device_hash == device_hash(core, user_id, answer.device.as_ref(), client);
-    if !same_ip || !same_device {
-        return Err(AccountsError::InvalidChallenge);
-    }
     if !binding.methods.iter().any(|m| m == method.as_str()) {
         return Err(AccountsError::field(
             "method",
@@ -265,7 +265,19 @@ pub async fn verify_mfa(
                 .await?
                 .map(Some)
         }
-        MfaMethod::Email | MfaMethod::Sms => Err(MfaRefusal::NotEnrolled),
+        MfaMethod::Email | MfaMethod::Sms => {
+            let check = CodeCheck {
+                user_id,
+                method,
+                purpose: OtpPurpose::Login,
+                challenge_id: Some(challenge_id),
+                typed: code,
+                ip: client.ip,
+            };
+            check_code(&mut tx, &core.keys, core.config.mfa.otp_digits, check, now)
+                .await?
+                .map(|_| None)
+        }
     };
     let backup_codes_left = match checked {
         Ok(left) => left,
@@ -327,6 +339,44 @@ pub async fn verify_mfa(
         tokens,
         device_token: device_token::issue(&core.keys, user_id, expires_at),
     })
+}
+
+/// Lock the challenge for this transaction and check it may still be answered: not used,
+/// expired or locked, and asked from the login's own client address and device (another
+/// address or device holds an id it should not). Sending a code checks the same.
+pub(super) async fn open_challenge(
+    tx: &mut Tx,
+    core: &Core,
+    challenge_id: Uuid,
+    device: Option<&DeviceHint>,
+    client: &ClientInfo,
+    now: DateTime<Utc>,
+) -> AccountsResult<(ChallengeRow, ChallengeBinding)> {
+    let row = mfa_challenges::lock(tx.exec(), challenge_id)
+        .await?
+        .ok_or(AccountsError::InvalidChallenge)?;
+    let binding = row
+        .metadata
+        .as_ref()
+        .map(|m| m.0.clone())
+        .ok_or(AccountsError::InvalidChallenge)?;
+    let state = ChallengeState {
+        expires_at: row.expires_at,
+        verified_at: row.verified_at,
+        failed_attempts: u32::try_from(row.failed_attempts).unwrap_or(u32::MAX),
+        max_attempts: u32::try_from(row.max_attempts).unwrap_or(0),
+    };
+    state.check(now).map_err(|refusal| match refusal {
+        ChallengeRefusal::Used => AccountsError::InvalidChallenge,
+        ChallengeRefusal::Expired => AccountsError::ChallengeExpired,
+        ChallengeRefusal::Locked => AccountsError::ChallengeLocked,
+    })?;
+    let same_ip = binding.ip == client.ip.map(|ip| ip.to_string());
+    let same_device = binding.device_hash == device_hash(core, row.user_id, device, client);
+    if !same_ip || !same_device {
+        return Err(AccountsError::InvalidChallenge);
+    }
+    Ok((row, binding))
 }
 
 struct VerifiedLogin<'a> {

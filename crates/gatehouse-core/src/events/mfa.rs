@@ -6,7 +6,7 @@ use super::alert::Alert;
 use crate::client::ClientInfo;
 use gatehouse_domain::audit::MfaAction;
 use gatehouse_domain::ids::{SessionId, UserId};
-use gatehouse_domain::mfa::MfaMethod;
+use gatehouse_domain::mfa::{MfaMethod, OtpPurpose};
 use gatehouse_domain::notify::NotificationType;
 use gatehouse_domain::risk::RiskLevel;
 use gatehouse_store::audit::MfaAuditEntry;
@@ -76,6 +76,20 @@ pub enum MfaEvent {
         method: MfaMethod,
         answers_last_hour: i64,
     },
+    /// A one-time code went out by email or SMS, for enrolment or (`challenge_id`) a login.
+    CodeSent {
+        user_id: UserId,
+        method: MfaMethod,
+        purpose: OtpPurpose,
+        challenge_id: Option<Uuid>,
+    },
+    /// A code was not sent: `sent_last_hour` codes already went out for this purpose.
+    SendLimited {
+        user_id: UserId,
+        method: MfaMethod,
+        challenge_id: Option<Uuid>,
+        sent_last_hour: i64,
+    },
 }
 
 impl MfaEvent {
@@ -89,7 +103,9 @@ impl MfaEvent {
             | MfaEvent::ChallengeCreated { user_id, .. }
             | MfaEvent::ChallengeFailed { user_id, .. }
             | MfaEvent::ChallengePassed { user_id, .. }
-            | MfaEvent::RateLimited { user_id, .. } => *user_id,
+            | MfaEvent::RateLimited { user_id, .. }
+            | MfaEvent::CodeSent { user_id, .. }
+            | MfaEvent::SendLimited { user_id, .. } => *user_id,
         }
     }
 }
@@ -233,6 +249,31 @@ pub fn audit_rows(event: &MfaEvent, client: &ClientInfo) -> Vec<MfaAuditEntry> {
             e.risk_level = RiskLevel::Medium;
             vec![e]
         }
+        MfaEvent::CodeSent {
+            method,
+            purpose,
+            challenge_id,
+            ..
+        } => {
+            // The send limit counts these rows: enrolment sends carry no challenge.
+            let mut e = entry(MfaAction::CodeSent, Some(*method));
+            e.challenge_id = *challenge_id;
+            e.new_value = Some(json!({ "purpose": purpose.as_str() }));
+            vec![e]
+        }
+        MfaEvent::SendLimited {
+            method,
+            challenge_id,
+            sent_last_hour,
+            ..
+        } => {
+            let mut e = entry(MfaAction::RateLimited, Some(*method));
+            e.challenge_id = *challenge_id;
+            e.request_count_last_hour = Some(i32::try_from(*sent_last_hour).unwrap_or(i32::MAX));
+            e.rate_limit_status = "exceeded";
+            e.risk_level = RiskLevel::Medium;
+            vec![e]
+        }
     }
 }
 
@@ -308,7 +349,9 @@ pub fn alert_for(event: &MfaEvent) -> Option<Alert> {
         MfaEvent::ChallengeFailed { .. }
         | MfaEvent::ChallengeCreated { .. }
         | MfaEvent::ChallengePassed { .. }
-        | MfaEvent::RateLimited { .. } => None,
+        | MfaEvent::RateLimited { .. }
+        | MfaEvent::CodeSent { .. }
+        | MfaEvent::SendLimited { .. } => None,
     }
 }
 

@@ -24,6 +24,13 @@ pub struct MfaConfig {
     /// Codes (right or wrong) one account may give per method and hour, over all its
     /// challenges.
     pub answers_per_hour: u32,
+    /// Digits of a code sent by email or SMS (6 to 8).
+    pub otp_digits: u32,
+    /// How long a code sent by email or SMS works (at most 10 minutes).
+    pub otp_ttl_secs: u64,
+    /// Codes one account may be sent per purpose and hour (enrolling email, enrolling
+    /// SMS, signing in), counted in the database.
+    pub codes_sent_per_hour: u32,
 }
 
 impl Default for MfaConfig {
@@ -38,6 +45,9 @@ impl Default for MfaConfig {
             challenge_ttl_secs: 300,
             challenge_max_attempts: 3,
             answers_per_hour: 10,
+            otp_digits: 6,
+            otp_ttl_secs: 300,
+            codes_sent_per_hour: 5,
         }
     }
 }
@@ -93,7 +103,20 @@ impl MfaConfig {
         if !(1..=100).contains(&self.answers_per_hour) {
             return Err(("mfa.answers_per_hour", "must be 1 to 100".to_owned()));
         }
+        if !(6..=8).contains(&self.otp_digits) {
+            return Err(("mfa.otp_digits", "must be 6, 7 or 8".to_owned()));
+        }
+        if !(30..=600).contains(&self.otp_ttl_secs) {
+            return Err(("mfa.otp_ttl_secs", "must be 30 to 600 seconds".to_owned()));
+        }
+        if !(1..=100).contains(&self.codes_sent_per_hour) {
+            return Err(("mfa.codes_sent_per_hour", "must be 1 to 100".to_owned()));
+        }
         Ok(())
+    }
+
+    pub fn otp_ttl(&self) -> Duration {
+        Duration::from_secs(self.otp_ttl_secs)
     }
 }
 
@@ -139,6 +162,27 @@ mod tests {
                     ..MfaConfig::default()
                 },
                 "mfa.recent_auth_secs",
+            ),
+            (
+                MfaConfig {
+                    otp_digits: 5,
+                    ..MfaConfig::default()
+                },
+                "mfa.otp_digits",
+            ),
+            (
+                MfaConfig {
+                    otp_ttl_secs: 601,
+                    ..MfaConfig::default()
+                },
+                "mfa.otp_ttl_secs",
+            ),
+            (
+                MfaConfig {
+                    codes_sent_per_hour: 0,
+                    ..MfaConfig::default()
+                },
+                "mfa.codes_sent_per_hour",
             ),
         ];
         for (config, key) in bad {

@@ -18,6 +18,15 @@ pub enum MfaError {
     /// Backup codes back up another factor; with none on they protect nothing.
     #[error("turn on two-step verification with another method first")]
     MfaNotEnabled,
+    /// An email or SMS method is already verified; remove it first to use another.
+    #[error("this method is already on; remove it first to set up another")]
+    MethodAlreadyEnabled,
+    /// No email or SMS method is waiting for its code.
+    #[error("no code was sent for this method; start the setup first")]
+    MethodNotStarted,
+    /// `mfa.codes_sent_per_hour` codes went out for this purpose in the last hour.
+    #[error("too many codes sent; try again later")]
+    TooManyCodes { retry_after_secs: u64 },
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("not authenticated")]

@@ -12,16 +12,24 @@
 //! Both take the keys and parameters they need rather than `Core`, so a caller holding an
 //! open transaction never reaches for a second connection. The caller raises the events
 //! (`MfaEvent::CodeRefused`, `MfaEvent::BackupCodeUsed`) through `events::record`.
-//! Changes to factors need a recent sign-in (`mfa.recent_auth_secs`).
+//! - `codes::check_code` (crate-internal) checks an email or SMS code against the newest
+//!   live code of its purpose and challenge, and consumes it once.
+//!
+//! Email and SMS factors ([`contact`]) are enrolled by a code sent to the address or
+//! number. Changes to factors need a recent sign-in (`mfa.recent_auth_secs`).
 
 pub mod backup;
+pub(crate) mod codes;
 pub mod config;
+pub mod contact;
 pub mod error;
+mod factors;
 pub mod status;
 pub mod totp;
 
 pub use backup::{consume_backup_code, generate_backup_codes};
 pub use config::MfaConfig;
+pub use contact::{confirm_contact, remove_contact, start_contact, CodeSent};
 pub use error::{MfaError, MfaRefusal, MfaResult};
 pub use status::{mfa_status, MethodStatus, MfaStatus};
 pub use totp::{confirm_totp, remove_totp, start_totp, verify_totp_for_login, TotpEnrolment};

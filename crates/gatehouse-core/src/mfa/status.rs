@@ -1,11 +1,13 @@
-//! `GET /v1/me/mfa`: whether MFA is on, the primary method, each method set up, and how
-//! many backup codes are left.
+//! `GET /v1/me/mfa`: whether MFA is on, the primary method, each method set up (email and
+//! SMS with their masked destination, pending ones listed as off), and how many backup
+//! codes are left.
 
 use super::error::{MfaError, MfaResult};
 use crate::accounts::AuthContext;
 use crate::state::Core;
 use chrono::{DateTime, Utc};
 use gatehouse_domain::mfa::MfaMethod;
+use gatehouse_store::mfa::contact_methods::{self, Contact};
 use gatehouse_store::mfa::{backup_codes, settings, totp};
 use gatehouse_store::Executor;
 
@@ -24,6 +26,8 @@ pub struct MethodStatus {
     /// Confirmed and on (a TOTP setup waiting for its first code is listed, not enabled).
     pub enabled: bool,
     pub verified_at: Option<DateTime<Utc>>,
+    /// Email and SMS: where codes go, masked (`a***@example.com`, `+49*********89`).
+    pub destination: Option<String>,
 }
 
 #[tracing::instrument(skip_all, fields(user_id = %auth.user_id))]
@@ -32,7 +36,6 @@ pub async fn mfa_status(core: &Core, auth: &AuthContext) -> MfaResult<MfaStatus>
     let mut conn = core.db.reader().await.map_err(MfaError::from)?;
     let settings_row = settings::find(conn.exec(), user_id).await?;
     let device = totp::find(conn.exec(), user_id).await?;
-    let preferences = settings::methods(conn.exec(), user_id).await?;
     let remaining = backup_codes::count_unused(conn.exec(), user_id).await?;
 
     let mut methods = Vec::new();
@@ -41,20 +44,22 @@ pub async fn mfa_status(core: &Core, auth: &AuthContext) -> MfaResult<MfaStatus>
             method: MfaMethod::Totp,
             enabled: d.is_verified,
             verified_at: d.verified_at,
+            destination: None,
         });
     }
-    // Email and SMS methods (their enrolment comes with the login challenge work).
-    methods.extend(
-        preferences
-            .into_iter()
-            .filter(|p| matches!(p.mfa_method, MfaMethod::Email | MfaMethod::Sms))
-            .filter(|p| p.setup_completed)
-            .map(|p| MethodStatus {
-                method: p.mfa_method,
-                enabled: p.is_enabled,
-                verified_at: None,
-            }),
-    );
+    for (method, contact) in [
+        (MfaMethod::Email, Contact::Email),
+        (MfaMethod::Sms, Contact::Sms),
+    ] {
+        if let Some(row) = contact_methods::find(conn.exec(), contact, user_id).await? {
+            methods.push(MethodStatus {
+                method,
+                enabled: row.is_verified,
+                verified_at: row.verified_at,
+                destination: Some(super::contact::mask(method, &row.destination)),
+            });
+        }
+    }
     let enabled = settings_row.as_ref().is_some_and(|s| s.is_enabled);
     Ok(MfaStatus {
         enabled,

@@ -14,7 +14,7 @@ use gatehouse_domain::mfa::{
     base32, otpauth_uri, MfaMethod, TotpCode, TotpParams, TotpRefusal, TotpStep,
 };
 use gatehouse_store::accounts::users;
-use gatehouse_store::mfa::{backup_codes, settings, totp};
+use gatehouse_store::mfa::totp;
 use gatehouse_store::{Executor, StoreResult, Tx};
 use rand::RngCore;
 use secrecy::ExposeSecret;
@@ -108,22 +108,7 @@ pub async fn confirm_totp(
         return Err(MfaError::Validation(vec![refusal.field_error()]));
     }
 
-    let before = settings::find(tx.exec(), user_id).await?;
-    let was_enabled = before.as_ref().is_some_and(|s| s.is_enabled);
-    settings::enable(tx.exec(), user_id, MfaMethod::Totp, now).await?;
-    settings::set_method(tx.exec(), user_id, MfaMethod::Totp, true, now).await?;
-    let is_primary = before.is_none_or(|s| s.primary_method == MfaMethod::Totp || !s.is_enabled);
-    if is_primary {
-        settings::set_primary(tx.exec(), user_id, MfaMethod::Totp, now).await?;
-    }
-    let event = MfaEvent::FactorAdded {
-        user_id,
-        session_id: Some(auth.session_id),
-        method: MfaMethod::Totp,
-        mfa_enabled: !was_enabled,
-        is_primary,
-    };
-    events::record(&mut tx, core, now, client, Event::Mfa(event)).await?;
+    super::factors::factor_added(&mut tx, core, auth, MfaMethod::Totp, client, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -144,30 +129,7 @@ pub async fn remove_totp(core: &Core, auth: &AuthContext, client: &ClientInfo) -
         tx.commit().await?;
         return Ok(());
     }
-    settings::set_method(tx.exec(), user_id, MfaMethod::Totp, false, now).await?;
-    let others: Vec<MfaMethod> = settings::methods(tx.exec(), user_id)
-        .await?
-        .into_iter()
-        .filter(|m| m.is_enabled && m.mfa_method != MfaMethod::BackupCode)
-        .map(|m| m.mfa_method)
-        .collect();
-    let mfa_disabled = others.is_empty();
-    if let Some(next) = others.first() {
-        let current = settings::find(tx.exec(), user_id).await?;
-        if current.is_some_and(|s| s.primary_method == MfaMethod::Totp) {
-            settings::set_primary(tx.exec(), user_id, *next, now).await?;
-        }
-    } else {
-        settings::disable(tx.exec(), user_id, now).await?;
-        backup_codes::delete_all(tx.exec(), user_id).await?;
-    }
-    let event = MfaEvent::FactorRemoved {
-        user_id,
-        session_id: Some(auth.session_id),
-        method: MfaMethod::Totp,
-        mfa_disabled,
-    };
-    events::record(&mut tx, core, now, client, Event::Mfa(event)).await?;
+    super::factors::factor_removed(&mut tx, core, auth, MfaMethod::Totp, client, now).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -4,6 +4,7 @@
 
 pub mod backup_codes;
 pub mod base32;
+pub mod one_time;
 pub mod otp;
 pub mod uri;
 
@@ -11,6 +12,9 @@ pub mod uri;
 mod otp_tests;
 
 pub use backup_codes::{normalize_backup_code, BackupCode, BACKUP_CODE_COUNT};
+pub use one_time::{
+    mask_email, mask_phone, normalize_otp, otp_hash_input, parse_sms_number, OtpPurpose,
+};
 pub use otp::{OtpAlgorithm, TotpCode, TotpParams, TotpRefusal, TotpStep};
 pub use uri::otpauth_uri;
 

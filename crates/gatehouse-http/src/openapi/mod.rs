@@ -9,7 +9,8 @@ pub mod responses;
 use crate::error::{FieldProblem, Problem};
 use responses::{
     BadRequest, BodyTimeout, NotFound, PayloadTooLarge, ReauthenticationRequired,
-    ServiceUnavailable, TooManyAttempts, Unauthenticated, UnsupportedMediaType, ValidationFailed,
+    ServiceUnavailable, TooManyAttempts, TooManyCodes, Unauthenticated, UnsupportedMediaType,
+    ValidationFailed,
 };
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -33,6 +34,7 @@ use utoipa::{Modify, OpenApi};
             UnsupportedMediaType,
             ValidationFailed,
             TooManyAttempts,
+            TooManyCodes,
             ServiceUnavailable,
         ),
     ),
@@ -40,7 +42,7 @@ use utoipa::{Modify, OpenApi};
     tags(
         (name = "auth", description = "Sign-up, login, token refresh, logout"),
         (name = "me", description = "The signed-in account"),
-        (name = "mfa", description = "Two-step verification of the signed-in account: authenticator app (TOTP) and backup codes"),
+        (name = "mfa", description = "Two-step verification of the signed-in account: authenticator app (TOTP), email and SMS codes, and backup codes"),
         (name = "sessions", description = "Sessions and devices of the signed-in account"),
         (name = "notifications", description = "Notification preferences, quiet hours, blocklist, consents and the in-app feed of the signed-in account"),
         (name = "hooks", description = "Delivery receipts from email and SMS providers (signed webhooks)"),

@@ -106,6 +106,16 @@ shared_response!(
 );
 
 shared_response!(
+    /// 429: the hourly allowance of sent codes is spent.
+    TooManyCodes => problem(
+        "Too many codes sent (`too_many_codes`): `mfa.codes_sent_per_hour` codes already \
+         went out for this account and purpose in the last hour; nothing was sent. Try \
+         again after `Retry-After` seconds.",
+    )
+    .header("Retry-After", integer_header("Seconds until a code may be sent again."))
+);
+
+shared_response!(
     /// 408: the JSON body stalled.
     BodyTimeout => problem(
         "The request body stopped arriving for `http.body_read_timeout_secs` \

@@ -4,17 +4,19 @@
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, AuthSession, Client};
 use crate::openapi::responses::{
-    JsonBodyErrors, ServiceUnavailable, TooManyAttempts, Unauthenticated,
+    JsonBodyErrors, ServiceUnavailable, TooManyAttempts, TooManyCodes, Unauthenticated,
 };
 use crate::wire::{
-    AcceptedResponse, LoginAnswer, LoginRequest, LoginResponse, MfaVerifyRequest, NotMeRequest,
-    NotMeResponse, RefreshRequest, RegisterRequest, TokenResponse,
+    AcceptedResponse, CodeSentResponse, LoginAnswer, LoginRequest, LoginResponse, MfaSendRequest,
+    MfaVerifyRequest, NotMeRequest, NotMeResponse, RefreshRequest, RegisterRequest, TokenResponse,
 };
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use gatehouse_core::accounts::{self, DeviceHint, LoginInput, MfaAnswer, RegisterInput};
+use gatehouse_core::accounts::{
+    self, DeviceHint, LoginInput, MfaAnswer, MfaSendRequest as SendAsked, RegisterInput,
+};
 use secrecy::SecretString;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -23,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
         .routes(routes!(register))
         .routes(routes!(login))
+        .routes(routes!(send_mfa_code))
         .routes(routes!(verify_mfa))
         .routes(routes!(refresh))
         .routes(routes!(logout))
@@ -98,7 +101,40 @@ pub async fn login(
     Ok(Json(step.into()))
 }
 
-/// The second step of a login: answer the challenge with a TOTP or backup code.
+/// Ask for a login code by email or SMS (one of the challenge's `methods`), from the
+/// login's own address and device. A new code voids the challenge's earlier ones.
+#[utoipa::path(post, path = "/v1/auth/mfa/send", tag = "auth",
+    request_body(content = MfaSendRequest, example = json!({
+        "challenge_id": "0b9e8f7a-3c2d-4e1f-8a6b-5c4d3e2f1a0b",
+        "method": "email",
+        "device": { "fingerprint": "7f9c2ba4e88f827d616045507605853e" },
+    })),
+    responses(
+        (status = 202, description = "A code was sent to the method's verified destination", body = CodeSentResponse),
+        JsonBodyErrors,
+        (status = 401, description = "The challenge is unknown, answered, or held by another address or device (`invalid_challenge`), or expired (`challenge_expired`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The challenge is locked (`challenge_locked`): sign in again", body = Problem, content_type = "application/problem+json"),
+        (status = 429, response = TooManyCodes),
+        (status = 503, response = ServiceUnavailable),
+    ))]
+pub async fn send_mfa_code(
+    State(state): State<AppState>,
+    Client(client): Client,
+    ApiJson(body): ApiJson<MfaSendRequest>,
+) -> Result<(StatusCode, Json<CodeSentResponse>), ApiError> {
+    let asked = SendAsked {
+        challenge_id: body.challenge_id,
+        method: body.method,
+        device: body.device.map(|d| DeviceHint {
+            fingerprint: d.fingerprint,
+            name: d.name,
+        }),
+    };
+    let sent = accounts::send_mfa_code(&state.core, asked, &client).await?;
+    Ok((StatusCode::ACCEPTED, Json(sent.into())))
+}
+
+/// The second step of a login: answer the challenge with a TOTP, email, SMS or backup code.
 #[utoipa::path(post, path = "/v1/auth/mfa/verify", tag = "auth",
     request_body(content = MfaVerifyRequest, example = json!({
         "challenge_id": "0b9e8f7a-3c2d-4e1f-8a6b-5c4d3e2f1a0b",
@@ -108,7 +144,7 @@ pub async fn login(
         "device": { "fingerprint": "7f9c2ba4e88f827d616045507605853e" },
     })),
     responses(
-        (status = 200, description = "Authenticated, as after a password login; `amr` in the access token lists `pwd`, `otp` and `mfa`", body = LoginResponse),
+        (status = 200, description = "Authenticated, as after a password login; `amr` in the access token lists `pwd`, `otp` (`sms` for an SMS code) and `mfa`", body = LoginResponse),
         JsonBodyErrors,
         (status = 401, description = "The code is wrong (`wrong_code`) or a TOTP code already used (`code_already_used`); the challenge is unknown, answered, or answered from another address or device (`invalid_challenge`), or expired (`challenge_expired`)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The challenge took `mfa.challenge_max_attempts` wrong codes (`challenge_locked`): sign in again", body = Problem, content_type = "application/problem+json"),

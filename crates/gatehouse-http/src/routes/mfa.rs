@@ -1,18 +1,22 @@
 //! `/v1/me/mfa`: the signed-in account's second factors — TOTP enrolment (start, confirm,
-//! remove), backup codes and the status. Changes need a recent sign-in (403
+//! remove), email and SMS codes (send, confirm, remove), backup codes and the status. Changes need a recent sign-in (403
 //! `reauthentication_required` otherwise).
 
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, AuthSession, Client};
-use crate::openapi::responses::{JsonBodyErrors, NotFound, ServiceUnavailable, Unauthenticated};
+use crate::openapi::responses::{
+    JsonBodyErrors, NotFound, ServiceUnavailable, TooManyCodes, Unauthenticated,
+};
 use crate::wire::{
-    BackupCodesResponse, MfaStatusResponse, TotpConfirmRequest, TotpEnrolmentResponse,
+    BackupCodesResponse, CodeConfirmRequest, CodeSentResponse, EmailMethodRequest,
+    MfaStatusResponse, SmsMethodRequest, TotpConfirmRequest, TotpEnrolmentResponse,
 };
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use gatehouse_core::mfa;
+use gatehouse_domain::mfa::MfaMethod;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -22,6 +26,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(start_totp, remove_totp))
         .routes(routes!(confirm_totp))
         .routes(routes!(generate_backup_codes))
+        .routes(routes!(start_email, remove_email))
+        .routes(routes!(confirm_email))
+        .routes(routes!(start_sms, remove_sms))
+        .routes(routes!(confirm_sms))
 }
 
 /// Two-step verification: on or off, the primary method, each method, backup codes left.
@@ -114,4 +122,146 @@ pub async fn generate_backup_codes(
 ) -> Result<(StatusCode, Json<BackupCodesResponse>), ApiError> {
     let codes = mfa::generate_backup_codes(&state.core, &auth, &client).await?;
     Ok((StatusCode::CREATED, Json(BackupCodesResponse { codes })))
+}
+
+/// Start receiving sign-in codes by email: a code goes to `email` (default: the account's
+/// address); confirming it turns the method on. Calling again sends a new code (the older
+/// one stops working), to a new address if given.
+#[utoipa::path(post, path = "/v1/me/mfa/email", tag = "mfa", security(("bearer" = [])),
+    request_body(content = EmailMethodRequest, example = json!({ "email": "ada@example.com" })),
+    responses(
+        (status = 202, description = "A code was sent", body = CodeSentResponse),
+        JsonBodyErrors,
+        (status = 401, response = Unauthenticated),
+        (status = 403, description = "The sign-in is not recent enough (`reauthentication_required`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Email codes are already on (`method_already_enabled`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, response = TooManyCodes),
+        (status = 503, response = ServiceUnavailable),
+    ))]
+pub async fn start_email(
+    State(state): State<AppState>,
+    AuthSession(auth): AuthSession,
+    Client(client): Client,
+    ApiJson(body): ApiJson<EmailMethodRequest>,
+) -> Result<(StatusCode, Json<CodeSentResponse>), ApiError> {
+    let sent = mfa::start_contact(
+        &state.core,
+        &auth,
+        MfaMethod::Email,
+        body.email.as_deref(),
+        &client,
+    )
+    .await?;
+    Ok((StatusCode::ACCEPTED, Json(sent.into())))
+}
+
+/// Confirm email codes with the code sent: the method (and two-step verification) turns on.
+#[utoipa::path(post, path = "/v1/me/mfa/email/confirm", tag = "mfa", security(("bearer" = [])),
+    request_body(content = CodeConfirmRequest, example = json!({ "code": "123456" })),
+    responses(
+        (status = 204, description = "Email codes are on"),
+        JsonBodyErrors,
+        (status = 401, response = Unauthenticated),
+        (status = 403, description = "The sign-in is not recent enough (`reauthentication_required`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "No code was sent (`method_not_started`), or email codes are already on (`method_already_enabled`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, response = ServiceUnavailable),
+    ))]
+pub async fn confirm_email(
+    State(state): State<AppState>,
+    AuthSession(auth): AuthSession,
+    Client(client): Client,
+    ApiJson(body): ApiJson<CodeConfirmRequest>,
+) -> Result<StatusCode, ApiError> {
+    mfa::confirm_contact(&state.core, &auth, MfaMethod::Email, &body.code, &client).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Stop email codes. If it was the last factor, two-step verification turns off and the
+/// backup codes stop working.
+#[utoipa::path(delete, path = "/v1/me/mfa/email", tag = "mfa", security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, response = Unauthenticated),
+        (status = 403, description = "The sign-in is not recent enough (`reauthentication_required`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    ))]
+pub async fn remove_email(
+    State(state): State<AppState>,
+    AuthSession(auth): AuthSession,
+    Client(client): Client,
+) -> Result<StatusCode, ApiError> {
+    mfa::remove_contact(&state.core, &auth, MfaMethod::Email, &client).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Start receiving sign-in codes by SMS: a code goes to `phone_number`; confirming it
+/// verifies the number and turns the method on (codes only ever go to a verified number).
+#[utoipa::path(post, path = "/v1/me/mfa/sms", tag = "mfa", security(("bearer" = [])),
+    request_body(content = SmsMethodRequest, example = json!({ "phone_number": "+14155552671" })),
+    responses(
+        (status = 202, description = "A code was sent", body = CodeSentResponse),
+        JsonBodyErrors,
+        (status = 401, response = Unauthenticated),
+        (status = 403, description = "The sign-in is not recent enough (`reauthentication_required`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "SMS codes are already on (`method_already_enabled`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, response = TooManyCodes),
+        (status = 503, response = ServiceUnavailable),
+    ))]
+pub async fn start_sms(
+    State(state): State<AppState>,
+    AuthSession(auth): AuthSession,
+    Client(client): Client,
+    ApiJson(body): ApiJson<SmsMethodRequest>,
+) -> Result<(StatusCode, Json<CodeSentResponse>), ApiError> {
+    let sent = mfa::start_contact(
+        &state.core,
+        &auth,
+        MfaMethod::Sms,
+        Some(&body.phone_number),
+        &client,
+    )
+    .await?;
+    Ok((StatusCode::ACCEPTED, Json(sent.into())))
+}
+
+/// Confirm SMS codes with the code sent: the number is verified and the method (and
+/// two-step verification) turns on.
+#[utoipa::path(post, path = "/v1/me/mfa/sms/confirm", tag = "mfa", security(("bearer" = [])),
+    request_body(content = CodeConfirmRequest, example = json!({ "code": "123456" })),
+    responses(
+        (status = 204, description = "SMS codes are on"),
+        JsonBodyErrors,
+        (status = 401, response = Unauthenticated),
+        (status = 403, description = "The sign-in is not recent enough (`reauthentication_required`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "No code was sent (`method_not_started`), or SMS codes are already on (`method_already_enabled`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, response = ServiceUnavailable),
+    ))]
+pub async fn confirm_sms(
+    State(state): State<AppState>,
+    AuthSession(auth): AuthSession,
+    Client(client): Client,
+    ApiJson(body): ApiJson<CodeConfirmRequest>,
+) -> Result<StatusCode, ApiError> {
+    mfa::confirm_contact(&state.core, &auth, MfaMethod::Sms, &body.code, &client).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Stop SMS codes. If it was the last factor, two-step verification turns off and the
+/// backup codes stop working.
+#[utoipa::path(delete, path = "/v1/me/mfa/sms", tag = "mfa", security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, response = Unauthenticated),
+        (status = 403, description = "The sign-in is not recent enough (`reauthentication_required`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    ))]
+pub async fn remove_sms(
+    State(state): State<AppState>,
+    AuthSession(auth): AuthSession,
+    Client(client): Client,
+) -> Result<StatusCode, ApiError> {
+    mfa::remove_contact(&state.core, &auth, MfaMethod::Sms, &client).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

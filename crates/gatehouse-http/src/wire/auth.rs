@@ -131,15 +131,28 @@ impl From<MfaChallenge> for MfaRequiredResponse {
     }
 }
 
+/// Ask for a login code by email or SMS.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MfaSendRequest {
+    pub challenge_id: String,
+    /// `email` or `sms` (one of the challenge's `methods`).
+    #[schema(example = "email")]
+    pub method: String,
+    /// The same device the login named (the challenge is bound to it).
+    pub device: Option<DeviceRequest>,
+}
+
 /// The second step of a login.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MfaVerifyRequest {
     pub challenge_id: String,
-    /// `totp` or `backup_code` (one of the challenge's `methods`).
+    /// `totp`, `email`, `sms` or `backup_code` (one of the challenge's `methods`).
     #[schema(example = "totp")]
     pub method: String,
-    /// The 6–8 digit code of the authenticator app, or a backup code (`xxxxx-xxxxx`).
+    /// The 6–8 digit code of the authenticator app or sent by email or SMS, or a backup
+    /// code (`xxxxx-xxxxx`).
     #[schema(example = "123456")]
     pub code: String,
     /// Trust this device afterwards: its logins skip the second factor for

@@ -1,8 +1,9 @@
 //! Second factors of the signed-in account: the TOTP enrolment answer (secret shown once),
-//! the confirmation request, backup codes (shown once) and the MFA status.
+//! the confirmation request, email and SMS setup (code sent, code confirmed), backup codes
+//! (shown once) and the MFA status.
 
 use chrono::{DateTime, Utc};
-use gatehouse_core::mfa::{MethodStatus, MfaStatus, TotpEnrolment};
+use gatehouse_core::mfa::{CodeSent, MethodStatus, MfaStatus, TotpEnrolment};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -47,9 +48,11 @@ pub struct BackupCodesResponse {
 pub struct MfaMethodResponse {
     /// `totp`, `email` or `sms`.
     pub method: String,
-    /// Confirmed and on (a TOTP setup waiting for its first code is listed as off).
+    /// Confirmed and on (a setup waiting for its first code is listed as off).
     pub enabled: bool,
     pub verified_at: Option<DateTime<Utc>>,
+    /// Email and SMS: where codes go, masked (`a***@example.com`, `+49*********89`).
+    pub destination: Option<String>,
 }
 
 /// Whether two-step verification is on, and with what.
@@ -68,6 +71,7 @@ impl From<MethodStatus> for MfaMethodResponse {
             method: m.method.as_str().to_owned(),
             enabled: m.enabled,
             verified_at: m.verified_at,
+            destination: m.destination,
         }
     }
 }
@@ -79,6 +83,51 @@ impl From<MfaStatus> for MfaStatusResponse {
             primary_method: s.primary_method.map(|m| m.as_str().to_owned()),
             methods: s.methods.into_iter().map(Into::into).collect(),
             backup_codes_remaining: s.backup_codes_remaining,
+        }
+    }
+}
+
+/// Start using email codes: the address to send them to.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailMethodRequest {
+    /// Defaults to the account's address. At most 254 characters.
+    pub email: Option<String>,
+}
+
+/// Start using SMS codes: the number to send them to.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SmsMethodRequest {
+    /// E.164: `+` and 8 to 15 digits, e.g. `+14155552671`.
+    pub phone_number: String,
+}
+
+/// The code sent to the address or number being set up.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodeConfirmRequest {
+    /// The digits of the code (spaces ignored; at most 64 characters).
+    pub code: String,
+}
+
+/// A code went out.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CodeSentResponse {
+    /// `email` or `sms`.
+    pub method: String,
+    /// Where it went, masked (`a***@example.com`, `+49*********89`).
+    pub destination: String,
+    /// When the code stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+impl From<CodeSent> for CodeSentResponse {
+    fn from(c: CodeSent) -> Self {
+        Self {
+            method: c.method.as_str().to_owned(),
+            destination: c.destination,
+            expires_at: c.expires_at,
         }
     }
 }

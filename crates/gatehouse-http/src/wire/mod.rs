@@ -13,12 +13,15 @@ mod system;
 mod verification;
 
 pub use auth::{
-    LoginAnswer, LoginRequest, LoginResponse, MfaVerifyRequest, NotMeRequest, NotMeResponse,
-    RefreshRequest, RegisterRequest, TokenResponse,
+    LoginAnswer, LoginRequest, LoginResponse, MfaSendRequest, MfaVerifyRequest, NotMeRequest,
+    NotMeResponse, RefreshRequest, RegisterRequest, TokenResponse,
 };
 pub use hooks::{ReceiptAnswer, ReceiptBatchDoc};
 pub use me::{MeResponse, PasswordChangeRequest, ProfilePatchRequest};
-pub use mfa::{BackupCodesResponse, MfaStatusResponse, TotpConfirmRequest, TotpEnrolmentResponse};
+pub use mfa::{
+    BackupCodesResponse, CodeConfirmRequest, CodeSentResponse, EmailMethodRequest,
+    MfaStatusResponse, SmsMethodRequest, TotpConfirmRequest, TotpEnrolmentResponse,
+};
 pub use notifications::{
     BlockList, BlockRequest, BlockResponse, ConsentRequest, ConsentStateResponse, ConsentsResponse,
     InAppNotificationList, InAppNotificationResponse, NotificationPreferencesRequest,

@@ -204,6 +204,15 @@ fn valid_body(method: &Method, path: &str, tokens: &Tokens) -> Value {
         }),
         ("POST", "/v1/me/consents/{type}") => json!({ "granted": true, "source": "web" }),
         ("POST", "/v1/me/mfa/totp/confirm") => json!({ "code": "123456" }),
+        ("POST", "/v1/me/mfa/email") => json!({ "email": "codes@example.com" }),
+        ("POST", "/v1/me/mfa/email/confirm") => json!({ "code": "123456" }),
+        ("POST", "/v1/me/mfa/sms") => json!({ "phone_number": "+14155552671" }),
+        ("POST", "/v1/me/mfa/sms/confirm") => json!({ "code": "123456" }),
+        ("POST", "/v1/auth/mfa/send") => json!({
+            "challenge_id": "0b9e8f7a-3c2d-4e1f-8a6b-5c4d3e2f1a0b",
+            "method": "email",
+            "device": { "fingerprint": "7f9c2ba4e88f827d616045507605853e", "name": "Laptop" },
+        }),
         ("POST", "/v1/auth/mfa/verify") => json!({
             "challenge_id": "0b9e8f7a-3c2d-4e1f-8a6b-5c4d3e2f1a0b",
             "method": "totp",
@@ -407,12 +416,15 @@ async fn every_string_field_refuses_nul_and_unpaired_surrogates(backend: Backend
     // The original refresh token still rotates (it was never used), and the password
     // change, last, proves the password is still the one registered.
     // A password reset and "this wasn't me" go last of all: they end every session.
-    // A login's second step goes after the TOTP confirmation has turned MFA on.
+    // A login's second step goes after the TOTP confirmation has turned MFA on, and
+    // after email codes are confirmed (sending a login code needs them); a confirmation
+    // goes after its setup sent a code.
     operations.sort_by_key(|(_, path)| match path.as_str() {
-        "/v1/auth/not-me" => 4,
-        "/v1/auth/password-reset/confirm" => 3,
-        "/v1/me/password" => 2,
-        "/v1/auth/mfa/verify" => 1,
+        "/v1/auth/not-me" => 5,
+        "/v1/auth/password-reset/confirm" => 4,
+        "/v1/me/password" => 3,
+        "/v1/auth/mfa/verify" | "/v1/auth/mfa/send" => 2,
+        "/v1/me/mfa/email/confirm" | "/v1/me/mfa/sms/confirm" => 1,
         _ => 0,
     });
     let resent = app
@@ -436,6 +448,12 @@ async fn every_string_field_refuses_nul_and_unpaired_surrogates(backend: Backend
             "/v1/me/mfa/totp/confirm" => json!({ "code": totp_code(&app, &tokens.access).await }),
             "/v1/auth/verify-email" => json!({ "token": verify_token }),
             "/v1/auth/mfa/verify" => mfa_answer(&app, &tokens.access).await,
+            "/v1/me/mfa/email/confirm" => json!({ "code": sent_code(&app, "email").await }),
+            "/v1/me/mfa/sms/confirm" => json!({ "code": sent_code(&app, "sms").await }),
+            "/v1/auth/mfa/send" => {
+                let login = app.login_as(EMAIL, PASSWORD).await;
+                json!({ "challenge_id": login.body["challenge_id"], "method": "email" })
+            }
             "/v1/auth/password-reset/confirm" => json!({
                 "token": reset_token,
                 "new_password": "a reset long passphrase",
@@ -471,6 +489,17 @@ async fn mfa_answer(app: &TestApp, access: &str) -> Value {
         "method": "backup_code",
         "code": code,
     })
+}
+
+/// The newest code queued on `channel` (its setup ran earlier in the loop).
+async fn sent_code(app: &TestApp, channel: &str) -> String {
+    let (text, _) = gatehouse_testkit::queries::latest_otp_message(&app.core.db, channel)
+        .await
+        .expect("a code was sent");
+    text.split(|c: char| !c.is_ascii_digit())
+        .find(|run| run.len() == 6)
+        .expect("a code")
+        .to_owned()
 }
 
 /// Start a TOTP setup and return the code its secret gives now.

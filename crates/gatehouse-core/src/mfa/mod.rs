@@ -12,17 +12,24 @@
 //! Both take the keys and parameters they need rather than `Core`, so a caller holding an
 //! open transaction never reaches for a second connection. The caller raises the events
 //! (`MfaEvent::CodeRefused`, `MfaEvent::BackupCodeUsed`) through `events::record`.
-//! Changes to factors need a recent sign-in (`mfa.recent_auth_secs`).
+//! Changes to factors need a recent sign-in (`mfa.recent_auth_secs`). The person's settings
+//! ([`preferences`]) bound the login challenge per method ([`limits`]); changing the
+//! primary method or removing the last factor may wait for a staff member ([`changes`]).
 
 pub mod backup;
+pub mod changes;
 pub mod config;
 pub mod error;
+pub mod limits;
+pub mod preferences;
 pub mod status;
 pub mod totp;
 
 pub use backup::{consume_backup_code, generate_backup_codes};
+pub use changes::{decide_change, list_changes, ChangeOutcome, MfaChange};
 pub use config::MfaConfig;
 pub use error::{MfaError, MfaRefusal, MfaResult};
+pub use preferences::{update_settings, LimitsUpdate, SettingsUpdate};
 pub use status::{mfa_status, MethodStatus, MfaStatus};
 pub use totp::{confirm_totp, remove_totp, start_totp, verify_totp_for_login, TotpEnrolment};
 

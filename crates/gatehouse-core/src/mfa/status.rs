@@ -2,6 +2,7 @@
 //! many backup codes are left.
 
 use super::error::{MfaError, MfaResult};
+use super::limits::{effective, Limits};
 use crate::accounts::AuthContext;
 use crate::state::Core;
 use chrono::{DateTime, Utc};
@@ -16,6 +17,8 @@ pub struct MfaStatus {
     pub primary_method: Option<MfaMethod>,
     pub methods: Vec<MethodStatus>,
     pub backup_codes_remaining: u32,
+    /// The person asked that changes to their factors wait for a staff member.
+    pub require_approval_for_changes: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -24,6 +27,9 @@ pub struct MethodStatus {
     /// Confirmed and on (a TOTP setup waiting for its first code is listed, not enabled).
     pub enabled: bool,
     pub verified_at: Option<DateTime<Utc>>,
+    /// The limits a login challenge applies to this method (the person's, capped by the
+    /// deployment's).
+    pub limits: Limits,
 }
 
 #[tracing::instrument(skip_all, fields(user_id = %auth.user_id))]
@@ -35,27 +41,35 @@ pub async fn mfa_status(core: &Core, auth: &AuthContext) -> MfaResult<MfaStatus>
     let preferences = settings::methods(conn.exec(), user_id).await?;
     let remaining = backup_codes::count_unused(conn.exec(), user_id).await?;
 
+    let config = &core.config.mfa;
+    let limits_of =
+        |method: MfaMethod| effective(config, preferences.iter().find(|p| p.mfa_method == method));
     let mut methods = Vec::new();
     if let Some(d) = device {
         methods.push(MethodStatus {
             method: MfaMethod::Totp,
             enabled: d.is_verified,
             verified_at: d.verified_at,
+            limits: limits_of(MfaMethod::Totp),
         });
     }
     // Email and SMS methods (their enrolment comes with the login challenge work).
     methods.extend(
         preferences
-            .into_iter()
+            .iter()
             .filter(|p| matches!(p.mfa_method, MfaMethod::Email | MfaMethod::Sms))
             .filter(|p| p.setup_completed)
             .map(|p| MethodStatus {
                 method: p.mfa_method,
                 enabled: p.is_enabled,
                 verified_at: None,
+                limits: effective(config, Some(p)),
             }),
     );
     let enabled = settings_row.as_ref().is_some_and(|s| s.is_enabled);
+    let require_approval_for_changes = settings_row
+        .as_ref()
+        .is_some_and(|s| s.require_approval_for_changes);
     Ok(MfaStatus {
         enabled,
         primary_method: settings_row
@@ -63,5 +77,6 @@ pub async fn mfa_status(core: &Core, auth: &AuthContext) -> MfaResult<MfaStatus>
             .map(|s| s.primary_method),
         methods,
         backup_codes_remaining: u32::try_from(remaining).unwrap_or(0),
+        require_approval_for_changes,
     })
 }

@@ -2,6 +2,7 @@
 //! a first code (which turns MFA on and records the code's step), removal, and the check the
 //! login challenge uses.
 
+use super::changes::{self, ChangeOutcome};
 use super::error::{MfaError, MfaRefusal, MfaResult};
 use super::require_recent_auth;
 use crate::accounts::AuthContext;
@@ -11,13 +12,14 @@ use crate::state::{ClientInfo, Core};
 use chrono::{DateTime, Utc};
 use gatehouse_domain::ids::UserId;
 use gatehouse_domain::mfa::{
-    base32, otpauth_uri, MfaMethod, TotpCode, TotpParams, TotpRefusal, TotpStep,
+    base32, otpauth_uri, MfaChangeAction, MfaMethod, TotpCode, TotpParams, TotpRefusal, TotpStep,
 };
 use gatehouse_store::accounts::users;
 use gatehouse_store::mfa::{backup_codes, settings, totp};
 use gatehouse_store::{Executor, StoreResult, Tx};
 use rand::RngCore;
 use secrecy::ExposeSecret;
+use serde_json::json;
 use uuid::Uuid;
 
 /// What a person needs to add the account to an authenticator app. Shown once.
@@ -129,38 +131,46 @@ pub async fn confirm_totp(
 }
 
 /// Remove the authenticator app. When it was the last factor MFA turns off and the
-/// backup codes go with it (they back up a factor that no longer exists).
+/// backup codes go with it (they back up a factor that no longer exists). Removing the
+/// last factor is logged in `mfa_change_log`, and where approval is required it only
+/// waits for a staff member ([`ChangeOutcome::Pending`]): nothing changes yet.
 #[tracing::instrument(skip_all, fields(user_id = %auth.user_id))]
-pub async fn remove_totp(core: &Core, auth: &AuthContext, client: &ClientInfo) -> MfaResult<()> {
+pub async fn remove_totp(
+    core: &Core,
+    auth: &AuthContext,
+    client: &ClientInfo,
+) -> MfaResult<ChangeOutcome> {
     let now = core.clock.now();
     require_recent_auth(core, auth, now)?;
     let user_id = auth.user_id;
     let mut tx = core.db.begin().await?;
-    let Some(was_verified) = totp::delete(tx.exec(), user_id).await? else {
+    let Some(device) = totp::find(tx.exec(), user_id).await? else {
         return Err(MfaError::NotFound("authenticator app"));
     };
-    if !was_verified {
+    if device.is_verified && other_factors(&mut tx, user_id).await?.is_empty() {
+        let asks = settings::find(tx.exec(), user_id)
+            .await?
+            .is_some_and(|s| s.require_approval_for_changes);
+        let change = changes::Request {
+            user_id,
+            session_id: auth.session_id,
+            action: MfaChangeAction::LastFactorRemoved,
+            method: Some(MfaMethod::Totp),
+            old_value: json!({ "enabled": true, "method": "totp" }),
+            new_value: json!({ "enabled": false }),
+            person_asks: asks,
+        };
+        if let ChangeOutcome::Pending(id) = changes::log(&mut tx, core, change, client, now).await?
+        {
+            tx.commit().await?;
+            return Ok(ChangeOutcome::Pending(id));
+        }
+    }
+    let Some(mfa_disabled) = remove_totp_in(&mut tx, user_id, now).await? else {
         // A setup never confirmed: nothing was on, nothing to tell.
         tx.commit().await?;
-        return Ok(());
-    }
-    settings::set_method(tx.exec(), user_id, MfaMethod::Totp, false, now).await?;
-    let others: Vec<MfaMethod> = settings::methods(tx.exec(), user_id)
-        .await?
-        .into_iter()
-        .filter(|m| m.is_enabled && m.mfa_method != MfaMethod::BackupCode)
-        .map(|m| m.mfa_method)
-        .collect();
-    let mfa_disabled = others.is_empty();
-    if let Some(next) = others.first() {
-        let current = settings::find(tx.exec(), user_id).await?;
-        if current.is_some_and(|s| s.primary_method == MfaMethod::Totp) {
-            settings::set_primary(tx.exec(), user_id, *next, now).await?;
-        }
-    } else {
-        settings::disable(tx.exec(), user_id, now).await?;
-        backup_codes::delete_all(tx.exec(), user_id).await?;
-    }
+        return Ok(ChangeOutcome::Applied);
+    };
     let event = MfaEvent::FactorRemoved {
         user_id,
         session_id: Some(auth.session_id),
@@ -169,7 +179,46 @@ pub async fn remove_totp(core: &Core, auth: &AuthContext, client: &ClientInfo) -
     };
     events::record(&mut tx, core, now, client, Event::Mfa(event)).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(ChangeOutcome::Applied)
+}
+
+/// The person's other factors that are on (not TOTP, not backup codes).
+async fn other_factors(tx: &mut Tx, user_id: UserId) -> StoreResult<Vec<MfaMethod>> {
+    Ok(settings::methods(tx.exec(), user_id)
+        .await?
+        .into_iter()
+        .filter(|m| {
+            m.is_enabled && !matches!(m.mfa_method, MfaMethod::BackupCode | MfaMethod::Totp)
+        })
+        .map(|m| m.mfa_method)
+        .collect())
+}
+
+/// Delete the TOTP device in the caller's transaction (also when a staff member approved
+/// its removal). `None`: there was none, or only a setup never confirmed; otherwise
+/// whether MFA turned off with it (its primary moves to another factor if one is left).
+pub(super) async fn remove_totp_in(
+    tx: &mut Tx,
+    user_id: UserId,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<bool>> {
+    match totp::delete(tx.exec(), user_id).await? {
+        Some(true) => {}
+        _ => return Ok(None),
+    }
+    settings::set_method(tx.exec(), user_id, MfaMethod::Totp, false, now).await?;
+    let others = other_factors(tx, user_id).await?;
+    if let Some(next) = others.first() {
+        let current = settings::find(tx.exec(), user_id).await?;
+        if current.is_some_and(|s| s.primary_method == MfaMethod::Totp) {
+            settings::set_primary(tx.exec(), user_id, *next, now).await?;
+        }
+        Ok(Some(false))
+    } else {
+        settings::disable(tx.exec(), user_id, now).await?;
+        backup_codes::delete_all(tx.exec(), user_id).await?;
+        Ok(Some(true))
+    }
 }
 
 /// Check a TOTP code at sign-in, inside the caller's transaction. On success the step is

@@ -4,6 +4,7 @@
 
 pub mod backup_codes;
 pub mod base32;
+pub mod changes;
 pub mod otp;
 pub mod uri;
 
@@ -11,6 +12,7 @@ pub mod uri;
 mod otp_tests;
 
 pub use backup_codes::{normalize_backup_code, BackupCode, BACKUP_CODE_COUNT};
+pub use changes::{ApprovalPolicy, MfaChangeAction, MfaChangeStatus};
 pub use otp::{OtpAlgorithm, TotpCode, TotpParams, TotpRefusal, TotpStep};
 pub use uri::otpauth_uri;
 

@@ -2,6 +2,7 @@
 //! file per area. Request types refuse unknown fields. Types holding secrets do not
 //! derive `Debug`.
 
+mod admin;
 mod auth;
 mod hooks;
 mod me;
@@ -12,13 +13,17 @@ mod sessions;
 mod system;
 mod verification;
 
+pub use admin::{MfaChangeList, MfaChangeQuery, MfaChangeResponse};
 pub use auth::{
     LoginAnswer, LoginRequest, LoginResponse, MfaVerifyRequest, NotMeRequest, NotMeResponse,
     RefreshRequest, RegisterRequest, TokenResponse,
 };
 pub use hooks::{ReceiptAnswer, ReceiptBatchDoc};
 pub use me::{MeResponse, PasswordChangeRequest, ProfilePatchRequest};
-pub use mfa::{BackupCodesResponse, MfaStatusResponse, TotpConfirmRequest, TotpEnrolmentResponse};
+pub use mfa::{
+    BackupCodesResponse, MfaSettingsRequest, MfaStatusResponse, PendingChangeResponse,
+    TotpConfirmRequest, TotpEnrolmentResponse,
+};
 pub use notifications::{
     BlockList, BlockRequest, BlockResponse, ConsentRequest, ConsentStateResponse, ConsentsResponse,
     InAppNotificationList, InAppNotificationResponse, NotificationPreferencesRequest,

@@ -4,5 +4,6 @@
 //! [`crate::audit::insert_mfa`] beside the other audit logs.
 
 pub mod backup_codes;
+pub mod changes;
 pub mod settings;
 pub mod totp;

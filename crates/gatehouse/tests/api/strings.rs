@@ -204,6 +204,11 @@ fn valid_body(method: &Method, path: &str, tokens: &Tokens) -> Value {
         }),
         ("POST", "/v1/me/consents/{type}") => json!({ "granted": true, "source": "web" }),
         ("POST", "/v1/me/mfa/totp/confirm") => json!({ "code": "123456" }),
+        ("PUT", "/v1/me/mfa/settings") => json!({
+            "primary_method": "totp",
+            "methods": { "totp": { "max_attempts": 3 } },
+            "require_approval_for_changes": false,
+        }),
         ("POST", "/v1/auth/mfa/verify") => json!({
             "challenge_id": "0b9e8f7a-3c2d-4e1f-8a6b-5c4d3e2f1a0b",
             "method": "totp",
@@ -407,12 +412,13 @@ async fn every_string_field_refuses_nul_and_unpaired_surrogates(backend: Backend
     // The original refresh token still rotates (it was never used), and the password
     // change, last, proves the password is still the one registered.
     // A password reset and "this wasn't me" go last of all: they end every session.
-    // A login's second step goes after the TOTP confirmation has turned MFA on.
+    // A login's second step, and MFA settings naming TOTP, go after the TOTP confirmation
+    // has turned MFA on.
     operations.sort_by_key(|(_, path)| match path.as_str() {
         "/v1/auth/not-me" => 4,
         "/v1/auth/password-reset/confirm" => 3,
         "/v1/me/password" => 2,
-        "/v1/auth/mfa/verify" => 1,
+        "/v1/auth/mfa/verify" | "/v1/me/mfa/settings" => 1,
         _ => 0,
     });
     let resent = app

@@ -256,7 +256,7 @@ async fn removing_the_last_factor_waits_for_a_staff_members_approval(backend: Ba
 
     let pending = list(&app, &admin.access, "?status=pending").await;
     assert_eq!(pending.status, StatusCode::OK, "{}", pending.text);
-    assert_eq!(ids(&pending), [change_id.clone()]);
+    assert_eq!(ids(&pending), std::slice::from_ref(&change_id));
     assert_eq!(pending.body["items"][0]["action"], "last_factor_removed");
     let r = list(&app, &admin.access, "?status=maybe").await;
     assert_eq!(r.code(), "invalid_query", "{}", r.text);

@@ -234,8 +234,10 @@ pub async fn verify_mfa(
 
     // The hourly allowance per method, over every challenge of the account.
     mfa_challenges::lock_answers(tx.exec(), user_id).await?;
-    let limits = limits::for_method(&mut tx, &core.config.mfa, user_id, method).await?;
-    if let Some(until) = limits::locked_until(&mut tx, &limits, user_id, method, now).await? {
+    // The person's limits for this method (never looser than the deployment's), and the
+    // lockout a recently locked challenge left on it.
+    let allowed = limits::for_method(&mut tx, &core.config.mfa, user_id, method).await?;
+    if let Some(until) = limits::locked_until(&mut tx, &allowed, user_id, method, now).await? {
         return Err(AccountsError::MethodLocked {
             retry_after_secs: u64::try_from((until - now).num_seconds().max(1)).unwrap_or(1),
         });
@@ -243,7 +245,7 @@ pub async fn verify_mfa(
     let hour_ago = now - chrono::Duration::hours(1);
     let answered =
         mfa_challenges::answers_since(tx.exec(), user_id, method.as_str(), hour_ago).await?;
-    if answered >= i64::from(limits.answers_per_hour) {
+    if answered >= i64::from(allowed.answers_per_hour) {
         let event = MfaEvent::RateLimited {
             user_id,
             challenge_id,

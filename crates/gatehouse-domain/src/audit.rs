@@ -80,6 +80,13 @@ string_enum!(
         MfaDisabled => "mfa_disabled",
         RateLimited => "rate_limited",
         LockedOut => "locked_out",
+        // A method's limits or the person's approval setting changed (PUT /v1/me/mfa/settings).
+        SettingsChanged => "settings_changed",
+        PrimaryMethodChanged => "primary_method_changed",
+        // A change waits for a staff member (mfa_change_log), then is approved or rejected.
+        ChangeRequested => "change_requested",
+        ChangeApproved => "change_approved",
+        ChangeRejected => "change_rejected",
     }
 );
 
@@ -106,6 +113,8 @@ string_enum!(
         PasswordResetRequested => "password_reset_requested",
         // A reset link set a new password and ended every session.
         PasswordReset => "password_reset",
+        // `gatehouse admin create-staff` made the account staff (created or promoted it).
+        StaffGranted => "staff_granted",
     }
 );
 

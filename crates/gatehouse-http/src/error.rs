@@ -232,6 +232,16 @@ impl From<AccountsError> for ApiError {
                 "not_found",
                 format!("{what} not found"),
             ),
+            E::StaffOnly => ApiError::new(StatusCode::FORBIDDEN, "staff_only", err.to_string()),
+            E::MethodLocked { retry_after_secs } => {
+                let mut e = ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "method_locked",
+                    format!("{err}; try again in {retry_after_secs} seconds or use another method"),
+                );
+                e.retry_after = Some(retry_after_secs);
+                e
+            }
             E::Unavailable(ref cause) => ApiError::database_unavailable(cause),
             E::Store(ref cause) => ApiError::internal(cause),
             E::Hash(ref cause) => ApiError::internal(cause),
@@ -300,6 +310,20 @@ impl From<MfaError> for ApiError {
                 StatusCode::NOT_FOUND,
                 "not_found",
                 format!("{what} not found"),
+            ),
+            E::ChangePending => {
+                ApiError::new(StatusCode::CONFLICT, "change_pending", err.to_string())
+            }
+            E::OwnChange => ApiError::new(StatusCode::FORBIDDEN, "own_change", err.to_string()),
+            E::ChangeAlreadyDecided => ApiError::new(
+                StatusCode::CONFLICT,
+                "change_already_decided",
+                err.to_string(),
+            ),
+            E::ChangeNoLongerApplies(_) => ApiError::new(
+                StatusCode::CONFLICT,
+                "change_no_longer_applies",
+                err.to_string(),
             ),
             E::Unauthenticated => ApiError::from(gatehouse_core::AccountsError::Unauthenticated),
             E::Unavailable(ref cause) => ApiError::database_unavailable(cause),

@@ -38,6 +38,24 @@ pub enum Command {
     Worker,
     /// Exit 0 if the server at http.listen answers GET /healthz with 200 (container checks).
     Healthcheck,
+    /// Operator tasks on accounts.
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminAction {
+    /// Create a staff member (may use /v1/admin), or promote the account with this email.
+    /// A new account's password is read from stdin (prompted for, without echo, on a
+    /// terminal).
+    CreateStaff {
+        #[arg(long, value_name = "EMAIL")]
+        email: String,
+        #[arg(long, value_name = "USERNAME")]
+        username: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -50,6 +50,13 @@ pub enum AccountsError {
     RefreshTokenReused,
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The endpoint is for staff members (`users.is_staff`, read from the database).
+    #[error("this endpoint is for staff members")]
+    StaffOnly,
+    /// A challenge answered with this method locked recently: the method is refused for
+    /// the person's lockout period (`lockout_minutes`).
+    #[error("this method is locked after too many wrong codes")]
+    MethodLocked { retry_after_secs: u64 },
     /// The login challenge is unknown, already answered, or held by another client.
     #[error("the challenge is invalid or was already answered; sign in again")]
     InvalidChallenge,

@@ -17,7 +17,7 @@ use super::{device_token, AccountsError, AccountsResult};
 use crate::events::mfa::MfaEvent;
 use crate::events::{self, Event};
 use crate::mfa::codes::{check_code, CodeCheck};
-use crate::mfa::{consume_backup_code, verify_totp_for_login, MfaRefusal};
+use crate::mfa::{consume_backup_code, limits, verify_totp_for_login, MfaRefusal};
 use crate::state::{ClientInfo, Core};
 use chrono::{DateTime, Utc};
 use gatehouse_domain::accounts::{AuthMethod, ChallengeRefusal, ChallengeState, SessionType};
@@ -145,13 +145,15 @@ pub(super) async fn issue_challenge(
         remember_me,
         methods: methods.iter().map(|m| m.as_str().to_owned()).collect(),
     };
+    let max_attempts =
+        limits::challenge_max_attempts(tx, &core.config.mfa, user_id, &methods).await?;
     mfa_challenges::insert(
         tx.exec(),
         &NewChallenge {
             challenge_id,
             user_id,
             expires_at,
-            max_attempts: i32::try_from(core.config.mfa.challenge_max_attempts).unwrap_or(i32::MAX),
+            max_attempts: i32::try_from(max_attempts).unwrap_or(i32::MAX),
             risk_level: "low",
             binding: &binding,
             created_at: now,
@@ -232,10 +234,18 @@ pub async fn verify_mfa(
 
     // The hourly allowance per method, over every challenge of the account.
     mfa_challenges::lock_answers(tx.exec(), user_id).await?;
+    // The person's limits for this method (never looser than the deployment's), and the
+    // lockout a recently locked challenge left on it.
+    let allowed = limits::for_method(&mut tx, &core.config.mfa, user_id, method).await?;
+    if let Some(until) = limits::locked_until(&mut tx, &allowed, user_id, method, now).await? {
+        return Err(AccountsError::MethodLocked {
+            retry_after_secs: u64::try_from((until - now).num_seconds().max(1)).unwrap_or(1),
+        });
+    }
     let hour_ago = now - chrono::Duration::hours(1);
     let answered =
         mfa_challenges::answers_since(tx.exec(), user_id, method.as_str(), hour_ago).await?;
-    if answered >= i64::from(core.config.mfa.answers_per_hour) {
+    if answered >= i64::from(allowed.answers_per_hour) {
         let event = MfaEvent::RateLimited {
             user_id,
             challenge_id,

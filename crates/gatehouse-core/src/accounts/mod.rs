@@ -1,5 +1,6 @@
 //! Accounts use cases: sign-up, email verification, login, token refresh, logout,
-//! password reset, the signed-in person's profile, address, password, sessions and devices.
+//! password reset, the signed-in person's profile, address, password, sessions and devices,
+//! and staff members (who may use the admin endpoints).
 
 mod authenticate;
 mod device_token;
@@ -19,6 +20,7 @@ mod refresh;
 mod register;
 mod session_cache;
 mod sessions;
+mod staff;
 mod trust;
 
 pub use authenticate::{authenticate, AuthContext};
@@ -42,6 +44,7 @@ pub use register::{register, RegisterInput};
 pub use session_cache::{spawn_listener as spawn_session_cache_listener, SessionCache};
 pub(crate) use sessions::expire_lapsed;
 pub use sessions::{list_sessions, revoke_session, Page};
+pub use staff::{create_staff, promote_existing, require_staff, StaffGrant};
 pub use trust::{
     device_trust, require_recent_authentication, trust_device, untrust_device, DeviceTrust,
 };

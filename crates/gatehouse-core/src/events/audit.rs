@@ -416,6 +416,10 @@ pub fn rows_for(event: &Event<'_>, client: &ClientInfo, now: DateTime<Utc>) -> A
                 "trusted_until": trusted_until.map(|t| t.to_rfc3339()),
             })),
         }),
+        Event::StaffGranted { user_id, created } => rows.account.push(AccountAuditEntry {
+            details: Some(json!({ "created": created })),
+            ..account(*user_id, AccountAction::StaffGranted, client)
+        }),
         Event::Mfa(e) => rows.mfa = super::mfa::audit_rows(e, client),
     }
     rows

@@ -6,11 +6,11 @@ use super::alert::Alert;
 use crate::client::ClientInfo;
 use gatehouse_domain::audit::MfaAction;
 use gatehouse_domain::ids::{SessionId, UserId};
-use gatehouse_domain::mfa::{MfaMethod, OtpPurpose};
+use gatehouse_domain::mfa::{MfaChangeAction, MfaMethod, OtpPurpose};
 use gatehouse_domain::notify::NotificationType;
 use gatehouse_domain::risk::RiskLevel;
 use gatehouse_store::audit::MfaAuditEntry;
-use serde_json::json;
+use serde_json::{json, Value};
 use uuid::Uuid;
 
 /// Something that happened to a person's second factors.
@@ -90,6 +90,41 @@ pub enum MfaEvent {
         challenge_id: Option<Uuid>,
         sent_last_hour: i64,
     },
+    /// The person changed a method's limits or their approval setting; `new_value` says
+    /// what they set.
+    SettingsChanged {
+        user_id: UserId,
+        session_id: Option<SessionId>,
+        new_value: Value,
+    },
+    /// The person changed their primary method (no approval was needed).
+    PrimaryMethodChanged {
+        user_id: UserId,
+        session_id: Option<SessionId>,
+        from: MfaMethod,
+        to: MfaMethod,
+    },
+    /// A change waits for a staff member's approval (`mfa_change_log` row `change_id`).
+    ChangeRequested {
+        user_id: UserId,
+        session_id: Option<SessionId>,
+        change_id: Uuid,
+        action: MfaChangeAction,
+        method: Option<MfaMethod>,
+    },
+    /// A staff member (`staff_id`) decided a pending change; when `approved` it was
+    /// applied: the primary method moved (`primary`: from, to), the factor went (and
+    /// with it MFA when `mfa_disabled`), or the approval requirement was dropped.
+    ChangeDecided {
+        user_id: UserId,
+        staff_id: UserId,
+        change_id: Uuid,
+        action: MfaChangeAction,
+        method: Option<MfaMethod>,
+        approved: bool,
+        primary: Option<(MfaMethod, MfaMethod)>,
+        mfa_disabled: bool,
+    },
 }
 
 impl MfaEvent {
@@ -105,7 +140,11 @@ impl MfaEvent {
             | MfaEvent::ChallengePassed { user_id, .. }
             | MfaEvent::RateLimited { user_id, .. }
             | MfaEvent::CodeSent { user_id, .. }
-            | MfaEvent::SendLimited { user_id, .. } => *user_id,
+            | MfaEvent::SendLimited { user_id, .. }
+            | MfaEvent::SettingsChanged { user_id, .. }
+            | MfaEvent::PrimaryMethodChanged { user_id, .. }
+            | MfaEvent::ChangeRequested { user_id, .. }
+            | MfaEvent::ChangeDecided { user_id, .. } => *user_id,
         }
     }
 }
@@ -274,7 +313,93 @@ pub fn audit_rows(event: &MfaEvent, client: &ClientInfo) -> Vec<MfaAuditEntry> {
             e.risk_level = RiskLevel::Medium;
             vec![e]
         }
+        MfaEvent::SettingsChanged { new_value, .. } => {
+            let mut e = entry(MfaAction::SettingsChanged, None);
+            e.new_value = Some(new_value.clone());
+            vec![e]
+        }
+        MfaEvent::PrimaryMethodChanged { from, to, .. } => {
+            vec![primary_changed(
+                entry(MfaAction::PrimaryMethodChanged, Some(*to)),
+                *from,
+                *to,
+            )]
+        }
+        MfaEvent::ChangeRequested {
+            change_id,
+            action,
+            method,
+            ..
+        } => {
+            let mut e = entry(MfaAction::ChangeRequested, *method);
+            e.new_value = Some(json!({ "change_id": change_id, "action": action.as_str() }));
+            vec![e]
+        }
+        MfaEvent::ChangeDecided {
+            staff_id,
+            change_id,
+            action,
+            method,
+            approved,
+            primary,
+            mfa_disabled,
+            ..
+        } => {
+            // Every row names the staff member who acted and the change they decided.
+            let by_staff = |action, method| {
+                let mut e = MfaAuditEntry::new(user_id, action, method);
+                e.metadata = Some(json!({
+                    "ip": client.ip.map(|ip| ip.to_string()),
+                    "actor_id": staff_id,
+                    "change_id": change_id,
+                }));
+                e
+            };
+            let decided = if *approved {
+                MfaAction::ChangeApproved
+            } else {
+                MfaAction::ChangeRejected
+            };
+            let mut first = by_staff(decided, *method);
+            first.new_value = Some(json!({ "action": action.as_str() }));
+            let mut rows = vec![first];
+            if !approved {
+                return rows;
+            }
+            match action {
+                MfaChangeAction::PrimaryMethodChanged => {
+                    if let Some((from, to)) = primary {
+                        let e = by_staff(MfaAction::PrimaryMethodChanged, Some(*to));
+                        rows.push(primary_changed(e, *from, *to));
+                    }
+                }
+                MfaChangeAction::LastFactorRemoved => {
+                    let removed = method.unwrap_or(MfaMethod::Totp);
+                    rows.push(by_staff(removed_action(removed), Some(removed)));
+                    if *mfa_disabled {
+                        let mut off = by_staff(MfaAction::MfaDisabled, Some(removed));
+                        off.old_value = Some(json!({ "enabled": true }));
+                        off.new_value = Some(json!({ "enabled": false }));
+                        off.risk_level = RiskLevel::Medium;
+                        rows.push(off);
+                    }
+                }
+                MfaChangeAction::ApprovalRequirementRemoved => {
+                    let mut e = by_staff(MfaAction::SettingsChanged, None);
+                    e.new_value = Some(json!({ "require_approval_for_changes": false }));
+                    rows.push(e);
+                }
+            }
+            rows
+        }
     }
+}
+
+fn primary_changed(mut e: MfaAuditEntry, from: MfaMethod, to: MfaMethod) -> MfaAuditEntry {
+    e.primary_method = true;
+    e.old_value = Some(json!({ "primary_method": from.as_str() }));
+    e.new_value = Some(json!({ "primary_method": to.as_str() }));
+    e
 }
 
 fn added_action(method: MfaMethod) -> MfaAction {
@@ -346,12 +471,29 @@ pub fn alert_for(event: &MfaEvent) -> Option<Alert> {
         MfaEvent::ChallengeFailed {
             replayed, locked, ..
         } if *replayed || *locked => Some(alert(NotificationType::SuspiciousActivity, None)),
+        // The person hears how a staff member decided the change they asked for.
+        MfaEvent::ChangeDecided {
+            approved, method, ..
+        } => Some(Alert {
+            methods: method.iter().map(|m| method_name(*m)).collect(),
+            ..alert(
+                if *approved {
+                    NotificationType::MfaChangeApproved
+                } else {
+                    NotificationType::MfaChangeRejected
+                },
+                None,
+            )
+        }),
         MfaEvent::ChallengeFailed { .. }
         | MfaEvent::ChallengeCreated { .. }
         | MfaEvent::ChallengePassed { .. }
         | MfaEvent::RateLimited { .. }
         | MfaEvent::CodeSent { .. }
-        | MfaEvent::SendLimited { .. } => None,
+        | MfaEvent::SendLimited { .. }
+        | MfaEvent::SettingsChanged { .. }
+        | MfaEvent::PrimaryMethodChanged { .. }
+        | MfaEvent::ChangeRequested { .. } => None,
     }
 }
 

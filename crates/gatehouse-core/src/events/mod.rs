@@ -137,6 +137,9 @@ pub enum Event<'a> {
         user_id: UserId,
         sessions_ended: u64,
     },
+    /// An operator made the account staff (`gatehouse admin create-staff`); `created` when
+    /// the account is new.
+    StaffGranted { user_id: UserId, created: bool },
 }
 
 /// What a login's user agent says about the device.

@@ -1,8 +1,9 @@
 //! `[mfa]`: how this deployment's TOTP codes are made (RFC 6238: SHA1, 6 digits, 30 s by
 //! default; SHA256/SHA512 and 7–8 digits for deployments whose apps support them), the
-//! issuer name authenticator apps show, and how recent a sign-in must be to change factors.
+//! issuer name authenticator apps show, how recent a sign-in must be to change factors, the
+//! bounds of the limits a person may set per method, and which changes need approval.
 
-use gatehouse_domain::mfa::{OtpAlgorithm, TotpParams};
+use gatehouse_domain::mfa::{ApprovalPolicy, OtpAlgorithm, TotpParams};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -31,6 +32,19 @@ pub struct MfaConfig {
     /// Codes one account may be sent per purpose and hour (enrolling email, enrolling
     /// SMS, signing in), counted in the database.
     pub codes_sent_per_hour: u32,
+    /// The largest hourly answer limit a person may set for one of their methods.
+    pub method_rate_limit_per_hour_max: u32,
+    /// The largest number of wrong codes a person may allow per challenge.
+    pub method_max_attempts_max: u32,
+    /// The bounds of the lockout a person may choose: after a challenge locks, the method
+    /// it was answered with is refused for that many minutes.
+    pub lockout_minutes_min: u32,
+    pub lockout_minutes_max: u32,
+    /// The lockout of a method whose person set none (within the bounds above).
+    pub lockout_minutes_default: u32,
+    /// Which changes to second factors wait for a staff member: `never`, `last_factor`
+    /// (removing the last factor) or `always` (that and changing the primary method).
+    pub changes_require_approval: ApprovalPolicy,
 }
 
 impl Default for MfaConfig {
@@ -48,6 +62,12 @@ impl Default for MfaConfig {
             otp_digits: 6,
             otp_ttl_secs: 300,
             codes_sent_per_hour: 5,
+            method_rate_limit_per_hour_max: 20,
+            method_max_attempts_max: 10,
+            lockout_minutes_min: 5,
+            lockout_minutes_max: 1440,
+            lockout_minutes_default: 30,
+            changes_require_approval: ApprovalPolicy::Never,
         }
     }
 }
@@ -111,6 +131,35 @@ impl MfaConfig {
         }
         if !(1..=100).contains(&self.codes_sent_per_hour) {
             return Err(("mfa.codes_sent_per_hour", "must be 1 to 100".to_owned()));
+        }
+        if !(1..=1000).contains(&self.method_rate_limit_per_hour_max) {
+            return Err((
+                "mfa.method_rate_limit_per_hour_max",
+                "must be 1 to 1000".to_owned(),
+            ));
+        }
+        if !(1..=100).contains(&self.method_max_attempts_max) {
+            return Err(("mfa.method_max_attempts_max", "must be 1 to 100".to_owned()));
+        }
+        if !(1..=10_080).contains(&self.lockout_minutes_min) {
+            return Err((
+                "mfa.lockout_minutes_min",
+                "must be 1 to 10080 minutes".to_owned(),
+            ));
+        }
+        if !(self.lockout_minutes_min..=10_080).contains(&self.lockout_minutes_max) {
+            return Err((
+                "mfa.lockout_minutes_max",
+                "must be lockout_minutes_min to 10080 minutes".to_owned(),
+            ));
+        }
+        if !(self.lockout_minutes_min..=self.lockout_minutes_max)
+            .contains(&self.lockout_minutes_default)
+        {
+            return Err((
+                "mfa.lockout_minutes_default",
+                "must lie between lockout_minutes_min and lockout_minutes_max".to_owned(),
+            ));
         }
         Ok(())
     }
@@ -183,6 +232,41 @@ mod tests {
                     ..MfaConfig::default()
                 },
                 "mfa.codes_sent_per_hour",
+            ),
+            (
+                MfaConfig {
+                    method_rate_limit_per_hour_max: 0,
+                    ..MfaConfig::default()
+                },
+                "mfa.method_rate_limit_per_hour_max",
+            ),
+            (
+                MfaConfig {
+                    method_max_attempts_max: 0,
+                    ..MfaConfig::default()
+                },
+                "mfa.method_max_attempts_max",
+            ),
+            (
+                MfaConfig {
+                    lockout_minutes_min: 0,
+                    ..MfaConfig::default()
+                },
+                "mfa.lockout_minutes_min",
+            ),
+            (
+                MfaConfig {
+                    lockout_minutes_max: 4,
+                    ..MfaConfig::default()
+                },
+                "mfa.lockout_minutes_max",
+            ),
+            (
+                MfaConfig {
+                    lockout_minutes_default: 2000,
+                    ..MfaConfig::default()
+                },
+                "mfa.lockout_minutes_default",
             ),
         ];
         for (config, key) in bad {

@@ -2,9 +2,10 @@
 //! number this is its verification: login codes only ever go to a verified number), which
 //! turns the method and MFA on; removal mirrors TOTP's. Changes need a recent sign-in.
 
+use super::changes::ChangeOutcome;
 use super::codes::{self, CodeCheck, CodeRequest};
 use super::error::{MfaError, MfaRefusal, MfaResult};
-use super::factors::{factor_added, factor_removed};
+use super::factors::{factor_added, factor_removed, gate_removal};
 use super::require_recent_auth;
 use crate::accounts::AuthContext;
 use crate::events::{self, Event, MfaEvent};
@@ -193,24 +194,46 @@ pub async fn remove_contact(
     auth: &AuthContext,
     method: MfaMethod,
     client: &ClientInfo,
-) -> MfaResult<()> {
+) -> MfaResult<ChangeOutcome> {
     let now = core.clock.now();
     require_recent_auth(core, auth, now)?;
-    let (contact, purpose) = contact_of(method)?;
+    let (contact, _) = contact_of(method)?;
     let user_id = auth.user_id;
     let mut tx = core.db.begin().await?;
-    let Some(was_verified) = contact_methods::delete(tx.exec(), contact, user_id).await? else {
+    let Some(row) = contact_methods::find(tx.exec(), contact, user_id).await? else {
         return Err(MfaError::NotFound(match method {
             MfaMethod::Sms => "SMS method",
             _ => "email method",
         }));
     };
-    void_codes(&mut tx, user_id, purpose).await?;
-    if was_verified {
+    if row.is_verified {
+        if let ChangeOutcome::Pending(id) =
+            gate_removal(&mut tx, core, auth, method, client, now).await?
+        {
+            tx.commit().await?;
+            return Ok(ChangeOutcome::Pending(id));
+        }
+    }
+    if delete_contact(&mut tx, user_id, method).await? == Some(true) {
         factor_removed(&mut tx, core, auth, method, client, now).await?;
     }
     tx.commit().await?;
-    Ok(())
+    Ok(ChangeOutcome::Applied)
+}
+
+/// Delete the email or SMS method and void its live codes, in the caller's transaction.
+/// `None`: there was none; otherwise whether it was verified.
+pub(super) async fn delete_contact(
+    tx: &mut gatehouse_store::Tx,
+    user_id: UserId,
+    method: MfaMethod,
+) -> MfaResult<Option<bool>> {
+    let (contact, purpose) = contact_of(method)?;
+    let deleted = contact_methods::delete(tx.exec(), contact, user_id).await?;
+    if deleted.is_some() {
+        void_codes(tx, user_id, purpose).await?;
+    }
+    Ok(deleted)
 }
 
 /// Void the live enrolment codes of the method and every live login code of the account

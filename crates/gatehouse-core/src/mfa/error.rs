@@ -29,6 +29,18 @@ pub enum MfaError {
     TooManyCodes { retry_after_secs: u64 },
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// A change of this kind already waits for a staff member's approval.
+    #[error("a change of this kind already waits for approval")]
+    ChangePending,
+    /// Staff do not approve or reject their own changes.
+    #[error("a staff member cannot decide their own change")]
+    OwnChange,
+    #[error("this change was already approved or rejected")]
+    ChangeAlreadyDecided,
+    /// What the change would do is no longer possible (the factor went, or the method it
+    /// names is no longer verified); it stays pending and can be rejected.
+    #[error("this change no longer applies: {0}")]
+    ChangeNoLongerApplies(&'static str),
     #[error("not authenticated")]
     Unauthenticated,
     #[error("the database is unavailable")]

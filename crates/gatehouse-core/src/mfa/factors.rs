@@ -1,14 +1,18 @@
 //! What every factor does when it turns on or goes away (TOTP, email, SMS alike): MFA on or
-//! off, the primary method, the method's preference row, backup codes, and the event.
+//! off, the primary method, the method's preference row, backup codes, and the event; and
+//! the approval a removal of the last factor may wait for.
 
-use super::error::MfaResult;
+use super::changes::{self, ChangeOutcome};
+use super::error::{MfaError, MfaResult};
 use crate::accounts::AuthContext;
 use crate::events::{self, Event, MfaEvent};
 use crate::state::{ClientInfo, Core};
 use chrono::{DateTime, Utc};
-use gatehouse_domain::mfa::MfaMethod;
-use gatehouse_store::mfa::{backup_codes, settings};
+use gatehouse_domain::ids::UserId;
+use gatehouse_domain::mfa::{MfaChangeAction, MfaMethod};
+use gatehouse_store::mfa::{backup_codes, settings, totp};
 use gatehouse_store::{Executor, Tx};
+use serde_json::json;
 
 /// `method` was just verified: MFA turns on (it becomes primary when MFA was off or it
 /// already was), its preference row is marked set up, and `FactorAdded` is raised.
@@ -40,9 +44,81 @@ pub(super) async fn factor_added(
     Ok(())
 }
 
-/// A verified `method` was removed: its preference goes off; when it was the last factor
-/// MFA turns off and the backup codes go with it (they back up a factor that no longer
-/// exists), otherwise another method becomes primary if it was. Raises `FactorRemoved`.
+/// Before a verified `method` goes: when it is the person's only factor that is on, the
+/// removal is logged in `mfa_change_log`, and where the deployment or the person wants such
+/// changes approved it only waits for a staff member ([`ChangeOutcome::Pending`]; the
+/// caller then changes nothing). Otherwise [`ChangeOutcome::Applied`]: go ahead.
+pub(super) async fn gate_removal(
+    tx: &mut Tx,
+    core: &Core,
+    auth: &AuthContext,
+    method: MfaMethod,
+    client: &ClientInfo,
+    now: DateTime<Utc>,
+) -> MfaResult<ChangeOutcome> {
+    let user_id = auth.user_id;
+    if !other_factors(tx, user_id, method).await?.is_empty() {
+        return Ok(ChangeOutcome::Applied);
+    }
+    let person_asks = settings::find(tx.exec(), user_id)
+        .await?
+        .is_some_and(|s| s.require_approval_for_changes);
+    let change = changes::Request {
+        user_id,
+        session_id: auth.session_id,
+        action: MfaChangeAction::LastFactorRemoved,
+        method: Some(method),
+        old_value: json!({ "enabled": true, "method": method.as_str() }),
+        new_value: json!({ "enabled": false }),
+        person_asks,
+    };
+    changes::log(tx, core, change, client, now).await
+}
+
+/// Delete `method`'s row (the TOTP device, or the email/SMS method with its live codes) in
+/// the caller's transaction. `None`: there was none; otherwise whether it was verified.
+pub(super) async fn delete_factor(
+    tx: &mut Tx,
+    user_id: UserId,
+    method: MfaMethod,
+) -> MfaResult<Option<bool>> {
+    match method {
+        MfaMethod::Totp => Ok(totp::delete(tx.exec(), user_id).await?),
+        MfaMethod::Email | MfaMethod::Sms => {
+            super::contact::delete_contact(tx, user_id, method).await
+        }
+        MfaMethod::BackupCode => Err(MfaError::Internal(
+            "backup codes are not a factor row".into(),
+        )),
+    }
+}
+
+/// A verified `method` was removed (its row is gone): its preference goes off; when it was
+/// the last factor MFA turns off and the backup codes go with it (they back up a factor
+/// that no longer exists), otherwise another method becomes primary if it was. Returns
+/// whether MFA turned off. Also used when a staff member approved the removal.
+pub(super) async fn settle_removal(
+    tx: &mut Tx,
+    user_id: UserId,
+    method: MfaMethod,
+    now: DateTime<Utc>,
+) -> MfaResult<bool> {
+    settings::set_method(tx.exec(), user_id, method, false, now).await?;
+    let others = other_factors(tx, user_id, method).await?;
+    if let Some(next) = others.first() {
+        let current = settings::find(tx.exec(), user_id).await?;
+        if current.is_some_and(|s| s.primary_method == method) {
+            settings::set_primary(tx.exec(), user_id, *next, now).await?;
+        }
+        Ok(false)
+    } else {
+        settings::disable(tx.exec(), user_id, now).await?;
+        backup_codes::delete_all(tx.exec(), user_id).await?;
+        Ok(true)
+    }
+}
+
+/// [`settle_removal`] for the person's own removal, raising `FactorRemoved`.
 pub(super) async fn factor_removed(
     tx: &mut Tx,
     core: &Core,
@@ -52,23 +128,7 @@ pub(super) async fn factor_removed(
     now: DateTime<Utc>,
 ) -> MfaResult<()> {
     let user_id = auth.user_id;
-    settings::set_method(tx.exec(), user_id, method, false, now).await?;
-    let others: Vec<MfaMethod> = settings::methods(tx.exec(), user_id)
-        .await?
-        .into_iter()
-        .filter(|m| m.is_enabled && m.mfa_method != MfaMethod::BackupCode)
-        .map(|m| m.mfa_method)
-        .collect();
-    let mfa_disabled = others.is_empty();
-    if let Some(next) = others.first() {
-        let current = settings::find(tx.exec(), user_id).await?;
-        if current.is_some_and(|s| s.primary_method == method) {
-            settings::set_primary(tx.exec(), user_id, *next, now).await?;
-        }
-    } else {
-        settings::disable(tx.exec(), user_id, now).await?;
-        backup_codes::delete_all(tx.exec(), user_id).await?;
-    }
+    let mfa_disabled = settle_removal(tx, user_id, method, now).await?;
     let event = MfaEvent::FactorRemoved {
         user_id,
         session_id: Some(auth.session_id),
@@ -77,4 +137,18 @@ pub(super) async fn factor_removed(
     };
     events::record(tx, core, now, client, Event::Mfa(event)).await?;
     Ok(())
+}
+
+/// The person's factors other than `method` that are on (backup codes do not count).
+async fn other_factors(
+    tx: &mut Tx,
+    user_id: UserId,
+    method: MfaMethod,
+) -> MfaResult<Vec<MfaMethod>> {
+    Ok(settings::methods(tx.exec(), user_id)
+        .await?
+        .into_iter()
+        .filter(|m| m.is_enabled && m.mfa_method != MfaMethod::BackupCode && m.mfa_method != method)
+        .map(|m| m.mfa_method)
+        .collect())
 }

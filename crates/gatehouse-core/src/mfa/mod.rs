@@ -16,21 +16,28 @@
 //!   live code of its purpose and challenge, and consumes it once.
 //!
 //! Email and SMS factors ([`contact`]) are enrolled by a code sent to the address or
-//! number. Changes to factors need a recent sign-in (`mfa.recent_auth_secs`).
+//! number. Changes to factors need a recent sign-in (`mfa.recent_auth_secs`). The person's
+//! settings ([`preferences`]) bound the login challenge per method ([`limits`]); changing the
+//! primary method or removing the last factor may wait for a staff member ([`changes`]).
 
 pub mod backup;
+pub mod changes;
 pub(crate) mod codes;
 pub mod config;
 pub mod contact;
 pub mod error;
 mod factors;
+pub mod limits;
+pub mod preferences;
 pub mod status;
 pub mod totp;
 
 pub use backup::{consume_backup_code, generate_backup_codes};
+pub use changes::{decide_change, list_changes, ChangeOutcome, MfaChange};
 pub use config::MfaConfig;
 pub use contact::{confirm_contact, remove_contact, start_contact, CodeSent};
 pub use error::{MfaError, MfaRefusal, MfaResult};
+pub use preferences::{update_settings, LimitsUpdate, SettingsUpdate};
 pub use status::{mfa_status, MethodStatus, MfaStatus};
 pub use totp::{confirm_totp, remove_totp, start_totp, verify_totp_for_login, TotpEnrolment};
 

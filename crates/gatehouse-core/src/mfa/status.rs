@@ -3,6 +3,7 @@
 //! codes are left.
 
 use super::error::{MfaError, MfaResult};
+use super::limits::{effective, Limits};
 use crate::accounts::AuthContext;
 use crate::state::Core;
 use chrono::{DateTime, Utc};
@@ -18,6 +19,8 @@ pub struct MfaStatus {
     pub primary_method: Option<MfaMethod>,
     pub methods: Vec<MethodStatus>,
     pub backup_codes_remaining: u32,
+    /// The person asked that changes to their factors wait for a staff member.
+    pub require_approval_for_changes: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -28,6 +31,9 @@ pub struct MethodStatus {
     pub verified_at: Option<DateTime<Utc>>,
     /// Email and SMS: where codes go, masked (`a***@example.com`, `+49*********89`).
     pub destination: Option<String>,
+    /// The limits a login challenge applies to this method (the person's, capped by the
+    /// deployment's).
+    pub limits: Limits,
 }
 
 #[tracing::instrument(skip_all, fields(user_id = %auth.user_id))]
@@ -36,8 +42,12 @@ pub async fn mfa_status(core: &Core, auth: &AuthContext) -> MfaResult<MfaStatus>
     let mut conn = core.db.reader().await.map_err(MfaError::from)?;
     let settings_row = settings::find(conn.exec(), user_id).await?;
     let device = totp::find(conn.exec(), user_id).await?;
+    let preferences = settings::methods(conn.exec(), user_id).await?;
     let remaining = backup_codes::count_unused(conn.exec(), user_id).await?;
 
+    let config = &core.config.mfa;
+    let limits_of =
+        |method: MfaMethod| effective(config, preferences.iter().find(|p| p.mfa_method == method));
     let mut methods = Vec::new();
     if let Some(d) = device {
         methods.push(MethodStatus {
@@ -45,6 +55,7 @@ pub async fn mfa_status(core: &Core, auth: &AuthContext) -> MfaResult<MfaStatus>
             enabled: d.is_verified,
             verified_at: d.verified_at,
             destination: None,
+            limits: limits_of(MfaMethod::Totp),
         });
     }
     for (method, contact) in [
@@ -57,10 +68,14 @@ pub async fn mfa_status(core: &Core, auth: &AuthContext) -> MfaResult<MfaStatus>
                 enabled: row.is_verified,
                 verified_at: row.verified_at,
                 destination: Some(super::contact::mask(method, &row.destination)),
+                limits: limits_of(method),
             });
         }
     }
     let enabled = settings_row.as_ref().is_some_and(|s| s.is_enabled);
+    let require_approval_for_changes = settings_row
+        .as_ref()
+        .is_some_and(|s| s.require_approval_for_changes);
     Ok(MfaStatus {
         enabled,
         primary_method: settings_row
@@ -68,5 +83,6 @@ pub async fn mfa_status(core: &Core, auth: &AuthContext) -> MfaResult<MfaStatus>
             .map(|s| s.primary_method),
         methods,
         backup_codes_remaining: u32::try_from(remaining).unwrap_or(0),
+        require_approval_for_changes,
     })
 }

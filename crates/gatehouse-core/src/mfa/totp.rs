@@ -2,7 +2,9 @@
 //! a first code (which turns MFA on and records the code's step), removal, and the check the
 //! login challenge uses.
 
+use super::changes::ChangeOutcome;
 use super::error::{MfaError, MfaRefusal, MfaResult};
+use super::factors;
 use super::require_recent_auth;
 use crate::accounts::AuthContext;
 use crate::events::{self, Event, MfaEvent};
@@ -114,24 +116,35 @@ pub async fn confirm_totp(
 }
 
 /// Remove the authenticator app. When it was the last factor MFA turns off and the
-/// backup codes go with it (they back up a factor that no longer exists).
+/// backup codes go with it (they back up a factor that no longer exists). Removing the
+/// last factor is logged in `mfa_change_log`, and where approval is required it only
+/// waits for a staff member ([`ChangeOutcome::Pending`]): nothing changes yet.
 #[tracing::instrument(skip_all, fields(user_id = %auth.user_id))]
-pub async fn remove_totp(core: &Core, auth: &AuthContext, client: &ClientInfo) -> MfaResult<()> {
+pub async fn remove_totp(
+    core: &Core,
+    auth: &AuthContext,
+    client: &ClientInfo,
+) -> MfaResult<ChangeOutcome> {
     let now = core.clock.now();
     require_recent_auth(core, auth, now)?;
     let user_id = auth.user_id;
     let mut tx = core.db.begin().await?;
-    let Some(was_verified) = totp::delete(tx.exec(), user_id).await? else {
+    let Some(device) = totp::find(tx.exec(), user_id).await? else {
         return Err(MfaError::NotFound("authenticator app"));
     };
-    if !was_verified {
-        // A setup never confirmed: nothing was on, nothing to tell.
-        tx.commit().await?;
-        return Ok(());
+    if device.is_verified {
+        let gate = factors::gate_removal(&mut tx, core, auth, MfaMethod::Totp, client, now).await?;
+        if let ChangeOutcome::Pending(id) = gate {
+            tx.commit().await?;
+            return Ok(ChangeOutcome::Pending(id));
+        }
     }
-    super::factors::factor_removed(&mut tx, core, auth, MfaMethod::Totp, client, now).await?;
+    if totp::delete(tx.exec(), user_id).await? == Some(true) {
+        factors::factor_removed(&mut tx, core, auth, MfaMethod::Totp, client, now).await?;
+    }
+    // Otherwise a setup never confirmed: nothing was on, nothing to tell.
     tx.commit().await?;
-    Ok(())
+    Ok(ChangeOutcome::Applied)
 }
 
 /// Check a TOTP code at sign-in, inside the caller's transaction. On success the step is

@@ -4,6 +4,7 @@
 
 pub mod backup_codes;
 pub mod base32;
+pub mod changes;
 pub mod one_time;
 pub mod otp;
 pub mod uri;
@@ -12,6 +13,7 @@ pub mod uri;
 mod otp_tests;
 
 pub use backup_codes::{normalize_backup_code, BackupCode, BACKUP_CODE_COUNT};
+pub use changes::{ApprovalPolicy, MfaChangeAction, MfaChangeStatus};
 pub use one_time::{
     mask_email, mask_phone, normalize_otp, otp_hash_input, parse_sms_number, OtpPurpose,
 };

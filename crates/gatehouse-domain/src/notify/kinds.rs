@@ -3,7 +3,9 @@
 string_enum!(
     /// What a message is about. The seed's fourteen security and account types, plus
     /// `product_update`, the one marketing type (so consent has something to gate), and
-    /// `signup_attempt` (someone tried to sign up with the person's address).
+    /// `signup_attempt` (someone tried to sign up with the person's address), and
+    /// `mfa_change_approved`/`mfa_change_rejected` (a staff member decided a change to the
+    /// person's second factors).
     NotificationType {
         OtpCode => "otp_code",
         EmailVerification => "email_verification",
@@ -21,6 +23,8 @@ string_enum!(
         SecurityDigest => "security_digest",
         ProductUpdate => "product_update",
         SignupAttempt => "signup_attempt",
+        MfaChangeApproved => "mfa_change_approved",
+        MfaChangeRejected => "mfa_change_rejected",
     }
 );
 
@@ -46,10 +50,10 @@ impl NotificationType {
         use NotificationType::*;
         match self {
             OtpCode | EmailVerification | PasswordReset => Priority::Critical,
-            SuspiciousActivity | AccountLocked | PasswordChanged | EmailChanged | MfaDisabled => {
-                Priority::Critical
-            }
-            LoginNewDevice | LoginNewLocation | BackupCodeUsed | SignupAttempt => Priority::High,
+            SuspiciousActivity | AccountLocked | PasswordChanged | EmailChanged | MfaDisabled
+            | MfaChangeApproved => Priority::Critical,
+            LoginNewDevice | LoginNewLocation | BackupCodeUsed | SignupAttempt
+            | MfaChangeRejected => Priority::High,
             MfaEnabled | BackupCodesGenerated => Priority::Medium,
             SecurityDigest | ProductUpdate => Priority::Low,
         }
@@ -175,6 +179,8 @@ mod tests {
                 BackupCodeUsed,
                 AccountLocked,
                 SignupAttempt,
+                MfaChangeApproved,
+                MfaChangeRejected,
             ]
         );
     }

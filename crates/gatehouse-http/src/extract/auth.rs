@@ -1,6 +1,7 @@
 //! The caller's access token: [`BearerToken`] (raw, for use cases that check the session
-//! in their own query) and [`AuthSession`] (verified, session active). Tokens are only
-//! ever read from the `Authorization` header, never from a URL.
+//! in their own query), [`AuthSession`] (verified, session active) and [`StaffSession`]
+//! (that, for a staff account). Tokens are only ever read from the `Authorization` header,
+//! never from a URL.
 
 use crate::error::ApiError;
 use crate::AppState;
@@ -48,5 +49,23 @@ impl FromRequestParts<AppState> for AuthSession {
         let token = bearer(parts)?;
         let context = accounts::authenticate(&state.core, token).await?;
         Ok(AuthSession(context))
+    }
+}
+
+/// An authenticated staff member. Whether the account is staff is read from the database
+/// on each request (`users.is_staff`), never from anything the client holds; anyone else
+/// gets 403 `staff_only`.
+pub struct StaffSession(pub AuthContext);
+
+impl FromRequestParts<AppState> for StaffSession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let AuthSession(context) = AuthSession::from_request_parts(parts, state).await?;
+        accounts::require_staff(&state.core, &context).await?;
+        Ok(StaffSession(context))
     }
 }

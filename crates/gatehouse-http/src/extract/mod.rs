@@ -1,6 +1,6 @@
 //! Extractors. Each one rejects with a problem+json 4xx, so handlers only see parsed
 //! input: [`ApiJson`] (JSON bodies, holding no string a backend cannot store),
-//! [`AuthSession`] / [`BearerToken`] (the caller's access token), [`Client`] (peer
+//! [`AuthSession`] / [`BearerToken`] / [`StaffSession`] (the caller's access token), [`Client`] (peer
 //! address and user agent), [`Pagination`] (`limit` and `cursor` from the query) and
 //! [`PathId`] (an id in the path).
 
@@ -10,7 +10,7 @@ mod json;
 mod page;
 mod path;
 
-pub use auth::{AuthSession, BearerToken};
+pub use auth::{AuthSession, BearerToken, StaffSession};
 pub use json::ApiJson;
 pub use page::Pagination;
 pub use path::PathId;

@@ -29,6 +29,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Pagination {
 }
 
 impl Pagination {
+    /// Check `limit` and `cursor` read by a list's own query type (one that has filters
+    /// beside them, so it cannot be [`PageQuery`]).
+    pub fn from_query(limit: Option<u32>, cursor: Option<String>) -> Result<Self, ApiError> {
+        Self::parse(PageQuery { limit, cursor })
+    }
+
     fn parse(query: PageQuery) -> Result<Self, ApiError> {
         let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {

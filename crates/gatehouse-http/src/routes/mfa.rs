@@ -1,6 +1,8 @@
 //! `/v1/me/mfa`: the signed-in account's second factors — TOTP enrolment (start, confirm,
-//! remove), email and SMS codes (send, confirm, remove), backup codes and the status. Changes need a recent sign-in (403
-//! `reauthentication_required` otherwise).
+//! remove), email and SMS codes (send, confirm, remove), backup codes, the status and the
+//! settings. Changes need a recent sign-in (403 `reauthentication_required` otherwise). A
+//! change that waits for a staff member's approval answers 202
+//! `{status: "pending_approval", change_id}`.
 
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, AuthSession, Client};
@@ -9,11 +11,13 @@ use crate::openapi::responses::{
 };
 use crate::wire::{
     BackupCodesResponse, CodeConfirmRequest, CodeSentResponse, EmailMethodRequest,
-    MfaStatusResponse, SmsMethodRequest, TotpConfirmRequest, TotpEnrolmentResponse,
+    MfaSettingsRequest, MfaStatusResponse, PendingChangeResponse, SmsMethodRequest,
+    TotpConfirmRequest, TotpEnrolmentResponse,
 };
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use gatehouse_core::mfa;
 use gatehouse_domain::mfa::MfaMethod;
@@ -23,6 +27,7 @@ use utoipa_axum::routes;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
         .routes(routes!(status))
+        .routes(routes!(update_settings))
         .routes(routes!(start_totp, remove_totp))
         .routes(routes!(confirm_totp))
         .routes(routes!(generate_backup_codes))
@@ -88,10 +93,13 @@ pub async fn confirm_totp(
 }
 
 /// Remove the authenticator app. If it was the last factor, two-step verification turns
-/// off and the backup codes stop working.
+/// off and the backup codes stop working — unless the deployment or the account wants such
+/// a change approved: then nothing changes yet and the answer is 202.
 #[utoipa::path(delete, path = "/v1/me/mfa/totp", tag = "mfa", security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed"),
+        (status = 202, description = "It is the last factor and its removal waits for a staff member's approval", body = PendingChangeResponse),
+        (status = 409, description = "A removal already waits for approval (`change_pending`)", body = Problem, content_type = "application/problem+json"),
         (status = 401, response = Unauthenticated),
         (status = 403, description = "The sign-in is not recent enough (`reauthentication_required`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, response = NotFound),
@@ -101,9 +109,54 @@ pub async fn remove_totp(
     State(state): State<AppState>,
     AuthSession(auth): AuthSession,
     Client(client): Client,
-) -> Result<StatusCode, ApiError> {
-    mfa::remove_totp(&state.core, &auth, &client).await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> Result<Response, ApiError> {
+    let outcome = mfa::remove_totp(&state.core, &auth, &client).await?;
+    Ok(change_answer(
+        outcome,
+        StatusCode::NO_CONTENT.into_response(),
+    ))
+}
+
+/// 202 with the change's id when it waits for approval, `applied` otherwise.
+fn change_answer(outcome: mfa::ChangeOutcome, applied: Response) -> Response {
+    match outcome {
+        mfa::ChangeOutcome::Applied => applied,
+        mfa::ChangeOutcome::Pending(id) => {
+            (StatusCode::ACCEPTED, Json(PendingChangeResponse::new(id))).into_response()
+        }
+    }
+}
+
+/// Set the primary method (one the account has verified), each method's limits (within the
+/// deployment's bounds) and whether changes wait for a staff member's approval. Limits
+/// apply at once. A new primary method, or turning approval off, waits for approval where
+/// the deployment or the account asks for it (202; the limits in the same request still
+/// apply). A value out of bounds changes nothing (422 naming the field and the bound).
+#[utoipa::path(put, path = "/v1/me/mfa/settings", tag = "mfa", security(("bearer" = [])),
+    request_body(content = MfaSettingsRequest, example = json!({
+        "primary_method": "totp",
+        "methods": { "totp": { "rate_limit_per_hour": 5, "max_attempts": 3, "lockout_minutes": 30 } },
+        "require_approval_for_changes": false
+    })),
+    responses(
+        (status = 200, description = "Saved; the settings now in force", body = MfaStatusResponse),
+        (status = 202, description = "A change waits for a staff member's approval", body = PendingChangeResponse),
+        JsonBodyErrors,
+        (status = 401, response = Unauthenticated),
+        (status = 403, description = "The sign-in is not recent enough (`reauthentication_required`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Two-step verification is off (`mfa_not_enabled`), or a change of this kind already waits for approval (`change_pending`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, response = ServiceUnavailable),
+    ))]
+pub async fn update_settings(
+    State(state): State<AppState>,
+    AuthSession(auth): AuthSession,
+    Client(client): Client,
+    ApiJson(body): ApiJson<MfaSettingsRequest>,
+) -> Result<Response, ApiError> {
+    let outcome = mfa::update_settings(&state.core, &auth, body.into(), &client).await?;
+    let status = mfa::mfa_status(&state.core, &auth).await?;
+    let applied = Json(MfaStatusResponse::from(status)).into_response();
+    Ok(change_answer(outcome, applied))
 }
 
 /// Make ten new backup codes, shown only in this answer; the previous ones stop working.
@@ -181,6 +234,8 @@ pub async fn confirm_email(
 #[utoipa::path(delete, path = "/v1/me/mfa/email", tag = "mfa", security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed"),
+        (status = 202, description = "It is the last factor and its removal waits for a staff member's approval", body = PendingChangeResponse),
+        (status = 409, description = "A removal already waits for approval (`change_pending`)", body = Problem, content_type = "application/problem+json"),
         (status = 401, response = Unauthenticated),
         (status = 403, description = "The sign-in is not recent enough (`reauthentication_required`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, response = NotFound),
@@ -190,9 +245,12 @@ pub async fn remove_email(
     State(state): State<AppState>,
     AuthSession(auth): AuthSession,
     Client(client): Client,
-) -> Result<StatusCode, ApiError> {
-    mfa::remove_contact(&state.core, &auth, MfaMethod::Email, &client).await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> Result<Response, ApiError> {
+    let outcome = mfa::remove_contact(&state.core, &auth, MfaMethod::Email, &client).await?;
+    Ok(change_answer(
+        outcome,
+        StatusCode::NO_CONTENT.into_response(),
+    ))
 }
 
 /// Start receiving sign-in codes by SMS: a code goes to `phone_number`; confirming it
@@ -252,6 +310,8 @@ pub async fn confirm_sms(
 #[utoipa::path(delete, path = "/v1/me/mfa/sms", tag = "mfa", security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed"),
+        (status = 202, description = "It is the last factor and its removal waits for a staff member's approval", body = PendingChangeResponse),
+        (status = 409, description = "A removal already waits for approval (`change_pending`)", body = Problem, content_type = "application/problem+json"),
         (status = 401, response = Unauthenticated),
         (status = 403, description = "The sign-in is not recent enough (`reauthentication_required`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, response = NotFound),
@@ -261,7 +321,10 @@ pub async fn remove_sms(
     State(state): State<AppState>,
     AuthSession(auth): AuthSession,
     Client(client): Client,
-) -> Result<StatusCode, ApiError> {
-    mfa::remove_contact(&state.core, &auth, MfaMethod::Sms, &client).await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> Result<Response, ApiError> {
+    let outcome = mfa::remove_contact(&state.core, &auth, MfaMethod::Sms, &client).await?;
+    Ok(change_answer(
+        outcome,
+        StatusCode::NO_CONTENT.into_response(),
+    ))
 }

@@ -2,12 +2,14 @@
 //! logout), `verification` (email verification, change of address), `password_reset`,
 //! `me` (account, profile, password), `mfa` (second factors), `sessions` (sessions,
 //! devices and their trust), `notifications` (preferences,
-//! quiet hours, blocklist, consents, in-app feed), `system` (health, keys, docs).
+//! quiet hours, blocklist, consents, in-app feed), `admin` (staff only: MFA change
+//! approvals), `system` (health, keys, docs).
 //!
 //! Every route is registered through utoipa-axum's `routes!`, which adds the handler to
 //! the router and its `#[utoipa::path]` operation to the OpenAPI document in one step;
 //! nothing here calls `.route(..)` directly, so the document lists exactly what is served.
 
+pub mod admin;
 pub mod auth;
 pub mod hooks;
 pub mod me;
@@ -32,6 +34,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(mfa::router())
         .merge(sessions::router())
         .merge(notifications::router())
+        .merge(admin::router())
         .merge(hooks::router())
         .merge(system::router())
 }

@@ -3,9 +3,14 @@
 //! (shown once) and the MFA status.
 
 use chrono::{DateTime, Utc};
-use gatehouse_core::mfa::{CodeSent, MethodStatus, MfaStatus, TotpEnrolment};
+use gatehouse_core::mfa::limits::Limits;
+use gatehouse_core::mfa::{
+    CodeSent, LimitsUpdate, MethodStatus, MfaStatus, SettingsUpdate, TotpEnrolment,
+};
+use gatehouse_domain::mfa::MfaMethod;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use uuid::Uuid;
 
 /// A new authenticator-app secret. Shown once; only its encrypted form is kept.
 #[derive(Serialize, ToSchema)]
@@ -53,6 +58,30 @@ pub struct MfaMethodResponse {
     pub verified_at: Option<DateTime<Utc>>,
     /// Email and SMS: where codes go, masked (`a***@example.com`, `+49*********89`).
     pub destination: Option<String>,
+    /// The limits a sign-in applies to this method: the account's own where it set some,
+    /// never looser than the deployment's.
+    pub limits: MethodLimitsResponse,
+}
+
+/// The limits in force for one method.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MethodLimitsResponse {
+    /// Codes (right or wrong) the account may give with this method per hour.
+    pub rate_limit_per_hour: u32,
+    /// Wrong codes a login challenge takes before it locks.
+    pub max_attempts: u32,
+    /// Minutes the method stays refused after a challenge locked.
+    pub lockout_minutes: u32,
+}
+
+impl From<Limits> for MethodLimitsResponse {
+    fn from(l: Limits) -> Self {
+        Self {
+            rate_limit_per_hour: l.answers_per_hour,
+            max_attempts: l.max_attempts,
+            lockout_minutes: l.lockout_minutes,
+        }
+    }
 }
 
 /// Whether two-step verification is on, and with what.
@@ -63,6 +92,9 @@ pub struct MfaStatusResponse {
     pub primary_method: Option<String>,
     pub methods: Vec<MfaMethodResponse>,
     pub backup_codes_remaining: u32,
+    /// Changes of the primary method and removal of the last factor wait for a staff
+    /// member's approval (the account asked for it).
+    pub require_approval_for_changes: bool,
 }
 
 impl From<MethodStatus> for MfaMethodResponse {
@@ -72,6 +104,7 @@ impl From<MethodStatus> for MfaMethodResponse {
             enabled: m.enabled,
             verified_at: m.verified_at,
             destination: m.destination,
+            limits: m.limits.into(),
         }
     }
 }
@@ -83,6 +116,85 @@ impl From<MfaStatus> for MfaStatusResponse {
             primary_method: s.primary_method.map(|m| m.as_str().to_owned()),
             methods: s.methods.into_iter().map(Into::into).collect(),
             backup_codes_remaining: s.backup_codes_remaining,
+            require_approval_for_changes: s.require_approval_for_changes,
+        }
+    }
+}
+
+/// New limits for one method; absent values keep those in force. The deployment's bounds
+/// (`mfa.method_*_max`, `mfa.lockout_minutes_min`/`_max`) apply; a value outside them is a
+/// 422 naming the field and the bound.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MethodLimitsRequest {
+    /// 1 to `mfa.method_rate_limit_per_hour_max` (20).
+    pub rate_limit_per_hour: Option<i64>,
+    /// 1 to `mfa.method_max_attempts_max` (10).
+    pub max_attempts: Option<i64>,
+    /// `mfa.lockout_minutes_min` (5) to `mfa.lockout_minutes_max` (1440).
+    pub lockout_minutes: Option<i64>,
+}
+
+/// Limits per method set up on the account.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MethodsSettingsRequest {
+    pub totp: Option<MethodLimitsRequest>,
+    pub email: Option<MethodLimitsRequest>,
+    pub sms: Option<MethodLimitsRequest>,
+}
+
+/// `PUT /v1/me/mfa/settings`: every member optional.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MfaSettingsRequest {
+    /// `totp`, `email` or `sms`: a method the account has verified.
+    #[schema(max_length = 16)]
+    pub primary_method: Option<String>,
+    pub methods: Option<MethodsSettingsRequest>,
+    /// Make changes of the primary method and removal of the last factor wait for a staff
+    /// member. Turning it off again waits for one too.
+    pub require_approval_for_changes: Option<bool>,
+}
+
+impl From<MfaSettingsRequest> for SettingsUpdate {
+    fn from(r: MfaSettingsRequest) -> Self {
+        let limits = |l: MethodLimitsRequest| LimitsUpdate {
+            rate_limit_per_hour: l.rate_limit_per_hour,
+            max_attempts: l.max_attempts,
+            lockout_minutes: l.lockout_minutes,
+        };
+        let methods = r.methods.unwrap_or_default();
+        let methods = [
+            (MfaMethod::Totp, methods.totp),
+            (MfaMethod::Email, methods.email),
+            (MfaMethod::Sms, methods.sms),
+        ]
+        .into_iter()
+        .filter_map(|(m, l)| l.map(|l| (m, limits(l))))
+        .collect();
+        SettingsUpdate {
+            primary_method: r.primary_method,
+            methods,
+            require_approval_for_changes: r.require_approval_for_changes,
+        }
+    }
+}
+
+/// A change that waits for a staff member's approval: nothing changed yet.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PendingChangeResponse {
+    /// Always `pending_approval`.
+    pub status: &'static str,
+    /// The change's id in the admin list (`GET /v1/admin/mfa-changes`).
+    pub change_id: Uuid,
+}
+
+impl PendingChangeResponse {
+    pub fn new(change_id: Uuid) -> Self {
+        Self {
+            status: "pending_approval",
+            change_id,
         }
     }
 }

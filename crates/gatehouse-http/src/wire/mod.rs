@@ -2,6 +2,7 @@
 //! file per area. Request types refuse unknown fields. Types holding secrets do not
 //! derive `Debug`.
 
+mod admin;
 mod auth;
 mod hooks;
 mod me;
@@ -12,6 +13,7 @@ mod sessions;
 mod system;
 mod verification;
 
+pub use admin::{MfaChangeList, MfaChangeQuery, MfaChangeResponse};
 pub use auth::{
     LoginAnswer, LoginRequest, LoginResponse, MfaSendRequest, MfaVerifyRequest, NotMeRequest,
     NotMeResponse, RefreshRequest, RegisterRequest, TokenResponse,
@@ -20,7 +22,8 @@ pub use hooks::{ReceiptAnswer, ReceiptBatchDoc};
 pub use me::{MeResponse, PasswordChangeRequest, ProfilePatchRequest};
 pub use mfa::{
     BackupCodesResponse, CodeConfirmRequest, CodeSentResponse, EmailMethodRequest,
-    MfaStatusResponse, SmsMethodRequest, TotpConfirmRequest, TotpEnrolmentResponse,
+    MfaSettingsRequest, MfaStatusResponse, PendingChangeResponse, SmsMethodRequest,
+    TotpConfirmRequest, TotpEnrolmentResponse,
 };
 pub use notifications::{
     BlockList, BlockRequest, BlockResponse, ConsentRequest, ConsentStateResponse, ConsentsResponse,

@@ -145,3 +145,25 @@ pub async fn answers_since(
     )?
     .0)
 }
+
+/// When the account's last challenge locked while answering with `method`, if that was
+/// at or after `since`: the method stays locked for the person's lockout period after it
+/// (read from the MFA audit log's `locked_out` rows, so it holds across processes).
+pub async fn last_lockout_since(
+    ex: Exec<'_>,
+    user_id: UserId,
+    method: &str,
+    since: DateTime<Utc>,
+) -> StoreResult<Option<DateTime<Utc>>> {
+    Ok(fetch_optional!(
+        ex,
+        (DateTime<Utc>,),
+        "SELECT created_at FROM mfa_audit_log
+         WHERE user_id = $1 AND mfa_method = $2 AND action = 'locked_out' AND created_at >= $3
+         ORDER BY created_at DESC LIMIT 1",
+        user_id.as_uuid(),
+        method,
+        since
+    )?
+    .map(|(at,)| at))
+}

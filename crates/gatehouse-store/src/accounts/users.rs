@@ -346,6 +346,18 @@ pub async fn lock_until(
     Ok(())
 }
 
+/// Make the account staff (`gatehouse admin create-staff` on an existing address). False
+/// when it already was.
+pub async fn grant_staff(ex: Exec<'_>, id: UserId, now: DateTime<Utc>) -> StoreResult<bool> {
+    let changed = execute!(
+        ex,
+        "UPDATE users SET is_staff = true, updated_at = $2 WHERE id = $1 AND is_staff = false",
+        id.as_uuid(),
+        now
+    )?;
+    Ok(changed == 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

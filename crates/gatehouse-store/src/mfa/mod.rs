@@ -5,6 +5,7 @@
 //! other audit logs.
 
 pub mod backup_codes;
+pub mod changes;
 pub mod contact_methods;
 pub mod otp_codes;
 pub mod settings;

@@ -17,6 +17,7 @@ mod limits;
 mod lockout;
 mod me;
 mod metrics;
+mod mfa_changes;
 mod mfa_email_sms;
 mod mfa_enrolment;
 mod mfa_login;

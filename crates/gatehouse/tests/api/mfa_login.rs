@@ -14,7 +14,7 @@ use gatehouse_testkit::{both_backends, test_config, Resp, TestApp, Tokens, PASSW
 use serde_json::{json, Value};
 
 /// An account with TOTP on; its secret.
-async fn with_totp(app: &TestApp, email: &str) -> Vec<u8> {
+pub(crate) async fn with_totp(app: &TestApp, email: &str) -> Vec<u8> {
     app.register(email).await;
     let t = app.login(email).await;
     let r = app
@@ -35,7 +35,7 @@ async fn with_totp(app: &TestApp, email: &str) -> Vec<u8> {
     secret
 }
 
-fn code_now(app: &TestApp, secret: &[u8]) -> String {
+pub(crate) fn code_now(app: &TestApp, secret: &[u8]) -> String {
     TotpParams::default().code_at(secret, app.core.clock.now())
 }
 
@@ -46,13 +46,13 @@ async fn password_login(app: &TestApp, email: &str) -> Resp {
 }
 
 /// Log in with the password; the challenge it answers.
-async fn challenge(app: &TestApp, email: &str) -> String {
+pub(crate) async fn challenge(app: &TestApp, email: &str) -> String {
     let r = password_login(app, email).await;
     assert_eq!(r.body["status"], "mfa_required", "{}", r.text);
     r.body["challenge_id"].as_str().unwrap().to_owned()
 }
 
-async fn verify(app: &TestApp, challenge_id: &str, method: &str, code: &str) -> Resp {
+pub(crate) async fn verify(app: &TestApp, challenge_id: &str, method: &str, code: &str) -> Resp {
     verify_with(
         app,
         json!({ "challenge_id": challenge_id, "method": method, "code": code }),
@@ -133,7 +133,7 @@ async fn a_replayed_totp_code_is_refused(backend: Backend) {
 both_backends!(a_replayed_totp_code_is_refused);
 
 /// Wrong codes count; after `max_attempts` (3) the challenge is locked even for the right
-/// code, and the lock is audited.
+/// code, the lock is audited, and the method stays locked for the lockout period.
 async fn a_challenge_locks_after_max_attempts(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let secret = with_totp(&app, "loc@example.com").await;
@@ -163,10 +163,19 @@ async fn a_challenge_locks_after_max_attempts(backend: Backend) {
     let user_id = app.user_id("loc@example.com").await;
     let actions = mfa_audit_actions(&app.core.db, user_id).await;
     assert!(actions.contains(&"locked_out".to_owned()), "{actions:?}");
-    // A new login gets a new challenge, and the right code (never spent) works there.
+    // TOTP is now locked for the account (`mfa.lockout_minutes_default`, 30): a new login
+    // cannot answer with it, even with the right code (429 `method_locked`)...
+    let fresh = challenge(&app, "loc@example.com").await;
+    let r = verify(&app, &fresh, "totp", &right).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text);
+    assert_eq!(r.code(), "method_locked");
+    // ...until the lockout is over.
+    app.advance(Duration::minutes(30));
     let fresh = challenge(&app, "loc@example.com").await;
     assert_eq!(
-        verify(&app, &fresh, "totp", &right).await.status,
+        verify(&app, &fresh, "totp", &code_now(&app, &secret))
+            .await
+            .status,
         StatusCode::OK
     );
 }

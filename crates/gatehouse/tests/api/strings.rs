@@ -213,6 +213,11 @@ fn valid_body(method: &Method, path: &str, tokens: &Tokens) -> Value {
             "method": "email",
             "device": { "fingerprint": "7f9c2ba4e88f827d616045507605853e", "name": "Laptop" },
         }),
+        ("PUT", "/v1/me/mfa/settings") => json!({
+            "primary_method": "totp",
+            "methods": { "totp": { "max_attempts": 3 } },
+            "require_approval_for_changes": false,
+        }),
         ("POST", "/v1/auth/mfa/verify") => json!({
             "challenge_id": "0b9e8f7a-3c2d-4e1f-8a6b-5c4d3e2f1a0b",
             "method": "totp",
@@ -416,14 +421,14 @@ async fn every_string_field_refuses_nul_and_unpaired_surrogates(backend: Backend
     // The original refresh token still rotates (it was never used), and the password
     // change, last, proves the password is still the one registered.
     // A password reset and "this wasn't me" go last of all: they end every session.
-    // A login's second step goes after the TOTP confirmation has turned MFA on, and
-    // after email codes are confirmed (sending a login code needs them); a confirmation
-    // goes after its setup sent a code.
+    // A login's second step, and MFA settings naming TOTP, go after the TOTP confirmation
+    // has turned MFA on, and after email codes are confirmed (sending a login code needs
+    // them); a confirmation goes after its setup sent a code.
     operations.sort_by_key(|(_, path)| match path.as_str() {
         "/v1/auth/not-me" => 5,
         "/v1/auth/password-reset/confirm" => 4,
         "/v1/me/password" => 3,
-        "/v1/auth/mfa/verify" | "/v1/auth/mfa/send" => 2,
+        "/v1/auth/mfa/verify" | "/v1/auth/mfa/send" | "/v1/me/mfa/settings" => 2,
         "/v1/me/mfa/email/confirm" | "/v1/me/mfa/sms/confirm" => 1,
         _ => 0,
     });

@@ -24,6 +24,9 @@ pub struct MfaConfig {
     /// Codes (right or wrong) one account may give per method and hour, over all its
     /// challenges.
     pub answers_per_hour: u32,
+    /// How long an email recovery (for a person with no backup codes left) waits before
+    /// it can be completed, while every channel tells the person and offers a cancel.
+    pub recovery_delay_secs: u64,
 }
 
 impl Default for MfaConfig {
@@ -38,6 +41,7 @@ impl Default for MfaConfig {
             challenge_ttl_secs: 300,
             challenge_max_attempts: 3,
             answers_per_hour: 10,
+            recovery_delay_secs: 86_400,
         }
     }
 }
@@ -57,6 +61,10 @@ impl MfaConfig {
 
     pub fn challenge_ttl(&self) -> Duration {
         Duration::from_secs(self.challenge_ttl_secs)
+    }
+
+    pub fn recovery_delay(&self) -> Duration {
+        Duration::from_secs(self.recovery_delay_secs)
     }
 
     /// The first refused key and why (for start-up validation).
@@ -92,6 +100,14 @@ impl MfaConfig {
         }
         if !(1..=100).contains(&self.answers_per_hour) {
             return Err(("mfa.answers_per_hour", "must be 1 to 100".to_owned()));
+        }
+        // Long enough for the person to see a message and cancel; short enough that
+        // someone locked out is not locked out for good.
+        if !(3_600..=604_800).contains(&self.recovery_delay_secs) {
+            return Err((
+                "mfa.recovery_delay_secs",
+                "must be 3600 to 604800 seconds (1 hour to 7 days)".to_owned(),
+            ));
         }
         Ok(())
     }
@@ -139,6 +155,20 @@ mod tests {
                     ..MfaConfig::default()
                 },
                 "mfa.recent_auth_secs",
+            ),
+            (
+                MfaConfig {
+                    recovery_delay_secs: 3_599,
+                    ..MfaConfig::default()
+                },
+                "mfa.recovery_delay_secs",
+            ),
+            (
+                MfaConfig {
+                    recovery_delay_secs: 604_801,
+                    ..MfaConfig::default()
+                },
+                "mfa.recovery_delay_secs",
             ),
         ];
         for (config, key) in bad {

@@ -1,12 +1,12 @@
-//! `GET /v1/me/mfa`: whether MFA is on, the primary method, each method set up, and how
-//! many backup codes are left.
+//! `GET /v1/me/mfa`: whether MFA is on, the primary method, each method set up, how many
+//! backup codes are left, and whether a recovery asks for a factor to be enrolled again.
 
 use super::error::{MfaError, MfaResult};
 use crate::accounts::AuthContext;
 use crate::state::Core;
 use chrono::{DateTime, Utc};
 use gatehouse_domain::mfa::MfaMethod;
-use gatehouse_store::mfa::{backup_codes, settings, totp};
+use gatehouse_store::mfa::{backup_codes, recoveries, settings, totp};
 use gatehouse_store::Executor;
 
 #[derive(Debug, Clone)]
@@ -16,6 +16,8 @@ pub struct MfaStatus {
     pub primary_method: Option<MfaMethod>,
     pub methods: Vec<MethodStatus>,
     pub backup_codes_remaining: u32,
+    /// A recovery signed the person in and no factor was confirmed since.
+    pub reenrolment_required: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -34,6 +36,7 @@ pub async fn mfa_status(core: &Core, auth: &AuthContext) -> MfaResult<MfaStatus>
     let device = totp::find(conn.exec(), user_id).await?;
     let preferences = settings::methods(conn.exec(), user_id).await?;
     let remaining = backup_codes::count_unused(conn.exec(), user_id).await?;
+    let reenrolment_required = recoveries::reenrolment_required(conn.exec(), user_id).await?;
 
     let mut methods = Vec::new();
     if let Some(d) = device {
@@ -63,5 +66,6 @@ pub async fn mfa_status(core: &Core, auth: &AuthContext) -> MfaResult<MfaStatus>
             .map(|s| s.primary_method),
         methods,
         backup_codes_remaining: u32::try_from(remaining).unwrap_or(0),
+        reenrolment_required,
     })
 }

@@ -14,7 +14,7 @@ use gatehouse_domain::mfa::{
     base32, otpauth_uri, MfaMethod, TotpCode, TotpParams, TotpRefusal, TotpStep,
 };
 use gatehouse_store::accounts::users;
-use gatehouse_store::mfa::{backup_codes, settings, totp};
+use gatehouse_store::mfa::{backup_codes, recoveries, settings, totp};
 use gatehouse_store::{Executor, StoreResult, Tx};
 use rand::RngCore;
 use secrecy::ExposeSecret;
@@ -124,7 +124,12 @@ pub async fn confirm_totp(
         is_primary,
     };
     events::record(&mut tx, core, now, client, Event::Mfa(event)).await?;
+    // A factor again: a recovery that asked for one is followed up.
+    let reenrolled = recoveries::mark_reenrolled(tx.exec(), user_id, now).await? > 0;
     tx.commit().await?;
+    if reenrolled {
+        core.session_cache.forget_user(user_id);
+    }
     Ok(())
 }
 

@@ -3,7 +3,8 @@
 string_enum!(
     /// What a message is about. The seed's fourteen security and account types, plus
     /// `product_update`, the one marketing type (so consent has something to gate), and
-    /// `signup_attempt` (someone tried to sign up with the person's address).
+    /// `signup_attempt` (someone tried to sign up with the person's address), and
+    /// `mfa_recovery` (an account recovery was asked for, or signed the person in).
     NotificationType {
         OtpCode => "otp_code",
         EmailVerification => "email_verification",
@@ -21,18 +22,22 @@ string_enum!(
         SecurityDigest => "security_digest",
         ProductUpdate => "product_update",
         SignupAttempt => "signup_attempt",
+        MfaRecovery => "mfa_recovery",
     }
 );
 
 impl NotificationType {
     /// Codes and links the person asked for just now: sent at once, never held by quiet
-    /// hours or gathered into a digest, and never refused for want of consent.
+    /// hours or gathered into a digest, and never refused for want of consent. An account
+    /// recovery is among them: its cancel link must reach every channel, whatever the
+    /// person's alert settings, before the recovery takes effect.
     pub fn is_transactional(self) -> bool {
         matches!(
             self,
             NotificationType::OtpCode
                 | NotificationType::EmailVerification
                 | NotificationType::PasswordReset
+                | NotificationType::MfaRecovery
         )
     }
 
@@ -45,7 +50,7 @@ impl NotificationType {
     pub fn default_priority(self) -> Priority {
         use NotificationType::*;
         match self {
-            OtpCode | EmailVerification | PasswordReset => Priority::Critical,
+            OtpCode | EmailVerification | PasswordReset | MfaRecovery => Priority::Critical,
             SuspiciousActivity | AccountLocked | PasswordChanged | EmailChanged | MfaDisabled => {
                 Priority::Critical
             }

@@ -60,6 +60,9 @@ pub struct MfaStatusResponse {
     pub primary_method: Option<String>,
     pub methods: Vec<MfaMethodResponse>,
     pub backup_codes_remaining: u32,
+    /// An account recovery signed the person in and no factor was confirmed since: set
+    /// one up again.
+    pub reenrolment_required: bool,
 }
 
 impl From<MethodStatus> for MfaMethodResponse {
@@ -79,6 +82,7 @@ impl From<MfaStatus> for MfaStatusResponse {
             primary_method: s.primary_method.map(|m| m.as_str().to_owned()),
             methods: s.methods.into_iter().map(Into::into).collect(),
             backup_codes_remaining: s.backup_codes_remaining,
+            reenrolment_required: s.reenrolment_required,
         }
     }
 }

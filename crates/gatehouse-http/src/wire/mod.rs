@@ -8,6 +8,7 @@ mod me;
 mod mfa;
 mod notifications;
 mod page;
+mod recovery;
 mod sessions;
 mod system;
 mod verification;
@@ -26,6 +27,9 @@ pub use notifications::{
     TypePreferenceRequest, TypePreferenceResponse,
 };
 pub use page::{decode_cursor, encode_cursor, PageQuery, DEFAULT_LIMIT, MAX_LIMIT};
+pub use recovery::{
+    EmailRecoveryRequest, RecoveryCancelRequest, RecoveryCompleteRequest, RecoveryRequest,
+};
 pub use sessions::{DeviceList, DeviceResponse, DeviceTrustResponse, SessionList, SessionResponse};
 pub use system::{HealthResponse, JwkSet};
 pub use verification::{

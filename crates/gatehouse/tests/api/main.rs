@@ -26,6 +26,7 @@ mod notifications;
 mod outage;
 mod password_reset;
 mod prune;
+mod recovery;
 mod refresh;
 mod session_cache;
 mod session_lifetime;

@@ -137,6 +137,11 @@ pub async fn recover_with_backup_code(
         core.metrics.login(LoginOutcome::Locked);
         return Err(AccountsError::AccountLocked { until });
     }
+    // As at login: only after the right password, so the answer reveals nothing.
+    if core.config.accounts.require_verified_email && user.email_verified_at.is_none() {
+        core.metrics.login(LoginOutcome::Disabled);
+        return Err(AccountsError::EmailNotVerified);
+    }
 
     let now = core.clock.now();
     let mut tx = core.db.begin().await?;

@@ -474,6 +474,36 @@ mod tests {
                 vec![MfaAction::CodeReplayed],
                 Some(NotificationType::SuspiciousActivity),
             ),
+            // Recovery messages are the recovery subscriber's, sent whatever the alert
+            // settings: no alert here.
+            (
+                MfaEvent::RecoveryRequested {
+                    user_id,
+                    recovery_id: Uuid::now_v7(),
+                    ready_at: chrono::Utc::now(),
+                },
+                vec![MfaAction::RecoveryStarted],
+                None,
+            ),
+            (
+                MfaEvent::RecoveryCancelled {
+                    user_id,
+                    recovery_id: Uuid::now_v7(),
+                    session_id: None,
+                },
+                vec![MfaAction::RecoveryCancelled],
+                None,
+            ),
+            (
+                MfaEvent::Recovered {
+                    user_id,
+                    recovery_id: Uuid::now_v7(),
+                    recovery_method: "backup_code",
+                    session_id: SessionId::new(),
+                },
+                vec![MfaAction::RecoveryCompleted],
+                None,
+            ),
         ];
         for (event, actions, kind) in cases {
             let rows = audit_rows(&event, &client());

@@ -42,7 +42,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 200, description = "Authenticated, as after a login; `amr` in the access token lists `pwd`, `otp` and `mfa`", body = LoginResponse),
         JsonBodyErrors,
         (status = 401, description = "The login, password or backup code is wrong (`invalid_credentials`: the login's own answer, whichever part was wrong)", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The password is right but the account is disabled (`account_disabled`) or locked by its owner's \"this wasn't me\" (`account_locked`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The password is right but the account is disabled (`account_disabled`) or locked by its owner's \"this wasn't me\" (`account_locked`), or its address is not verified while the deployment requires it (`email_not_verified`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, response = TooManyAttempts),
         (status = 503, response = ServiceUnavailable),
     ))]

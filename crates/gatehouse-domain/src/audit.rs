@@ -76,6 +76,8 @@ string_enum!(
         BackupCodeUsed => "backup_code_used",
         RecoveryStarted => "recovery_started",
         RecoveryCompleted => "recovery_completed",
+        // An email recovery in progress was cancelled (by a link or a signed-in session).
+        RecoveryCancelled => "recovery_cancelled",
         MfaEnabled => "mfa_enabled",
         MfaDisabled => "mfa_disabled",
         RateLimited => "rate_limited",

@@ -153,6 +153,18 @@ impl From<AccountsError> for ApiError {
             E::InvalidLink => {
                 ApiError::new(StatusCode::BAD_REQUEST, "invalid_link", err.to_string())
             }
+            E::RecoveryNotReady {
+                ready_at,
+                retry_after_secs,
+            } => {
+                let mut e = ApiError::new(
+                    StatusCode::CONFLICT,
+                    "recovery_not_ready",
+                    format!("{err}; it can be completed from {}", ready_at.to_rfc3339()),
+                );
+                e.retry_after = Some(retry_after_secs);
+                e
+            }
             E::ReauthenticationRequired => ApiError::new(
                 StatusCode::FORBIDDEN,
                 "reauthentication_required",

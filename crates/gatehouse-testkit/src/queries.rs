@@ -382,3 +382,36 @@ pub async fn latest_otp_message(db: &Db, channel: &str) -> Option<(String, Strin
         .expect("an otp message"));
     row.map(|(text, to)| (text.unwrap_or_default(), to))
 }
+
+/// The texts of every message of `kind` on each channel, oldest first: `(channel, text)`
+/// for emails, SMS and in-app entries (before sending clears codes and links).
+pub async fn message_texts(db: &Db, kind: &str) -> Vec<(&'static str, String)> {
+    const EMAIL: &str =
+        "SELECT COALESCE(body, '') FROM email_notifications WHERE email_type = $1 ORDER BY id";
+    const SMS: &str = "SELECT message FROM sms_notifications WHERE sms_type = $1 ORDER BY id";
+    const IN_APP: &str =
+        "SELECT body FROM in_app_notifications WHERE notification_type = $1 ORDER BY id";
+    let mut conn = db.reader().await.expect("connection");
+    let mut texts = Vec::new();
+    for (channel, sql) in [("email", EMAIL), ("sms", SMS), ("in_app", IN_APP)] {
+        let found: Vec<String> = on_backend!(conn, |c| sqlx::query_scalar::<_, String>(sql)
+            .bind(kind)
+            .fetch_all(c)
+            .await
+            .expect("message texts"));
+        texts.extend(found.into_iter().map(|text| (channel, text)));
+    }
+    texts
+}
+
+/// Make every email recovery in progress ready now, as if its delay had passed (for tests
+/// that cannot move the clock past it without ending their sessions' tokens).
+pub async fn make_recoveries_ready(db: &Db) {
+    const SQL: &str = "UPDATE mfa_recoveries SET ready_at = created_at WHERE is_successful IS NULL";
+    let mut conn = db.writer().await.expect("connection");
+    on_backend!(conn, |c| sqlx::query(SQL)
+        .execute(c)
+        .await
+        .expect("recoveries made ready")
+        .rows_affected());
+}

@@ -73,6 +73,12 @@ pub enum AccountsError {
     /// The change needs a recent authentication: the session signed in too long ago.
     #[error("this change needs a recent sign-in; sign in again and retry")]
     ReauthenticationRequired,
+    /// An email recovery asked to complete before its delay passed.
+    #[error("the account recovery cannot be completed yet")]
+    RecoveryNotReady {
+        ready_at: chrono::DateTime<chrono::Utc>,
+        retry_after_secs: u64,
+    },
     /// A single-use link that is unknown, already used or expired.
     #[error("the link is invalid, already used or expired")]
     InvalidLink,

@@ -2,14 +2,15 @@
 //! challenge holder can (same checks as answering it: not used, expired or locked, and
 //! from the login's address and device), and only to a verified destination. A new code
 //! voids the challenge's earlier ones; sends are limited per account and hour
-//! (`mfa.codes_sent_per_hour`), counted in the database under a per-account lock.
+//! (`mfa.codes_sent_per_hour`), counted in the database under a per-account lock; a method
+//! locked by an earlier challenge gets none (429 `method_locked`).
 
 use super::devices::DeviceHint;
 use super::mfa_login::open_challenge;
 use super::{AccountsError, AccountsResult};
 use crate::mfa::codes::{self, CodeRequest};
 use crate::mfa::contact::mask;
-use crate::mfa::CodeSent;
+use crate::mfa::{limits, CodeSent};
 use crate::state::{ClientInfo, Core};
 use gatehouse_domain::mfa::{MfaMethod, OtpPurpose};
 use gatehouse_store::mfa::contact_methods::{self, Contact};
@@ -68,6 +69,13 @@ pub async fn send_mfa_code(
     };
     if !binding.methods.iter().any(|m| m == method.as_str()) {
         return Err(not_offered());
+    }
+    // A method locked by an earlier challenge is not sent a code it could not answer.
+    let allowed = limits::for_method(&mut tx, &core.config.mfa, user_id, method).await?;
+    if let Some(until) = limits::locked_until(&mut tx, &allowed, user_id, method, now).await? {
+        return Err(AccountsError::MethodLocked {
+            retry_after_secs: u64::try_from((until - now).num_seconds().max(1)).unwrap_or(1),
+        });
     }
     // Offered at login, but removed since: nothing verified to send to.
     let destination = contact_methods::find(tx.exec(), contact, user_id)

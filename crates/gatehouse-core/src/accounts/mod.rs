@@ -1,6 +1,6 @@
 //! Accounts use cases: sign-up, email verification, login, token refresh, logout,
-//! password reset, the signed-in person's profile, address, password, sessions and devices,
-//! and staff members (who may use the admin endpoints).
+//! password reset, account recovery, the signed-in person's profile, address, password,
+//! sessions and devices, and staff members (who may use the admin endpoints).
 
 mod authenticate;
 mod device_token;
@@ -16,6 +16,8 @@ mod not_me;
 mod password_change;
 mod password_reset;
 mod profile;
+mod recovery;
+mod recovery_email;
 mod refresh;
 mod register;
 mod session_cache;
@@ -39,6 +41,11 @@ pub use not_me::{report_not_me, NotMeReport};
 pub use password_change::{change_password, PasswordChange};
 pub use password_reset::{confirm_password_reset, request_password_reset, PasswordResetConfirm};
 pub use profile::{get_me, update_profile, Patch, ProfilePatch};
+pub use recovery::{recover_with_backup_code, BackupCodeRecovery};
+pub use recovery_email::{
+    cancel_recovery, cancel_recovery_signed_in, complete_email_recovery, request_email_recovery,
+    RecoveryCompletion,
+};
 pub use refresh::refresh;
 pub use register::{register, RegisterInput};
 pub use session_cache::{spawn_listener as spawn_session_cache_listener, SessionCache};

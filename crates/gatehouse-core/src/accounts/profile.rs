@@ -219,6 +219,7 @@ pub async fn update_profile(
     Ok(UserWithProfile {
         user: current.user,
         profile: next,
+        reenrolment_required: current.reenrolment_required,
     })
 }
 

@@ -4,6 +4,7 @@
 
 use super::alert::Alert;
 use crate::client::ClientInfo;
+use chrono::{DateTime, Utc};
 use gatehouse_domain::audit::MfaAction;
 use gatehouse_domain::ids::{SessionId, UserId};
 use gatehouse_domain::mfa::{MfaChangeAction, MfaMethod, OtpPurpose};
@@ -125,6 +126,28 @@ pub enum MfaEvent {
         primary: Option<(MfaMethod, MfaMethod)>,
         mfa_disabled: bool,
     },
+    /// An email recovery began: it can be completed from `ready_at` and cancelled until
+    /// then (the recovery subscriber sends its links on every channel).
+    RecoveryRequested {
+        user_id: UserId,
+        recovery_id: Uuid,
+        ready_at: DateTime<Utc>,
+    },
+    /// An email recovery in progress was cancelled: by its link (`session_id: None`) or
+    /// by a signed-in session.
+    RecoveryCancelled {
+        user_id: UserId,
+        recovery_id: Uuid,
+        session_id: Option<SessionId>,
+    },
+    /// A recovery (`backup_code` or `email`) signed the person in as `session_id`; the
+    /// account must enrol a factor again.
+    Recovered {
+        user_id: UserId,
+        recovery_id: Uuid,
+        recovery_method: &'static str,
+        session_id: SessionId,
+    },
 }
 
 impl MfaEvent {
@@ -144,7 +167,10 @@ impl MfaEvent {
             | MfaEvent::SettingsChanged { user_id, .. }
             | MfaEvent::PrimaryMethodChanged { user_id, .. }
             | MfaEvent::ChangeRequested { user_id, .. }
-            | MfaEvent::ChangeDecided { user_id, .. } => *user_id,
+            | MfaEvent::ChangeDecided { user_id, .. }
+            | MfaEvent::RecoveryRequested { user_id, .. }
+            | MfaEvent::RecoveryCancelled { user_id, .. }
+            | MfaEvent::Recovered { user_id, .. } => *user_id,
         }
     }
 }
@@ -392,6 +418,49 @@ pub fn audit_rows(event: &MfaEvent, client: &ClientInfo) -> Vec<MfaAuditEntry> {
             }
             rows
         }
+        MfaEvent::RecoveryRequested {
+            recovery_id,
+            ready_at,
+            ..
+        } => {
+            // Someone holding the address may be taking the account over: worth a look.
+            let mut e = entry(MfaAction::RecoveryStarted, None);
+            e.new_value = Some(json!({
+                "recovery_id": recovery_id,
+                "recovery_method": "email",
+                "ready_at": ready_at.to_rfc3339(),
+            }));
+            e.risk_level = RiskLevel::Medium;
+            vec![e]
+        }
+        MfaEvent::RecoveryCancelled {
+            recovery_id,
+            session_id,
+            ..
+        } => {
+            let mut e = entry(MfaAction::RecoveryCancelled, None);
+            e.new_value = Some(json!({
+                "recovery_id": recovery_id,
+                "recovery_method": "email",
+                "by": if session_id.is_some() { "session" } else { "link" },
+            }));
+            vec![e]
+        }
+        MfaEvent::Recovered {
+            recovery_id,
+            recovery_method,
+            ..
+        } => {
+            let method = (*recovery_method == "backup_code").then_some(MfaMethod::BackupCode);
+            let mut e = entry(MfaAction::RecoveryCompleted, method);
+            e.new_value = Some(json!({
+                "recovery_id": recovery_id,
+                "recovery_method": recovery_method,
+                "reenrolment_required": true,
+            }));
+            e.risk_level = RiskLevel::High;
+            vec![e]
+        }
     }
 }
 
@@ -494,6 +563,10 @@ pub fn alert_for(event: &MfaEvent) -> Option<Alert> {
         | MfaEvent::SettingsChanged { .. }
         | MfaEvent::PrimaryMethodChanged { .. }
         | MfaEvent::ChangeRequested { .. } => None,
+        // Recovery messages go out whatever the alert settings (`events::recovery`).
+        MfaEvent::RecoveryRequested { .. }
+        | MfaEvent::RecoveryCancelled { .. }
+        | MfaEvent::Recovered { .. } => None,
     }
 }
 
@@ -585,6 +658,36 @@ mod tests {
                 },
                 vec![MfaAction::CodeReplayed],
                 Some(NotificationType::SuspiciousActivity),
+            ),
+            // Recovery messages are the recovery subscriber's, sent whatever the alert
+            // settings: no alert here.
+            (
+                MfaEvent::RecoveryRequested {
+                    user_id,
+                    recovery_id: Uuid::now_v7(),
+                    ready_at: chrono::Utc::now(),
+                },
+                vec![MfaAction::RecoveryStarted],
+                None,
+            ),
+            (
+                MfaEvent::RecoveryCancelled {
+                    user_id,
+                    recovery_id: Uuid::now_v7(),
+                    session_id: None,
+                },
+                vec![MfaAction::RecoveryCancelled],
+                None,
+            ),
+            (
+                MfaEvent::Recovered {
+                    user_id,
+                    recovery_id: Uuid::now_v7(),
+                    recovery_method: "backup_code",
+                    session_id: SessionId::new(),
+                },
+                vec![MfaAction::RecoveryCompleted],
+                None,
             ),
         ];
         for (event, actions, kind) in cases {

@@ -10,6 +10,7 @@ pub mod audit;
 pub(crate) mod links;
 pub mod mfa;
 pub mod notify;
+pub(crate) mod recovery;
 
 pub use mfa::MfaEvent;
 
@@ -161,6 +162,7 @@ pub async fn record(
 ) -> StoreResult<()> {
     audit::write(tx, now, client, &event).await?;
     links::write(tx, core, now, client, &event).await?;
+    recovery::write(tx, core, now, client, &event).await?;
     notify::write(tx, core, now, client, &event).await
 }
 

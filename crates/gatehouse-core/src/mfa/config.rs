@@ -45,6 +45,9 @@ pub struct MfaConfig {
     /// Which changes to second factors wait for a staff member: `never`, `last_factor`
     /// (removing the last factor) or `always` (that and changing the primary method).
     pub changes_require_approval: ApprovalPolicy,
+    /// How long an email recovery (for a person with no backup codes left) waits before
+    /// it can be completed, while every channel tells the person and offers a cancel.
+    pub recovery_delay_secs: u64,
 }
 
 impl Default for MfaConfig {
@@ -68,6 +71,7 @@ impl Default for MfaConfig {
             lockout_minutes_max: 1440,
             lockout_minutes_default: 30,
             changes_require_approval: ApprovalPolicy::Never,
+            recovery_delay_secs: 86_400,
         }
     }
 }
@@ -87,6 +91,10 @@ impl MfaConfig {
 
     pub fn challenge_ttl(&self) -> Duration {
         Duration::from_secs(self.challenge_ttl_secs)
+    }
+
+    pub fn recovery_delay(&self) -> Duration {
+        Duration::from_secs(self.recovery_delay_secs)
     }
 
     /// The first refused key and why (for start-up validation).
@@ -159,6 +167,14 @@ impl MfaConfig {
             return Err((
                 "mfa.lockout_minutes_default",
                 "must lie between lockout_minutes_min and lockout_minutes_max".to_owned(),
+            ));
+        }
+        // Long enough for the person to see a message and cancel; short enough that
+        // someone locked out is not locked out for good.
+        if !(3_600..=604_800).contains(&self.recovery_delay_secs) {
+            return Err((
+                "mfa.recovery_delay_secs",
+                "must be 3600 to 604800 seconds (1 hour to 7 days)".to_owned(),
             ));
         }
         Ok(())
@@ -267,6 +283,20 @@ mod tests {
                     ..MfaConfig::default()
                 },
                 "mfa.lockout_minutes_default",
+            ),
+            (
+                MfaConfig {
+                    recovery_delay_secs: 3_599,
+                    ..MfaConfig::default()
+                },
+                "mfa.recovery_delay_secs",
+            ),
+            (
+                MfaConfig {
+                    recovery_delay_secs: 604_801,
+                    ..MfaConfig::default()
+                },
+                "mfa.recovery_delay_secs",
             ),
         ];
         for (config, key) in bad {

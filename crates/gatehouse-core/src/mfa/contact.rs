@@ -181,8 +181,11 @@ pub async fn confirm_contact(
         tx.commit().await?;
         return Err(refused(MfaRefusal::WrongCode));
     }
-    factor_added(&mut tx, core, auth, method, client, now).await?;
+    let reenrolled = factor_added(&mut tx, core, auth, method, client, now).await?;
     tx.commit().await?;
+    if reenrolled {
+        core.session_cache.forget_user(auth.user_id);
+    }
     Ok(())
 }
 

@@ -10,12 +10,14 @@ use crate::state::{ClientInfo, Core};
 use chrono::{DateTime, Utc};
 use gatehouse_domain::ids::UserId;
 use gatehouse_domain::mfa::{MfaChangeAction, MfaMethod};
-use gatehouse_store::mfa::{backup_codes, settings, totp};
+use gatehouse_store::mfa::{backup_codes, recoveries, settings, totp};
 use gatehouse_store::{Executor, Tx};
 use serde_json::json;
 
 /// `method` was just verified: MFA turns on (it becomes primary when MFA was off or it
-/// already was), its preference row is marked set up, and `FactorAdded` is raised.
+/// already was), its preference row is marked set up, and `FactorAdded` is raised. A
+/// recovery that asked for a factor again is followed up: `true` then, and the caller
+/// forgets the account's cached sessions after commit (they carry the flag).
 pub(super) async fn factor_added(
     tx: &mut Tx,
     core: &Core,
@@ -23,7 +25,7 @@ pub(super) async fn factor_added(
     method: MfaMethod,
     client: &ClientInfo,
     now: DateTime<Utc>,
-) -> MfaResult<()> {
+) -> MfaResult<bool> {
     let user_id = auth.user_id;
     let before = settings::find(tx.exec(), user_id).await?;
     let was_enabled = before.as_ref().is_some_and(|s| s.is_enabled);
@@ -41,7 +43,7 @@ pub(super) async fn factor_added(
         is_primary,
     };
     events::record(tx, core, now, client, Event::Mfa(event)).await?;
-    Ok(())
+    Ok(recoveries::mark_reenrolled(tx.exec(), user_id, now).await? > 0)
 }
 
 /// Before a verified `method` goes: when it is the person's only factor that is on, the

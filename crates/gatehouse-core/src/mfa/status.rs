@@ -1,6 +1,6 @@
 //! `GET /v1/me/mfa`: whether MFA is on, the primary method, each method set up (email and
-//! SMS with their masked destination, pending ones listed as off), and how many backup
-//! codes are left.
+//! SMS with their masked destination, pending ones listed as off), how many backup codes
+//! are left, and whether a recovery asks for a factor to be enrolled again.
 
 use super::error::{MfaError, MfaResult};
 use super::limits::{effective, Limits};
@@ -9,7 +9,7 @@ use crate::state::Core;
 use chrono::{DateTime, Utc};
 use gatehouse_domain::mfa::MfaMethod;
 use gatehouse_store::mfa::contact_methods::{self, Contact};
-use gatehouse_store::mfa::{backup_codes, settings, totp};
+use gatehouse_store::mfa::{backup_codes, recoveries, settings, totp};
 use gatehouse_store::Executor;
 
 #[derive(Debug, Clone)]
@@ -21,6 +21,8 @@ pub struct MfaStatus {
     pub backup_codes_remaining: u32,
     /// The person asked that changes to their factors wait for a staff member.
     pub require_approval_for_changes: bool,
+    /// A recovery signed the person in and no factor was confirmed since.
+    pub reenrolment_required: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -44,6 +46,7 @@ pub async fn mfa_status(core: &Core, auth: &AuthContext) -> MfaResult<MfaStatus>
     let device = totp::find(conn.exec(), user_id).await?;
     let preferences = settings::methods(conn.exec(), user_id).await?;
     let remaining = backup_codes::count_unused(conn.exec(), user_id).await?;
+    let reenrolment_required = recoveries::reenrolment_required(conn.exec(), user_id).await?;
 
     let config = &core.config.mfa;
     let limits_of =
@@ -84,5 +87,6 @@ pub async fn mfa_status(core: &Core, auth: &AuthContext) -> MfaResult<MfaStatus>
         methods,
         backup_codes_remaining: u32::try_from(remaining).unwrap_or(0),
         require_approval_for_changes,
+        reenrolment_required,
     })
 }

@@ -110,8 +110,12 @@ pub async fn confirm_totp(
         return Err(MfaError::Validation(vec![refusal.field_error()]));
     }
 
-    super::factors::factor_added(&mut tx, core, auth, MfaMethod::Totp, client, now).await?;
+    let reenrolled =
+        super::factors::factor_added(&mut tx, core, auth, MfaMethod::Totp, client, now).await?;
     tx.commit().await?;
+    if reenrolled {
+        core.session_cache.forget_user(user_id);
+    }
     Ok(())
 }
 

@@ -293,6 +293,8 @@ mod sample {
                 })
                 .collect(),
             unsubscribe_url: Some("https://example.invalid/unsubscribe".into()),
+            cancel_url: Some("https://example.invalid/cancel".into()),
+            delay_hours: Some(24),
             ..MessageContext::new("App", "Name")
         }
     }

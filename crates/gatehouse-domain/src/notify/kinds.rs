@@ -6,6 +6,7 @@ string_enum!(
     /// `signup_attempt` (someone tried to sign up with the person's address), and
     /// `mfa_change_approved`/`mfa_change_rejected` (a staff member decided a change to the
     /// person's second factors).
+    /// `mfa_recovery` (an account recovery was asked for, or signed the person in).
     NotificationType {
         OtpCode => "otp_code",
         EmailVerification => "email_verification",
@@ -25,18 +26,22 @@ string_enum!(
         SignupAttempt => "signup_attempt",
         MfaChangeApproved => "mfa_change_approved",
         MfaChangeRejected => "mfa_change_rejected",
+        MfaRecovery => "mfa_recovery",
     }
 );
 
 impl NotificationType {
     /// Codes and links the person asked for just now: sent at once, never held by quiet
-    /// hours or gathered into a digest, and never refused for want of consent.
+    /// hours or gathered into a digest, and never refused for want of consent. An account
+    /// recovery is among them: its cancel link must reach every channel, whatever the
+    /// person's alert settings, before the recovery takes effect.
     pub fn is_transactional(self) -> bool {
         matches!(
             self,
             NotificationType::OtpCode
                 | NotificationType::EmailVerification
                 | NotificationType::PasswordReset
+                | NotificationType::MfaRecovery
         )
     }
 
@@ -49,7 +54,7 @@ impl NotificationType {
     pub fn default_priority(self) -> Priority {
         use NotificationType::*;
         match self {
-            OtpCode | EmailVerification | PasswordReset => Priority::Critical,
+            OtpCode | EmailVerification | PasswordReset | MfaRecovery => Priority::Critical,
             SuspiciousActivity | AccountLocked | PasswordChanged | EmailChanged | MfaDisabled
             | MfaChangeApproved => Priority::Critical,
             LoginNewDevice | LoginNewLocation | BackupCodeUsed | SignupAttempt

@@ -1,5 +1,6 @@
 //! Routes, one file per area: `auth` (register, login and its second step, refresh,
 //! logout), `verification` (email verification, change of address), `password_reset`,
+//! `recovery` (account recovery without the second factor),
 //! `me` (account, profile, password), `mfa` (second factors), `sessions` (sessions,
 //! devices and their trust), `notifications` (preferences,
 //! quiet hours, blocklist, consents, in-app feed), `admin` (staff only: MFA change
@@ -16,6 +17,7 @@ pub mod me;
 pub mod mfa;
 pub mod notifications;
 pub mod password_reset;
+pub mod recovery;
 pub mod sessions;
 pub mod system;
 pub mod verification;
@@ -30,6 +32,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(auth::router())
         .merge(verification::router())
         .merge(password_reset::router())
+        .merge(recovery::router())
         .merge(me::router())
         .merge(mfa::router())
         .merge(sessions::router())

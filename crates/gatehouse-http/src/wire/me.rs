@@ -162,6 +162,9 @@ pub struct MeResponse {
     #[serde(flatten)]
     pub user: UserResponse,
     pub profile: ProfileResponse,
+    /// An account recovery signed the person in and no factor was confirmed since: set
+    /// one up again (`GET /v1/me/mfa` says the same).
+    pub reenrolment_required: bool,
 }
 
 impl From<UserWithProfile> for MeResponse {
@@ -169,6 +172,7 @@ impl From<UserWithProfile> for MeResponse {
         Self {
             user: UserResponse::from(&u.user),
             profile: u.profile.into(),
+            reenrolment_required: u.reenrolment_required,
         }
     }
 }

@@ -95,6 +95,9 @@ pub struct MfaStatusResponse {
     /// Changes of the primary method and removal of the last factor wait for a staff
     /// member's approval (the account asked for it).
     pub require_approval_for_changes: bool,
+    /// An account recovery signed the person in and no factor was confirmed since: set
+    /// one up again.
+    pub reenrolment_required: bool,
 }
 
 impl From<MethodStatus> for MfaMethodResponse {
@@ -117,6 +120,7 @@ impl From<MfaStatus> for MfaStatusResponse {
             methods: s.methods.into_iter().map(Into::into).collect(),
             backup_codes_remaining: s.backup_codes_remaining,
             require_approval_for_changes: s.require_approval_for_changes,
+            reenrolment_required: s.reenrolment_required,
         }
     }
 }

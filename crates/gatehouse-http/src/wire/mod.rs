@@ -9,6 +9,7 @@ mod me;
 mod mfa;
 mod notifications;
 mod page;
+mod recovery;
 mod sessions;
 mod system;
 mod verification;
@@ -32,6 +33,9 @@ pub use notifications::{
     TypePreferenceRequest, TypePreferenceResponse,
 };
 pub use page::{decode_cursor, encode_cursor, PageQuery, DEFAULT_LIMIT, MAX_LIMIT};
+pub use recovery::{
+    EmailRecoveryRequest, RecoveryCancelRequest, RecoveryCompleteRequest, RecoveryRequest,
+};
 pub use sessions::{DeviceList, DeviceResponse, DeviceTrustResponse, SessionList, SessionResponse};
 pub use system::{HealthResponse, JwkSet};
 pub use verification::{

@@ -7,7 +7,8 @@ use utoipa::ToSchema;
 /// or not the address has an account, so it reveals nothing.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AcceptedResponse {
-    /// `verification_sent` (sign-up, change of address) or `reset_requested`.
+    /// `verification_sent` (sign-up, change of address), `reset_requested` or
+    /// `recovery_requested`.
     #[schema(example = "verification_sent")]
     pub status: &'static str,
 }

@@ -79,6 +79,9 @@ pub struct ProfileRow {
 pub struct UserWithProfile {
     pub user: UserRow,
     pub profile: ProfileRow,
+    /// A recovery signed the person in and no factor was enrolled since
+    /// (`mfa_recoveries`, migration 0015).
+    pub reenrolment_required: bool,
 }
 
 /// Insert a user and their default profile row.
@@ -187,6 +190,7 @@ struct UserProfileJoin {
     language: String,
     preferred_mfa_method: Option<String>,
     profile_updated_at: DateTime<Utc>,
+    reenrolment_required: bool,
 }
 
 /// The user and profile in one query.
@@ -198,7 +202,10 @@ pub async fn find_with_profile(ex: Exec<'_>, id: UserId) -> StoreResult<Option<U
                 u.last_login_at, u.locked_until, u.email_verified_at, u.created_at, u.updated_at,
                 p.user_id, p.first_name, p.last_name, p.date_of_birth, p.phone_number, p.address,
                 p.city, p.state, p.country, p.postal_code, p.timezone, p.language,
-                p.preferred_mfa_method, p.updated_at AS profile_updated_at
+                p.preferred_mfa_method, p.updated_at AS profile_updated_at,
+                EXISTS (SELECT 1 FROM mfa_recoveries r WHERE r.user_id = u.id
+                        AND r.is_successful = true AND r.reenrolled_at IS NULL)
+                    AS reenrolment_required
          FROM users u JOIN profiles p ON p.user_id = u.id
          WHERE u.id = $1",
         id.as_uuid()
@@ -226,6 +233,7 @@ impl UserProfileJoin {
                 preferred_mfa_method: self.preferred_mfa_method,
                 updated_at: self.profile_updated_at,
             },
+            reenrolment_required: self.reenrolment_required,
         }
     }
 }
@@ -254,7 +262,10 @@ pub async fn find_with_profile_for_session(
                 u.last_login_at, u.locked_until, u.email_verified_at, u.created_at, u.updated_at,
                 p.user_id, p.first_name, p.last_name, p.date_of_birth, p.phone_number, p.address,
                 p.city, p.state, p.country, p.postal_code, p.timezone, p.language,
-                p.preferred_mfa_method, p.updated_at AS profile_updated_at
+                p.preferred_mfa_method, p.updated_at AS profile_updated_at,
+                EXISTS (SELECT 1 FROM mfa_recoveries r WHERE r.user_id = u.id
+                        AND r.is_successful = true AND r.reenrolled_at IS NULL)
+                    AS reenrolment_required
          FROM sessions s
          JOIN users u ON u.id = s.user_id
          JOIN profiles p ON p.user_id = u.id

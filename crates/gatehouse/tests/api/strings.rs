@@ -141,6 +141,22 @@ fn valid_body(method: &Method, path: &str, tokens: &Tokens) -> Value {
             "token": "q3b0YV1xgqU6s7m5Yk2s0lq1oG2m7r4a9Xz3cJq8wT0",
             "new_password": "a reset long passphrase",
         }),
+        // The final check sends a real backup code and real links (`recovery_bodies`).
+        ("POST", "/v1/auth/recovery") => json!({
+            "email_or_username": EMAIL,
+            "password": PASSWORD,
+            "backup_code": "k7m2p-9xq4t",
+            "device": { "fingerprint": "fp-laptop-1", "name": "Laptop" },
+        }),
+        ("POST", "/v1/auth/recovery/email") => json!({ "email": EMAIL }),
+        ("POST", "/v1/auth/recovery/cancel") => {
+            json!({ "token": "q3b0YV1xgqU6s7m5Yk2s0lq1oG2m7r4a9Xz3cJq8wT0" })
+        }
+        ("POST", "/v1/auth/recovery/complete") => json!({
+            "token": "q3b0YV1xgqU6s7m5Yk2s0lq1oG2m7r4a9Xz3cJq8wT0",
+            "password": PASSWORD,
+            "device": { "fingerprint": "fp-laptop-1", "name": "Laptop" },
+        }),
         ("POST", "/v1/me/email") => json!({
             "new_email": "someone.else@example.com",
             "password": PASSWORD,
@@ -423,11 +439,15 @@ async fn every_string_field_refuses_nul_and_unpaired_surrogates(backend: Backend
     // A password reset and "this wasn't me" go last of all: they end every session.
     // A login's second step, and MFA settings naming TOTP, go after the TOTP confirmation
     // has turned MFA on, and after email codes are confirmed (sending a login code needs
-    // them); a confirmation goes after its setup sent a code.
+    // them); a confirmation goes after its setup sent a code; the recoveries go after the
+    // login's second step (the email recovery's completion turns MFA off).
     operations.sort_by_key(|(_, path)| match path.as_str() {
-        "/v1/auth/not-me" => 5,
-        "/v1/auth/password-reset/confirm" => 4,
-        "/v1/me/password" => 3,
+        "/v1/auth/not-me" => 8,
+        "/v1/auth/password-reset/confirm" => 7,
+        "/v1/me/password" => 6,
+        "/v1/auth/recovery/complete" => 5,
+        "/v1/auth/recovery/cancel" => 4,
+        "/v1/auth/recovery" => 3,
         "/v1/auth/mfa/verify" | "/v1/auth/mfa/send" | "/v1/me/mfa/settings" => 2,
         "/v1/me/mfa/email/confirm" | "/v1/me/mfa/sms/confirm" => 1,
         _ => 0,
@@ -459,6 +479,9 @@ async fn every_string_field_refuses_nul_and_unpaired_surrogates(backend: Backend
                 let login = app.login_as(EMAIL, PASSWORD).await;
                 json!({ "challenge_id": login.body["challenge_id"], "method": "email" })
             }
+            "/v1/auth/recovery" | "/v1/auth/recovery/cancel" | "/v1/auth/recovery/complete" => {
+                recovery_body(&app, &tokens.access, &path).await
+            }
             "/v1/auth/password-reset/confirm" => json!({
                 "token": reset_token,
                 "new_password": "a reset long passphrase",
@@ -479,6 +502,36 @@ async fn every_string_field_refuses_nul_and_unpaired_surrogates(backend: Backend
     }
 }
 both_backends!(every_string_field_refuses_nul_and_unpaired_surrogates);
+
+/// A recovery's body with a real backup code or link (MFA is on by now): a new email
+/// recovery for the cancel and for the completion (made ready at once; moving the clock
+/// would end the session the later steps use).
+async fn recovery_body(app: &TestApp, access: &str, path: &str) -> Value {
+    if path == "/v1/auth/recovery" {
+        let r = app
+            .post("/v1/me/mfa/backup-codes", json!({}), Some(access))
+            .await;
+        assert!(r.status.is_success(), "backup codes: {}", r.text);
+        return json!({
+            "email_or_username": EMAIL,
+            "password": PASSWORD,
+            "backup_code": r.body["codes"][0],
+        });
+    }
+    // Whatever an earlier step left in progress ends first, so this request sends.
+    app.delete("/v1/me/mfa/recovery", access).await;
+    let r = app
+        .post("/v1/auth/recovery/email", json!({ "email": EMAIL }), None)
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    if path == "/v1/auth/recovery/cancel" {
+        let token = crate::recovery::recovery_link(app, "email", "cancel-recovery").await;
+        return json!({ "token": token });
+    }
+    gatehouse_testkit::queries::make_recoveries_ready(&app.core.db).await;
+    let token = crate::recovery::recovery_link(app, "email", "recover-account").await;
+    json!({ "token": token, "password": PASSWORD })
+}
 
 /// A login's second step answered with a backup code (MFA is on by now).
 async fn mfa_answer(app: &TestApp, access: &str) -> Value {

@@ -47,6 +47,10 @@ pub struct MessageContext {
     pub items: Vec<DigestItem>,
     /// Where a marketing message can be refused with one click.
     pub unsubscribe_url: Option<String>,
+    /// The link that cancels an account recovery in progress (`mfa_recovery`).
+    pub cancel_url: Option<String>,
+    /// Hours until an account recovery in progress can take effect (`mfa_recovery`).
+    pub delay_hours: Option<u32>,
 }
 
 /// One alert inside a `security_digest`.
@@ -122,6 +126,8 @@ impl fmt::Debug for MessageContext {
             .field("remaining_backup_codes", &self.remaining_backup_codes)
             .field("items", &self.items)
             .field("unsubscribe_url", &redact(&self.unsubscribe_url))
+            .field("cancel_url", &redact(&self.cancel_url))
+            .field("delay_hours", &self.delay_hours)
             .finish()
     }
 }

@@ -27,6 +27,7 @@ macro_rules! embed_language {
             "mfa_disabled.jinja", "backup_codes_generated.jinja", "backup_code_used.jinja",
             "account_locked.jinja", "security_digest.jinja", "product_update.jinja",
             "signup_attempt.jinja", "mfa_change_approved.jinja", "mfa_change_rejected.jinja",
+            "mfa_recovery.jinja",
             "_layout.txt", "_layout.html", "_details.txt", "_details.html", "_not_you.txt",
             "_not_you.html", "_names.jinja")
     };

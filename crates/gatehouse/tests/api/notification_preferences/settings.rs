@@ -45,7 +45,7 @@ async fn preferences_have_defaults_and_round_trip(backend: Backend) {
     assert_eq!(b["digest_frequency"], "real-time");
     assert_eq!(b["timezone"], "UTC");
     let types = b["types"].as_array().unwrap();
-    assert_eq!(types.len(), 18);
+    assert_eq!(types.len(), 19);
     assert_eq!(types[0]["type"], "otp_code");
     assert_eq!(types[0]["transactional"], true);
     assert_eq!(types[0]["priority"], "critical");

@@ -1,0 +1,5 @@
+-- Reverts 0015_mfa_recovery.
+DROP TRIGGER trg_mfa_recoveries_account_changed ON mfa_recoveries;
+DROP INDEX idx_mfa_recoveries_one_pending;
+ALTER TABLE mfa_recoveries DROP COLUMN reenrolled_at;
+ALTER TABLE mfa_recoveries DROP COLUMN ready_at;

@@ -1,5 +1,24 @@
-//! Risk levels shared by audit rows and (later) the risk engine: a 0-100 score maps to
-//! low / medium / high / critical.
+//! The risk part: scores a login from the signals the caller gathered (new device, new
+//! country, impossible travel, failed-attempt bursts, a compromised device, an IP change in
+//! the session, an unusual hour) into 0-100, a [`RiskLevel`] and the anomaly reasons that
+//! audit rows store; then decides whether the login may skip MFA, needs it, or is refused.
+//! Pure: locations, times and history are passed in; the core crate owns GeoIP and the clock.
+
+mod decision;
+mod geo;
+mod score;
+mod signals;
+
+#[cfg(test)]
+mod score_tests;
+
+pub use decision::{decide_login, LoginDecision, LoginStanding};
+pub use geo::{great_circle_km, GeoPoint, MEAN_EARTH_RADIUS_KM};
+pub use score::{
+    assess, is_speed_impossible, is_travel_impossible, AnomalyReason, RiskAssessment, RiskPolicy,
+    RiskWeights,
+};
+pub use signals::{is_new_country, LoginHours, LoginSignals, Sighting};
 
 string_enum!(
     /// The seed's four risk levels.

@@ -91,6 +91,8 @@ pub struct CoreConfig {
     pub mfa: crate::mfa::config::MfaConfig,
     /// `[accounts]`: email verification and password reset.
     pub accounts: AccountsConfig,
+    /// `[risk]`: the GeoIP database and the risk engine's thresholds.
+    pub risk: crate::risk::RiskConfig,
 }
 
 impl Default for CoreConfig {
@@ -122,6 +124,7 @@ impl Default for CoreConfig {
             notifications: crate::notify::NotificationsConfig::default(),
             mfa: crate::mfa::config::MfaConfig::default(),
             accounts: AccountsConfig::default(),
+            risk: crate::risk::RiskConfig::default(),
         }
     }
 }
@@ -311,6 +314,7 @@ pub struct Sections<'a> {
     pub notifications: &'a crate::notify::NotificationsConfig,
     pub mfa: &'a crate::mfa::config::MfaConfig,
     pub accounts: &'a AccountsConfig,
+    pub risk: &'a crate::risk::RiskConfig,
 }
 
 impl CoreConfig {
@@ -325,6 +329,7 @@ impl CoreConfig {
             notifications,
             mfa,
             accounts,
+            risk,
         } = sections;
         let secs = Duration::from_secs;
         let defaults = Self::default();
@@ -365,6 +370,7 @@ impl CoreConfig {
             notifications: notifications.clone(),
             mfa: mfa.clone(),
             accounts: accounts.clone(),
+            risk: risk.clone(),
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod mfa;
 pub mod notify;
 pub mod password;
+pub mod risk;
 pub mod scrape;
 pub mod state;
 pub mod system;

@@ -36,16 +36,19 @@ pub enum LoginOutcome {
     Disabled = 4,
     /// The right password; the account's second factor was asked for.
     MfaRequired = 5,
+    /// The right password, but the sign-in's risk was critical (refused).
+    RiskRefused = 6,
 }
 
 impl LoginOutcome {
-    pub const ALL: [LoginOutcome; 6] = [
+    pub const ALL: [LoginOutcome; 7] = [
         LoginOutcome::Success,
         LoginOutcome::WrongPassword,
         LoginOutcome::UnknownAccount,
         LoginOutcome::Locked,
         LoginOutcome::Disabled,
         LoginOutcome::MfaRequired,
+        LoginOutcome::RiskRefused,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -56,6 +59,7 @@ impl LoginOutcome {
             LoginOutcome::Locked => "locked",
             LoginOutcome::Disabled => "disabled",
             LoginOutcome::MfaRequired => "mfa_required",
+            LoginOutcome::RiskRefused => "risk_refused",
         }
     }
 }
@@ -254,7 +258,7 @@ mod tests {
             }
         }
         let logins: Vec<u64> = m.logins.iter().map(|n| n.load(Relaxed)).collect();
-        assert_eq!(logins, vec![1, 2, 3, 4, 5, 6]);
+        assert_eq!(logins, vec![1, 2, 3, 4, 5, 6, 7]);
         let lockouts: Vec<u64> = m.lockouts.iter().map(|n| n.load(Relaxed)).collect();
         assert_eq!(lockouts, vec![1, 2, 3, 4]);
     }

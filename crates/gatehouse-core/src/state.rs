@@ -11,6 +11,7 @@ use crate::metrics::CoreMetrics;
 use crate::notify::templates::TemplateError;
 use crate::notify::Notifier;
 use crate::password::{HashError, PasswordHasher};
+use crate::risk::{GeoIp, GeoIpError};
 use crate::tokens::VerifiedTokens;
 use gatehouse_store::Db;
 use std::sync::Arc;
@@ -31,6 +32,8 @@ pub struct Core {
     pub metrics: Arc<CoreMetrics>,
     /// Templates, limits and the workers' wake-up signal, for queueing notifications.
     pub notifier: Arc<Notifier>,
+    /// Where client addresses are (`risk.geoip_city_db`; empty without one).
+    pub geoip: Arc<GeoIp>,
 }
 
 /// Why core could not be built from its configuration.
@@ -40,6 +43,8 @@ pub enum CoreInitError {
     Hash(#[from] HashError),
     #[error("notification templates: {0}")]
     Templates(#[from] TemplateError),
+    #[error(transparent)]
+    GeoIp(#[from] GeoIpError),
 }
 
 impl Core {
@@ -52,6 +57,7 @@ impl Core {
         let hasher = PasswordHasher::new(config.argon2, config.hash_concurrency)?;
         let notifier = Arc::new(Notifier::new(config.notifications.clone())?);
         let session_cache = Arc::new(SessionCache::new(config.session_cache_entries));
+        let geoip = Arc::new(GeoIp::open(&config.risk.geoip_city_db)?);
         Ok(Self {
             db,
             clock,
@@ -63,6 +69,7 @@ impl Core {
             session_cache,
             metrics: Arc::default(),
             notifier,
+            geoip,
         })
     }
 }

@@ -209,6 +209,9 @@ impl From<AccountsError> for ApiError {
                 "account_locked",
                 format!("{err} (until {})", until.to_rfc3339()),
             ),
+            E::LoginRefused => {
+                ApiError::new(StatusCode::FORBIDDEN, "login_refused", err.to_string())
+            }
             E::TooManyAttempts { retry_after_secs } => {
                 let mut e = ApiError::new(
                     StatusCode::TOO_MANY_REQUESTS,

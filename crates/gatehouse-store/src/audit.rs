@@ -14,6 +14,16 @@ use serde_json::Value;
 use sqlx::types::Json;
 use uuid::Uuid;
 
+/// Where the request came from (GeoIP), for the location columns of session and device
+/// audit rows. All `None` without a GeoIP database.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Place {
+    pub country: Option<String>,
+    pub city: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+}
+
 /// A `session_audit_log` row.
 #[derive(Debug, Clone)]
 pub struct SessionAuditEntry {
@@ -33,6 +43,7 @@ pub struct SessionAuditEntry {
     pub new_value: Option<Value>,
     pub metadata: Option<Value>,
     pub error_message: Option<String>,
+    pub place: Place,
 }
 
 impl SessionAuditEntry {
@@ -60,6 +71,7 @@ impl SessionAuditEntry {
             new_value: None,
             metadata: None,
             error_message: None,
+            place: Place::default(),
         }
     }
 
@@ -80,8 +92,9 @@ pub async fn insert_session(
         "INSERT INTO session_audit_log (id, user_id, session_id, device_id, action, session_type,
             mfa_verified, ip_address, risk_level, is_anomalous, anomaly_reasons,
             session_duration_seconds, requires_review, review_status, old_value, new_value,
-            metadata, error_message, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+            metadata, error_message, created_at, country, city, latitude, longitude)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+            $19, $20, $21, $22, $23)",
         id,
         e.user_id.as_uuid(),
         e.session_id.map(|s| s.as_uuid()),
@@ -101,8 +114,41 @@ pub async fn insert_session(
         e.metadata.clone().map(Json),
         e.error_message.as_deref(),
         now,
+        e.place.country.as_deref(),
+        e.place.city.as_deref(),
+        e.place.latitude,
+        e.place.longitude,
     )?;
     Ok(())
+}
+
+/// One past sign-in attempt of an account (a `login_succeeded` or `login_failed` session
+/// audit row), as the risk engine reads it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LoginTrace {
+    pub action: String,
+    pub country: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The account's `limit` most recent sign-in attempts, newest first (served by the partial
+/// index of migration 0018).
+pub async fn recent_logins(
+    ex: Exec<'_>,
+    user_id: UserId,
+    limit: i64,
+) -> StoreResult<Vec<LoginTrace>> {
+    Ok(fetch_all!(
+        ex,
+        LoginTrace,
+        "SELECT action, country, latitude, longitude, created_at FROM session_audit_log
+         WHERE user_id = $1 AND action IN ('login_succeeded', 'login_failed')
+         ORDER BY created_at DESC LIMIT $2",
+        user_id.as_uuid(),
+        limit
+    )?)
 }
 
 /// A `device_audit_log` row.
@@ -120,6 +166,9 @@ pub struct DeviceAuditEntry {
     pub previous_ip: Option<Inet>,
     pub trust_state_change: Option<&'static str>,
     pub metadata: Option<Value>,
+    /// The login's anomaly reasons (its risk assessment), when it raised any.
+    pub anomaly_reasons: Vec<String>,
+    pub place: Place,
 }
 
 pub async fn insert_device(
@@ -131,8 +180,10 @@ pub async fn insert_device(
     execute!(
         ex,
         "INSERT INTO device_audit_log (id, user_id, device_id, session_id, action, device_type,
-            browser, os, risk_score, ip_address, previous_ip, trust_state_change, metadata, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+            browser, os, risk_score, ip_address, previous_ip, trust_state_change, metadata, created_at,
+            is_anomalous, anomaly_reasons, country, city, latitude, longitude)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+            $19, $20)",
         id,
         e.user_id.as_uuid(),
         e.device_id.as_uuid(),
@@ -147,6 +198,12 @@ pub async fn insert_device(
         e.trust_state_change,
         e.metadata.clone().map(Json),
         now,
+        !e.anomaly_reasons.is_empty(),
+        TextList(e.anomaly_reasons.clone()),
+        e.place.country.as_deref(),
+        e.place.city.as_deref(),
+        e.place.latitude,
+        e.place.longitude,
     )?;
     Ok(())
 }

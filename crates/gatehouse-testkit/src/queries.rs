@@ -415,3 +415,53 @@ pub async fn make_recoveries_ready(db: &Db) {
         .expect("recoveries made ready")
         .rows_affected());
 }
+
+/// A sign-in's session audit row as the risk engine left it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct LoginRisk {
+    pub action: String,
+    pub risk_level: String,
+    /// The anomaly reasons as text (PostgreSQL's `{a,b}` or SQLite's list), for `contains`.
+    pub reasons: Option<String>,
+    pub requires_review: bool,
+    pub country: Option<String>,
+    pub city: Option<String>,
+}
+
+/// The user's sign-in and suspicious-activity rows, oldest first.
+pub async fn login_risks(db: &Db, user_id: Uuid) -> Vec<LoginRisk> {
+    const SQL: &str = "SELECT action, risk_level, CAST(anomaly_reasons AS TEXT) AS reasons,
+            requires_review, country, city
+         FROM session_audit_log
+         WHERE user_id = $1 AND action IN ('login_succeeded', 'suspicious_activity')
+         ORDER BY created_at, id";
+    let mut conn = db.reader().await.expect("connection");
+    on_backend!(conn, |c| sqlx::query_as::<_, LoginRisk>(SQL)
+        .bind(user_id)
+        .fetch_all(c)
+        .await
+        .expect("login risk rows"))
+}
+
+/// The device's `(risk_score, last_risk_assessment is set)`, by the device's id.
+pub async fn device_risk(db: &Db, device_id: Uuid) -> (i32, bool) {
+    const SQL: &str =
+        "SELECT risk_score, last_risk_assessment IS NOT NULL FROM devices WHERE id = $1";
+    let mut conn = db.reader().await.expect("connection");
+    on_backend!(conn, |c| sqlx::query_as::<_, (i32, bool)>(SQL)
+        .bind(device_id)
+        .fetch_one(c)
+        .await
+        .expect("device risk"))
+}
+
+/// The risk level a login challenge was opened with.
+pub async fn challenge_risk_level(db: &Db, challenge_id: Uuid) -> String {
+    const SQL: &str = "SELECT risk_level FROM mfa_challenges WHERE challenge_id = $1";
+    let mut conn = db.reader().await.expect("connection");
+    on_backend!(conn, |c| sqlx::query_scalar::<_, String>(SQL)
+        .bind(challenge_id)
+        .fetch_one(c)
+        .await
+        .expect("challenge risk level"))
+}

@@ -26,6 +26,7 @@ use gatehouse_core::config::{
 use gatehouse_core::maintenance::MaintenanceConfig;
 use gatehouse_core::mfa::MfaConfig;
 use gatehouse_core::notify::NotificationsConfig;
+use gatehouse_core::risk::RiskConfig;
 use gatehouse_http::HttpConfig;
 use gatehouse_store::{DatabaseConfig, Location};
 use serde::{Deserialize, Serialize};
@@ -52,6 +53,7 @@ pub struct Settings {
     pub notifications: NotificationsConfig,
     pub mfa: MfaConfig,
     pub accounts: AccountsConfig,
+    pub risk: RiskConfig,
 }
 
 impl Default for Settings {
@@ -71,6 +73,7 @@ impl Default for Settings {
             notifications: NotificationsConfig::default(),
             mfa: MfaConfig::default(),
             accounts: AccountsConfig::default(),
+            risk: RiskConfig::default(),
         }
     }
 }
@@ -203,6 +206,7 @@ impl Settings {
             notifications: &notifications,
             mfa: &self.mfa,
             accounts: &self.accounts,
+            risk: &self.risk,
         })
     }
 }

@@ -12,6 +12,7 @@ use gatehouse_domain::accounts::RevocationReason;
 use gatehouse_domain::accounts::{parse_user_agent, truncate_user_agent};
 use gatehouse_domain::audit::DeviceAction;
 use gatehouse_domain::ids::{DeviceId, SessionId, UserId};
+use gatehouse_domain::risk::RiskAssessment;
 use gatehouse_store::accounts::devices::{self, DeviceRow, DeviceSighting};
 use gatehouse_store::accounts::sessions;
 use gatehouse_store::{Executor, Tx};
@@ -70,6 +71,14 @@ pub(crate) fn device_hash(
         .keyed_hash(HashPurpose::DeviceFingerprint, &material)
 }
 
+/// The device a sign-in names, and the sign-in's risk assessment (its score becomes the
+/// device's; `None` for sign-ins that are not scored, such as recoveries).
+#[derive(Clone, Copy, Default)]
+pub(crate) struct SeenDevice<'a> {
+    pub hint: Option<&'a DeviceHint>,
+    pub risk: Option<&'a RiskAssessment>,
+}
+
 /// Find or create the login's device, refresh what it tells about itself, and raise
 /// `DeviceSeen`. Without a fingerprint the user agent identifies the device.
 pub(crate) async fn record_login_device(
@@ -77,13 +86,15 @@ pub(crate) async fn record_login_device(
     tx: &mut Tx,
     user_id: UserId,
     session_id: SessionId,
-    hint: Option<&DeviceHint>,
+    seen: SeenDevice<'_>,
     client: &ClientInfo,
     now: DateTime<Utc>,
 ) -> AccountsResult<DeviceId> {
+    let SeenDevice { hint, risk } = seen;
     let user_agent = client.user_agent.as_deref().map(truncate_user_agent);
     let fingerprint_hash = device_hash(core, user_id, hint, client);
     let parsed = parse_user_agent(user_agent.unwrap_or(""));
+    let point = client.geo.as_ref().and_then(|g| g.point);
     let sighting = DeviceSighting {
         device_name: hint.and_then(|h| h.name.as_deref()).map(str::trim),
         device_type: parsed.device_type,
@@ -92,6 +103,9 @@ pub(crate) async fn record_login_device(
         browser_version: parsed.browser_version.as_deref(),
         ip_address: inet(client.ip),
         user_agent,
+        risk_score: risk.map(|r| i32::from(r.score)),
+        latitude: point.map(|p| p.latitude()),
+        longitude: point.map(|p| p.longitude()),
     };
 
     let existing = devices::find_by_fingerprint(tx.exec(), user_id, &fingerprint_hash).await?;
@@ -128,6 +142,7 @@ pub(crate) async fn record_login_device(
             action,
             device: &description,
             previous_ip,
+            risk,
         },
     )
     .await?;

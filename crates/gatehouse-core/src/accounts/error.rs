@@ -31,6 +31,10 @@ pub enum AccountsError {
     AccountLocked {
         until: chrono::DateTime<chrono::Utc>,
     },
+    /// The password is right but the sign-in looks critical (risk engine): refused, and
+    /// the owner is told. Says nothing about why, so it teaches an attacker nothing.
+    #[error("this sign-in was refused for the account's safety; its owner has been notified")]
+    LoginRefused,
     /// Too many failed attempts for this account or address.
     #[error("too many failed attempts")]
     TooManyAttempts { retry_after_secs: u64 },

@@ -20,6 +20,7 @@ use crate::tokens::{self, AccessClaims};
 use chrono::{DateTime, Duration, Utc};
 use gatehouse_domain::accounts::{AuthMethod, RevocationReason, SessionType};
 use gatehouse_domain::ids::{DeviceId, SessionId, TokenFamilyId, UserId};
+use gatehouse_domain::risk::RiskAssessment;
 use gatehouse_store::accounts::{refresh_tokens, sessions};
 use gatehouse_store::types::Inet;
 use gatehouse_store::{Executor, Tx};
@@ -88,6 +89,8 @@ pub(crate) struct SessionGrant<'a> {
     /// The login asked to be remembered: the longer idle timeout and lifetime apply.
     pub remember_me: bool,
     pub client: &'a ClientInfo,
+    /// The sign-in's risk assessment (recorded with the session's first audit row).
+    pub risk: Option<&'a RiskAssessment>,
 }
 
 /// A new refresh token: the opaque value for the client, its keyed hash for the store.
@@ -192,6 +195,7 @@ impl TokenIssuer<'_> {
                 device_id: grant.device_id,
                 session_type: grant.session_type,
                 mfa_verified: grant.mfa_verified,
+                risk: grant.risk,
             },
         )
         .await?;

@@ -6,7 +6,7 @@
 //! challenge to answer with the second factor (see [`super::mfa_login`]).
 
 use super::device_token::{self, KnownClient};
-use super::devices::{device_hash, record_login_device, DeviceHint};
+use super::devices::{device_hash, record_login_device, DeviceHint, SeenDevice};
 use super::issue::{LoginGrant, SessionGrant, TokenPair};
 use super::mfa_login::{
     issue_challenge, second_factor, ChallengeRequest, MfaChallenge, SecondFactor,
@@ -20,6 +20,7 @@ use crate::state::{ClientInfo, Core};
 use crate::throttle::{self, AttemptKeys, Verdict};
 use gatehouse_domain::accounts::{AuthMethod, SessionType};
 use gatehouse_domain::ids::{SessionId, UserId};
+use gatehouse_domain::risk::RiskAssessment;
 use gatehouse_store::accounts::{trusted_devices, users};
 use gatehouse_store::Executor;
 use secrecy::{ExposeSecret, SecretString};
@@ -155,9 +156,22 @@ pub async fn login(
         false => None,
     };
     let device_hash = device_hash(core, user.id, input.device.as_ref(), client);
-    let trust_grant = match second_factor(core, user.id, &device_hash).await? {
-        SecondFactor::NotNeeded => None,
-        SecondFactor::SkippedByTrust { grant_id } => Some(grant_id),
+    let (step, risk) = second_factor(core, user.id, &device_hash, client).await?;
+    let (trust_grant, alert) = match step {
+        SecondFactor::NotNeeded => (None, false),
+        SecondFactor::NotNeededButAlert => (None, true),
+        SecondFactor::SkippedByTrust { grant_id } => (Some(grant_id), false),
+        SecondFactor::Refused => {
+            let event = Event::RiskyLogin {
+                user_id: user.id,
+                session_id: None,
+                assessment: &risk,
+                refused: true,
+            };
+            record_alone(core, client, event).await?;
+            core.metrics.login(LoginOutcome::RiskRefused);
+            return Err(AccountsError::LoginRefused);
+        }
         SecondFactor::Required(methods) => {
             // The password was right: its counters reset now, the second factor has
             // limits of its own.
@@ -173,6 +187,7 @@ pub async fn login(
                 methods,
                 device_hash,
                 remember_me: input.remember_me,
+                risk,
             };
             let challenge = issue_challenge(&mut tx, core, asked, client, now).await?;
             tx.commit().await?;
@@ -186,6 +201,8 @@ pub async fn login(
         remember_me: input.remember_me,
         rehashed: rehashed.as_deref(),
         trust_grant,
+        risk: &risk,
+        alert,
     };
     let tokens = start_password_session(core, started, &keys, client).await?;
     core.metrics.login(LoginOutcome::Success);
@@ -253,6 +270,10 @@ struct PasswordSession<'a> {
     rehashed: Option<&'a str>,
     /// The trusted-device grant that let this login skip the second factor.
     trust_grant: Option<uuid::Uuid>,
+    /// The login's risk assessment.
+    risk: &'a RiskAssessment,
+    /// High risk without a second factor to ask for: tell the owner.
+    alert: bool,
 }
 
 async fn start_password_session(
@@ -267,13 +288,26 @@ async fn start_password_session(
         remember_me,
         rehashed,
         trust_grant,
+        risk,
+        alert,
     } = session;
     let now = core.clock.now();
     let session_id = SessionId::new();
     let mut tx = core.db.begin().await?;
     throttle::record_success(tx.exec(), attempt, now).await?;
-    let device_id =
-        record_login_device(core, &mut tx, user_id, session_id, device, client, now).await?;
+    let device_id = record_login_device(
+        core,
+        &mut tx,
+        user_id,
+        session_id,
+        SeenDevice {
+            hint: device,
+            risk: Some(risk),
+        },
+        client,
+        now,
+    )
+    .await?;
     let pair = core
         .issuer()
         .start_session(
@@ -288,9 +322,19 @@ async fn start_password_session(
                 mfa_verified: false,
                 remember_me,
                 client,
+                risk: Some(risk),
             },
         )
         .await?;
+    if alert {
+        let event = Event::RiskyLogin {
+            user_id,
+            session_id: Some(session_id),
+            assessment: risk,
+            refused: false,
+        };
+        events::record(&mut tx, core, now, client, event).await?;
+    }
     users::touch_last_login(tx.exec(), user_id, now).await?;
     if let Some(grant_id) = trust_grant {
         trusted_devices::mark_used(tx.exec(), grant_id, now).await?;

@@ -1,6 +1,7 @@
-//! The second step of a login (issue 9, item 2). When the password was right and the
-//! account has MFA on, [`second_factor`] decides: a trusted device inside its skip window
-//! signs in at once; otherwise the login answers `mfa_required` with a challenge
+//! The second step of a login (issue 9, item 2). When the password was right,
+//! [`second_factor`] scores the login's risk (issue 10) and decides: a trusted device
+//! inside its skip window signs in at once at low risk; critical risk is refused; an
+//! account with MFA on otherwise answers `mfa_required` with a challenge
 //! ([`issue_challenge`]) and [`verify_mfa`] completes it with a TOTP, email, SMS or backup
 //! code (email and SMS codes are sent for the challenge by `mfa_send`).
 //!
@@ -11,18 +12,22 @@
 //! processes. Each answer runs in one transaction that first locks the challenge, so two
 //! answers with the same code see each other: exactly one signs in.
 
-use super::devices::{device_hash, record_login_device, DeviceHint};
+use super::devices::{device_hash, record_login_device, DeviceHint, SeenDevice};
 use super::issue::{LoginGrant, SessionGrant, TokenPair};
 use super::{device_token, AccountsError, AccountsResult};
 use crate::events::mfa::MfaEvent;
 use crate::events::{self, Event};
 use crate::mfa::codes::{check_code, CodeCheck};
 use crate::mfa::{consume_backup_code, limits, verify_totp_for_login, MfaRefusal};
+use crate::risk::login::assess_login;
 use crate::state::{ClientInfo, Core};
 use chrono::{DateTime, Utc};
 use gatehouse_domain::accounts::{AuthMethod, ChallengeRefusal, ChallengeState, SessionType};
 use gatehouse_domain::ids::{SessionId, UserId};
 use gatehouse_domain::mfa::{MfaMethod, OtpPurpose};
+use gatehouse_domain::risk::{
+    decide_login, AnomalyReason, LoginDecision, LoginStanding, RiskAssessment, RiskLevel,
+};
 use gatehouse_store::accounts::mfa_challenges::{
     self, ChallengeBinding, ChallengeRow, NewChallenge,
 };
@@ -34,14 +39,19 @@ use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
-/// What a login with MFA on needs next.
+/// What a login whose password was right needs next, decided from its risk.
 pub(super) enum SecondFactor {
-    /// MFA is off (or has no usable method).
+    /// Nothing more: MFA is off (or has no usable method) and the risk is below high.
     NotNeeded,
-    /// The device is trusted and inside its skip window: the grant to mark used.
+    /// High risk and no second factor to step up to: signed in, and the owner is told.
+    NotNeededButAlert,
+    /// The device is trusted, inside its skip window, and the login is low risk: the
+    /// grant to mark used.
     SkippedByTrust { grant_id: Uuid },
     /// A challenge with these methods.
     Required(Vec<MfaMethod>),
+    /// Critical risk: no sign-in; the owner is told.
+    Refused,
 }
 
 /// A challenge handed to the client.
@@ -52,19 +62,55 @@ pub struct MfaChallenge {
     pub expires_at: DateTime<Utc>,
 }
 
-/// Decide the second step for `user_id` logging in from the device `device_hash`.
+/// Score the login of `user_id` from the device `device_hash` and decide its second step
+/// (`gatehouse_domain::risk::decide_login`): a trusted device in its skip window at low
+/// risk signs in at once; an account with MFA answers a challenge otherwise (at high risk
+/// too: step-up); critical refuses.
 pub(super) async fn second_factor(
     core: &Core,
     user_id: UserId,
     device_hash: &str,
-) -> AccountsResult<SecondFactor> {
+    client: &ClientInfo,
+) -> AccountsResult<(SecondFactor, RiskAssessment)> {
     let now = core.clock.now();
     let mut conn = core.db.reader().await?;
+    let device = devices::find_by_fingerprint(conn.exec(), user_id, device_hash)
+        .await?
+        .filter(|d| d.removed_at.is_none());
+    let risk = assess_login(conn.exec(), core, user_id, device.as_ref(), client, now).await?;
+    let methods = usable_methods(&mut conn, user_id).await?;
+    let has_mfa = !methods.is_empty();
+    let trust = match device.as_ref().filter(|d| has_mfa && !d.is_compromised) {
+        Some(d) => trusted_devices::current(conn.exec(), user_id, d.id, now)
+            .await?
+            .filter(|g| g.can_skip_mfa && g.mfa_skip_until.is_some_and(|t| t > now)),
+        None => None,
+    };
+    let standing = LoginStanding {
+        has_open_skip_window: trust.is_some(),
+        has_mfa,
+    };
+    let step = match (decide_login(risk.level, standing), trust) {
+        (LoginDecision::Refuse, _) => SecondFactor::Refused,
+        (LoginDecision::RequireMfa, _) => SecondFactor::Required(methods),
+        (LoginDecision::AllowWithAlert, _) => SecondFactor::NotNeededButAlert,
+        (LoginDecision::Allow, Some(grant)) => SecondFactor::SkippedByTrust { grant_id: grant.id },
+        (LoginDecision::Allow, None) => SecondFactor::NotNeeded,
+    };
+    Ok((step, risk))
+}
+
+/// The second factors a challenge can offer: none while MFA is off; email and SMS only
+/// once verified (a code never goes to an unproven destination).
+async fn usable_methods(
+    conn: &mut gatehouse_store::Conn,
+    user_id: UserId,
+) -> AccountsResult<Vec<MfaMethod>> {
     let enabled = mfa_settings::find(conn.exec(), user_id)
         .await?
         .is_some_and(|s| s.is_enabled);
     if !enabled {
-        return Ok(SecondFactor::NotNeeded);
+        return Ok(Vec::new());
     }
     let mut methods = Vec::new();
     if totp::find(conn.exec(), user_id)
@@ -73,7 +119,6 @@ pub(super) async fn second_factor(
     {
         methods.push(MfaMethod::Totp);
     }
-    // Email and SMS only once verified: a code never goes to an unproven destination.
     for (method, contact) in [
         (MfaMethod::Email, Contact::Email),
         (MfaMethod::Sms, Contact::Sms),
@@ -90,22 +135,8 @@ pub(super) async fn second_factor(
     }
     if methods.is_empty() {
         tracing::warn!(%user_id, "MFA is on but no method is usable; signing in with the password alone");
-        return Ok(SecondFactor::NotNeeded);
     }
-    // The risk engine (issue 10) will weigh more; today a trusted device is low risk
-    // unless it is marked compromised.
-    if let Some(device) = devices::find_by_fingerprint(conn.exec(), user_id, device_hash)
-        .await?
-        .filter(|d| d.removed_at.is_none() && !d.is_compromised)
-    {
-        if let Some(grant) = trusted_devices::current(conn.exec(), user_id, device.id, now)
-            .await?
-            .filter(|g| g.can_skip_mfa && g.mfa_skip_until.is_some_and(|t| t > now))
-        {
-            return Ok(SecondFactor::SkippedByTrust { grant_id: grant.id });
-        }
-    }
-    Ok(SecondFactor::Required(methods))
+    Ok(methods)
 }
 
 /// What a login whose password was right asks a challenge for.
@@ -115,6 +146,8 @@ pub(super) struct ChallengeRequest {
     /// The login's device (see `devices::device_hash`): the answer must come from it.
     pub device_hash: String,
     pub remember_me: bool,
+    /// The login's risk: kept with the challenge for the session its answer starts.
+    pub risk: RiskAssessment,
 }
 
 /// Open a challenge inside the login's transaction (with its throttle reset).
@@ -130,6 +163,7 @@ pub(super) async fn issue_challenge(
         methods,
         device_hash,
         remember_me,
+        risk,
     } = asked;
     let expires_at = now
         + chrono::Duration::from_std(core.config.mfa.challenge_ttl())
@@ -144,6 +178,8 @@ pub(super) async fn issue_challenge(
         device_hash,
         remember_me,
         methods: methods.iter().map(|m| m.as_str().to_owned()).collect(),
+        risk_score: risk.score,
+        risk_reasons: risk.reasons.iter().map(|r| r.as_str().to_owned()).collect(),
     };
     let max_attempts =
         limits::challenge_max_attempts(tx, &core.config.mfa, user_id, &methods).await?;
@@ -154,7 +190,7 @@ pub(super) async fn issue_challenge(
             user_id,
             expires_at,
             max_attempts: i32::try_from(max_attempts).unwrap_or(i32::MAX),
-            risk_level: "low",
+            risk_level: risk.level.as_str(),
             binding: &binding,
             created_at: now,
         },
@@ -324,6 +360,7 @@ pub async fn verify_mfa(
             device: answer.device.as_ref(),
             remember_me: binding.remember_me,
             trust_device: answer.trust_device,
+            risk: kept_risk(&binding),
         },
         client,
         now,
@@ -395,6 +432,21 @@ struct VerifiedLogin<'a> {
     device: Option<&'a DeviceHint>,
     remember_me: bool,
     trust_device: bool,
+    /// The password step's risk assessment, as the challenge kept it.
+    risk: RiskAssessment,
+}
+
+/// The risk assessment a challenge kept (its reasons as stored; unknown ones dropped).
+fn kept_risk(binding: &ChallengeBinding) -> RiskAssessment {
+    RiskAssessment {
+        score: binding.risk_score,
+        level: RiskLevel::from_score(binding.risk_score),
+        reasons: binding
+            .risk_reasons
+            .iter()
+            .filter_map(|r| r.parse::<AnomalyReason>().ok())
+            .collect(),
+    }
 }
 
 /// The session a right second factor starts, in the answer's transaction: the device, the
@@ -412,7 +464,10 @@ async fn start_verified_session(
         tx,
         login.user_id,
         session_id,
-        login.device,
+        SeenDevice {
+            hint: login.device,
+            risk: Some(&login.risk),
+        },
         client,
         now,
     )
@@ -435,6 +490,7 @@ async fn start_verified_session(
                 mfa_verified: true,
                 remember_me: login.remember_me,
                 client,
+                risk: Some(&login.risk),
             },
         )
         .await?;

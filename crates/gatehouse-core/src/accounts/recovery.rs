@@ -11,7 +11,7 @@
 //! is no way round the password lockout, nor an oracle for which part was right.
 //! The email recovery, for people with no codes left, is in [`super::recovery_email`].
 
-use super::devices::{record_login_device, DeviceHint};
+use super::devices::{record_login_device, DeviceHint, SeenDevice};
 use super::issue::{LoginGrant, SessionGrant};
 use super::login::{record_alone, refuse_if_locked};
 use super::{device_token, inet, AccountsError, AccountsResult};
@@ -175,7 +175,10 @@ pub async fn recover_with_backup_code(
         &mut tx,
         user.id,
         session_id,
-        input.device.as_ref(),
+        SeenDevice {
+            hint: input.device.as_ref(),
+            risk: None,
+        },
         client,
         now,
     )
@@ -198,6 +201,7 @@ pub async fn recover_with_backup_code(
                 mfa_verified: true,
                 remember_me: false,
                 client,
+                risk: None,
             },
         )
         .await?;

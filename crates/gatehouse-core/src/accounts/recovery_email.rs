@@ -14,7 +14,7 @@
 //!    starts (`amr` `[pwd]`: the link proves the mailbox, for which RFC 8176 has no value)
 //!    and the account must enrol a factor again.
 
-use super::devices::record_login_device;
+use super::devices::{record_login_device, SeenDevice};
 use super::issue::SessionGrant;
 use super::login::{record_alone, refuse_if_locked};
 use super::recovery::{check_password_len, grant};
@@ -290,7 +290,10 @@ pub async fn complete_email_recovery(
         &mut tx,
         user.id,
         session_id,
-        input.device.as_ref(),
+        SeenDevice {
+            hint: input.device.as_ref(),
+            risk: None,
+        },
         client,
         now,
     )
@@ -309,6 +312,7 @@ pub async fn complete_email_recovery(
                 mfa_verified: false,
                 remember_me: false,
                 client,
+                risk: None,
             },
         )
         .await?;

@@ -7,9 +7,10 @@ use chrono::{DateTime, Utc};
 use gatehouse_domain::accounts::RevocationReason;
 use gatehouse_domain::audit::{AccountAction, DeviceAction, LinkAction, SessionAction};
 use gatehouse_domain::ids::{AuditId, UserId};
-use gatehouse_domain::risk::RiskLevel;
+use gatehouse_domain::risk::{RiskAssessment, RiskLevel};
 use gatehouse_store::audit::{
-    self, AccountAuditEntry, DeviceAuditEntry, LinkAuditEntry, MfaAuditEntry, SessionAuditEntry,
+    self, AccountAuditEntry, DeviceAuditEntry, LinkAuditEntry, MfaAuditEntry, Place,
+    SessionAuditEntry,
 };
 use gatehouse_store::types::Inet;
 use gatehouse_store::{Executor, StoreResult, Tx};
@@ -31,7 +32,17 @@ pub(super) async fn write(
     client: &ClientInfo,
     event: &Event<'_>,
 ) -> StoreResult<()> {
-    let rows = rows_for(event, client, now);
+    let mut rows = rows_for(event, client, now);
+    // Every session and device row says where its request came from.
+    let here = place(client);
+    if here != Place::default() {
+        for e in &mut rows.session {
+            e.place = here.clone();
+        }
+        for e in &mut rows.device {
+            e.place = here.clone();
+        }
+    }
     for e in &rows.account {
         audit::insert_account(tx.exec(), AuditId::new().as_uuid(), e, now).await?;
     }
@@ -52,6 +63,32 @@ pub(super) async fn write(
 
 fn ip(client: &ClientInfo) -> Option<Inet> {
     client.ip.map(Inet)
+}
+
+/// Where the request came from, for the location columns.
+fn place(client: &ClientInfo) -> Place {
+    let Some(geo) = &client.geo else {
+        return Place::default();
+    };
+    Place {
+        country: geo.country.clone(),
+        city: geo.city.clone(),
+        latitude: geo.point.map(|p| p.latitude()),
+        longitude: geo.point.map(|p| p.longitude()),
+    }
+}
+
+/// The anomaly reasons of an assessment, as stored.
+fn reasons(r: &RiskAssessment) -> Vec<String> {
+    r.reasons.iter().map(|a| a.as_str().to_owned()).collect()
+}
+
+/// A sign-in row carries its assessment: level, reasons, and review for high and up.
+fn assessed(entry: &mut SessionAuditEntry, r: &RiskAssessment) {
+    entry.risk_level = r.level;
+    entry.is_anomalous = r.is_anomalous();
+    entry.anomaly_reasons = reasons(r);
+    entry.requires_review = matches!(r.level, RiskLevel::High | RiskLevel::Critical);
 }
 
 pub(super) fn token_refreshed_row(client: &ClientInfo) -> SessionAuditEntry {
@@ -198,6 +235,7 @@ pub fn rows_for(event: &Event<'_>, client: &ClientInfo, now: DateTime<Utc>) -> A
             action,
             device,
             previous_ip,
+            risk,
         } => rows.device.push(DeviceAuditEntry {
             user_id: *user_id,
             device_id: *device_id,
@@ -206,11 +244,13 @@ pub fn rows_for(event: &Event<'_>, client: &ClientInfo, now: DateTime<Utc>) -> A
             device_type: Some(device.device_type.clone()),
             browser: device.browser.clone(),
             os: device.os.clone(),
-            risk_score: 0,
+            risk_score: risk.map_or(0, |r| i32::from(r.score)),
             ip_address: ip(client),
             previous_ip: *previous_ip,
             trust_state_change: None,
             metadata: None,
+            anomaly_reasons: risk.map(reasons).unwrap_or_default(),
+            place: Place::default(),
         }),
         Event::SessionStarted {
             user_id,
@@ -218,6 +258,7 @@ pub fn rows_for(event: &Event<'_>, client: &ClientInfo, now: DateTime<Utc>) -> A
             device_id,
             session_type,
             mfa_verified,
+            risk,
         } => {
             let mut entry = SessionAuditEntry::new(
                 *user_id,
@@ -229,6 +270,9 @@ pub fn rows_for(event: &Event<'_>, client: &ClientInfo, now: DateTime<Utc>) -> A
             entry.device_id = Some(*device_id);
             entry.session_type = Some(*session_type);
             entry.mfa_verified = Some(*mfa_verified);
+            if let Some(r) = risk {
+                assessed(&mut entry, r);
+            }
             rows.session.push(entry);
             rows.link.push(LinkAuditEntry {
                 user_id: *user_id,
@@ -240,6 +284,27 @@ pub fn rows_for(event: &Event<'_>, client: &ClientInfo, now: DateTime<Utc>) -> A
                 link_duration_seconds: None,
                 context: None,
             });
+        }
+        Event::RiskyLogin {
+            user_id,
+            session_id,
+            assessment,
+            refused,
+        } => {
+            let mut entry = SessionAuditEntry::new(
+                *user_id,
+                SessionAction::SuspiciousActivity,
+                assessment.level,
+                ip(client),
+            );
+            entry.session_id = *session_id;
+            assessed(&mut entry, assessment);
+            entry.requires_review = true;
+            entry.new_value = Some(json!({
+                "decision": if *refused { "refused" } else { "allowed_with_alert" },
+                "risk_score": assessment.score,
+            }));
+            rows.session.push(entry);
         }
         Event::SessionEnded {
             user_id,
@@ -386,6 +451,8 @@ pub fn rows_for(event: &Event<'_>, client: &ClientInfo, now: DateTime<Utc>) -> A
             previous_ip: None,
             trust_state_change: device.is_trusted.then_some("trusted->removed"),
             metadata: None,
+            anomaly_reasons: Vec::new(),
+            place: Place::default(),
         }),
         Event::DeviceTrustChanged {
             user_id,
@@ -415,6 +482,8 @@ pub fn rows_for(event: &Event<'_>, client: &ClientInfo, now: DateTime<Utc>) -> A
                 "reason": reason,
                 "trusted_until": trusted_until.map(|t| t.to_rfc3339()),
             })),
+            anomaly_reasons: Vec::new(),
+            place: Place::default(),
         }),
         Event::StaffGranted { user_id, created } => rows.account.push(AccountAuditEntry {
             details: Some(json!({ "created": created })),
@@ -435,6 +504,7 @@ mod tests {
         ClientInfo {
             ip: Some("203.0.113.9".parse().unwrap()),
             user_agent: None,
+            geo: None,
         }
     }
 

@@ -586,6 +586,7 @@ mod tests {
         ClientInfo {
             ip: Some("203.0.113.9".parse().unwrap()),
             user_agent: None,
+            geo: None,
         }
     }
 

@@ -2,8 +2,8 @@
 //! inside the transaction of the change — `events::record(&mut tx, core, now, &client, Event::..)`.
 //! The recorder hands the event to its subscribers: the audit logs ([`audit`]) and the
 //! notification outbox ([`notify`], and [`links`] for the messages that carry a
-//! verification or reset link); the risk engine will subscribe here too, so a use
-//! case never writes an audit row or a message itself.
+//! verification or reset link). Risk assessments travel in the events of the sign-in they
+//! scored, so a use case never writes an audit row or a message itself.
 
 mod alert;
 pub mod audit;
@@ -21,6 +21,7 @@ pub use gatehouse_domain::accounts::LockKind;
 use gatehouse_domain::accounts::{RevocationReason, SessionType};
 use gatehouse_domain::audit::DeviceAction;
 use gatehouse_domain::ids::{DeviceId, SessionId, TokenFamilyId, UserId};
+use gatehouse_domain::risk::RiskAssessment;
 use gatehouse_store::accounts::devices::DeviceRow;
 use gatehouse_store::accounts::sessions::EndedSession;
 use gatehouse_store::types::Inet;
@@ -66,6 +67,8 @@ pub enum Event<'a> {
         action: DeviceAction,
         device: &'a DeviceDescription,
         previous_ip: Option<Inet>,
+        /// The login's risk assessment (its score becomes the device's).
+        risk: Option<&'a RiskAssessment>,
     },
     /// A session began on a device.
     SessionStarted {
@@ -74,6 +77,17 @@ pub enum Event<'a> {
         device_id: DeviceId,
         session_type: SessionType,
         mfa_verified: bool,
+        /// The login's risk assessment, when a sign-in was scored.
+        risk: Option<&'a RiskAssessment>,
+    },
+    /// A sign-in whose risk the owner must hear about: refused (critical), or allowed at
+    /// high risk because the account has no second factor to step up to.
+    RiskyLogin {
+        user_id: UserId,
+        /// The session it started (`None` when refused).
+        session_id: Option<SessionId>,
+        assessment: &'a RiskAssessment,
+        refused: bool,
     },
     /// A session ended (logout, revocation, password change, device removal, reuse).
     SessionEnded {

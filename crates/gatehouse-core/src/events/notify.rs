@@ -120,6 +120,7 @@ pub fn alert_for(event: &Event<'_>, client: &ClientInfo) -> Option<Alert> {
             action,
             device,
             previous_ip,
+            ..
         } => {
             let kind = match action {
                 DeviceAction::Registered => NotificationType::LoginNewDevice,
@@ -177,6 +178,17 @@ pub fn alert_for(event: &Event<'_>, client: &ClientInfo) -> Option<Alert> {
         Event::SignupOnTakenAddress { user_id } => {
             Some(alert(*user_id, NotificationType::SignupAttempt))
         }
+        // A refused sign-in has no session to end; an allowed one gets "this wasn't me".
+        Event::RiskyLogin {
+            user_id,
+            session_id,
+            refused,
+            ..
+        } => Some(Alert {
+            session_id: *session_id,
+            with_not_me_link: !refused && session_id.is_some(),
+            ..alert(*user_id, NotificationType::SuspiciousActivity)
+        }),
         _ => None,
     }
 }

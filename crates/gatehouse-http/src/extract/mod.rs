@@ -15,6 +15,7 @@ pub use json::ApiJson;
 pub use page::Pagination;
 pub use path::PathId;
 
+use crate::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
@@ -22,14 +23,17 @@ use gatehouse_core::ClientInfo;
 use gatehouse_domain::accounts::truncate_user_agent;
 use std::net::SocketAddr;
 
-/// The caller's address (the TCP peer; proxies are trusted in the operations work)
-/// and user agent (its first 1 KiB).
+/// The caller's address (the TCP peer; proxies are trusted in the operations work), its
+/// place (GeoIP) and user agent (its first 1 KiB).
 pub struct Client(pub ClientInfo);
 
-impl<S: Send + Sync> FromRequestParts<S> for Client {
+impl FromRequestParts<AppState> for Client {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let ip = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
@@ -43,6 +47,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Client {
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(|ua| truncate_user_agent(ua).to_owned());
-        Ok(Client(ClientInfo { ip, user_agent }))
+        // Where the address is, for the audit rows and the risk engine (an in-memory
+        // lookup; nothing without a GeoIP database).
+        let geo = ip.and_then(|ip| state.core.geoip.locate(ip));
+        Ok(Client(ClientInfo {
+            ip,
+            user_agent,
+            geo,
+        }))
     }
 }

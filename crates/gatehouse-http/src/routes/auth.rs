@@ -78,7 +78,7 @@ pub async fn register(
         (status = 200, description = "Authenticated (`status: authenticated`), or the account has MFA on and this challenge must be answered at `POST /v1/auth/mfa/verify` (`status: mfa_required`)", body = LoginAnswer),
         JsonBodyErrors,
         (status = 401, description = "Invalid login or password (`invalid_credentials`; the same answer for unknown accounts)", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The password is right but the account is disabled (`account_disabled`), locked by its owner's \"this wasn't me\" (`account_locked`), or its address is not verified while the deployment requires it (`email_not_verified`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The password is right but the account is disabled (`account_disabled`), locked by its owner's \"this wasn't me\" (`account_locked`), its address is not verified while the deployment requires it (`email_not_verified`), or the sign-in's risk is critical (`login_refused`: the owner is alerted)", body = Problem, content_type = "application/problem+json"),
         (status = 429, response = TooManyAttempts),
         (status = 503, response = ServiceUnavailable),
     ))]

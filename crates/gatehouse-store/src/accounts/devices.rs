@@ -45,6 +45,12 @@ pub struct DeviceSighting<'a> {
     pub browser_version: Option<&'a str>,
     pub ip_address: Option<Inet>,
     pub user_agent: Option<&'a str>,
+    /// The login's risk score (0-100), when it was scored: kept with the time of the
+    /// assessment (`last_risk_assessment`).
+    pub risk_score: Option<i32>,
+    /// Where the login came from (GeoIP); an unknown place keeps the last known one.
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
 }
 
 /// `SELECT <every DeviceRow column> FROM devices`, for `concat!(select_devices!(), "...")`.
@@ -138,8 +144,10 @@ pub async fn insert(
     execute!(
         ex,
         "INSERT INTO devices (id, user_id, device_name, device_type, os, browser, browser_version,
-            fingerprint_hash, ip_address, user_agent, last_used_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11)",
+            fingerprint_hash, ip_address, user_agent, last_used_at, created_at, updated_at,
+            risk_score, last_risk_assessment, latitude, longitude)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11, COALESCE($12, 0),
+            CASE WHEN $12 IS NULL THEN NULL ELSE $11 END, $13, $14)",
         id.as_uuid(),
         user_id.as_uuid(),
         s.device_name,
@@ -152,6 +160,9 @@ pub async fn insert(
         // Bounded here too, whichever path brought it (the HTTP edge already cut it).
         s.user_agent.map(truncate_user_agent),
         now,
+        s.risk_score,
+        s.latitude,
+        s.longitude,
     )?;
     Ok(())
 }
@@ -169,7 +180,10 @@ pub async fn record_sighting(
             browser = $5, browser_version = $6, ip_address = $7, user_agent = $8,
             last_used_at = $9, updated_at = $9,
             is_trusted = CASE WHEN removed_at IS NULL THEN is_trusted ELSE FALSE END,
-            removed_at = NULL
+            removed_at = NULL,
+            risk_score = COALESCE($10, risk_score),
+            last_risk_assessment = CASE WHEN $10 IS NULL THEN last_risk_assessment ELSE $9 END,
+            latitude = COALESCE($11, latitude), longitude = COALESCE($12, longitude)
          WHERE id = $1",
         id.as_uuid(),
         s.device_name,
@@ -180,6 +194,9 @@ pub async fn record_sighting(
         s.ip_address,
         s.user_agent.map(truncate_user_agent),
         now,
+        s.risk_score,
+        s.latitude,
+        s.longitude,
     )?;
     Ok(())
 }

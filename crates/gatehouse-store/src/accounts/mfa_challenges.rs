@@ -26,6 +26,12 @@ pub struct ChallengeBinding {
     pub remember_me: bool,
     /// The methods offered, as `MfaMethod` names.
     pub methods: Vec<String>,
+    /// The login's risk score and anomaly reasons, for the session the answer starts
+    /// (absent in challenges made before the risk engine).
+    #[serde(default)]
+    pub risk_score: u8,
+    #[serde(default)]
+    pub risk_reasons: Vec<String>,
 }
 
 pub struct NewChallenge<'a> {

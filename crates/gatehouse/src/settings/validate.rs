@@ -169,6 +169,9 @@ impl Settings {
         if let Err((key, message)) = self.mfa.check() {
             return Err(names.refuse(key, message));
         }
+        if let Err((key, message)) = self.risk.check() {
+            return Err(names.refuse(key, message));
+        }
         let accounts = &self.accounts;
         if !(300..=30 * 86_400).contains(&accounts.email_verification_ttl_secs) {
             return Err(names.refuse(

@@ -31,6 +31,7 @@ mod password_reset;
 mod prune;
 mod recovery;
 mod refresh;
+mod risk;
 mod session_cache;
 mod session_lifetime;
 mod sessions;

@@ -381,6 +381,8 @@ async fn expired_challenges_and_codes_are_pruned(backend: Backend) {
         device_hash: "d".repeat(64),
         remember_me: false,
         methods: vec!["totp".to_owned()],
+        risk_score: 0,
+        risk_reasons: Vec::new(),
     };
     {
         let mut tx = app.core.db.begin().await.unwrap();

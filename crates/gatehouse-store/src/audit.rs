@@ -134,7 +134,7 @@ pub struct LoginTrace {
 }
 
 /// The account's `limit` most recent sign-in attempts, newest first (served by the partial
-/// index of migration 0018).
+/// index of migration 0017).
 pub async fn recent_logins(
     ex: Exec<'_>,
     user_id: UserId,

@@ -1,2 +1,2 @@
--- Reverts 0018_login_risk.
+-- Reverts 0017_login_risk.
 DROP INDEX idx_session_audit_log_logins;

@@ -1,4 +1,4 @@
--- gatehouse 0018: the risk engine reads an account's recent sign-ins (where from, when,
+-- gatehouse 0017: the risk engine reads an account's recent sign-ins (where from, when,
 -- failed or not) at every login. Session audit rows are mostly token refreshes, so a
 -- partial index over the login rows alone keeps that read short and costs nothing on the
 -- refresh path.

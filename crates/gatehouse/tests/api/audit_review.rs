@@ -154,6 +154,9 @@ async fn non_staff_get_staff_only_on_every_admin_route(backend: Backend) {
 }
 both_backends!(non_staff_get_staff_only_on_every_admin_route);
 
+/// Which rows of the unfiltered list a filter should keep.
+type Keep<'a> = Box<dyn Fn(&Value) -> bool + 'a>;
+
 /// Each filter gives exactly the rows of the unfiltered list that satisfy it, and the
 /// user, review-status and time filters give strictly fewer (and some).
 async fn filters_each_narrow_the_list(backend: Backend) {
@@ -188,7 +191,7 @@ async fn filters_each_narrow_the_list(backend: Backend) {
         assert!(times.windows(2).all(|w| w[0] >= w[1]), "{kind}: order");
         let middle = times[times.len() / 2];
 
-        let mut filters: Vec<(String, Box<dyn Fn(&Value) -> bool>)> = vec![
+        let mut filters: Vec<(String, Keep<'_>)> = vec![
             (
                 format!("&user_id={alice}"),
                 Box::new(|i: &Value| i["user_id"] == alice.as_str()),

@@ -117,6 +117,9 @@ string_enum!(
         PasswordReset => "password_reset",
         // `gatehouse admin create-staff` made the account staff (created or promoted it).
         StaffGranted => "staff_granted",
+        // A staff member set the review status of an audit row (`PATCH /v1/admin/audit/..`);
+        // user_id is the reviewer, the details name the row, its subject and the statuses.
+        AuditReviewed => "audit_reviewed",
     }
 );
 
@@ -129,6 +132,38 @@ string_enum!(
         Revoked => "revoked",
     }
 );
+
+string_enum!(
+    /// Which audit log a review request names: `/v1/admin/audit/{kind}`.
+    AuditKind {
+        Sessions => "sessions",
+        Devices => "devices",
+        Mfa => "mfa",
+        Links => "links",
+    }
+);
+
+string_enum!(
+    /// `review_status` of an audit row. `pending` is how a row that requires review is
+    /// written; a staff member sets one of the other four.
+    ReviewStatus {
+        Pending => "pending",
+        Open => "open",
+        Acknowledged => "acknowledged",
+        Resolved => "resolved",
+        FalsePositive => "false_positive",
+    }
+);
+
+impl ReviewStatus {
+    /// The statuses a reviewer may set (everything but `pending`).
+    pub const SETTABLE: &'static [ReviewStatus] = &[
+        ReviewStatus::Open,
+        ReviewStatus::Acknowledged,
+        ReviewStatus::Resolved,
+        ReviewStatus::FalsePositive,
+    ];
+}
 
 #[cfg(test)]
 mod tests {

@@ -123,7 +123,7 @@ mod tests {
                 );
             }
         }
-        assert_eq!(with_body, 27);
+        assert_eq!(with_body, 28);
     }
 
     /// Every error an operation documents is problem+json with the `Problem` schema, and

@@ -6,6 +6,7 @@
 use crate::middleware::current_request_id;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use gatehouse_core::audit_review::AuditReviewError;
 use gatehouse_core::mfa::MfaError;
 use gatehouse_core::notify::NotifyError;
 use gatehouse_core::AccountsError;
@@ -283,6 +284,26 @@ impl From<NotifyError> for ApiError {
                 "invalid_signature",
                 err.to_string(),
             ),
+            E::Unavailable(ref cause) => ApiError::database_unavailable(cause),
+            E::Store(ref cause) => ApiError::internal(cause),
+        }
+    }
+}
+
+impl From<AuditReviewError> for ApiError {
+    fn from(err: AuditReviewError) -> Self {
+        use AuditReviewError as E;
+        match err {
+            E::Validation(errors) => {
+                ApiError::validation(errors.into_iter().map(FieldProblem::from).collect())
+            }
+            E::UnsupportedFilter { .. } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unsupported_filter",
+                err.to_string(),
+            ),
+            E::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not_found", err.to_string()),
+            E::OwnRecord => ApiError::new(StatusCode::FORBIDDEN, "own_record", err.to_string()),
             E::Unavailable(ref cause) => ApiError::database_unavailable(cause),
             E::Store(ref cause) => ApiError::internal(cause),
         }

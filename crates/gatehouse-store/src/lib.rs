@@ -14,6 +14,7 @@ mod macros;
 
 pub mod accounts;
 pub mod audit;
+pub mod audit_review;
 pub mod changes;
 pub mod config;
 pub mod db;

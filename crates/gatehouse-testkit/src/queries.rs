@@ -465,3 +465,29 @@ pub async fn challenge_risk_level(db: &Db, challenge_id: Uuid) -> String {
         .await
         .expect("challenge risk level"))
 }
+
+/// Every column of the row of `table` with this `id`, by name, as the bytes the database
+/// returns (NULL as `None`): two reads compare equal only if no column changed.
+pub async fn raw_row(db: &Db, table: &str, id: Uuid) -> Vec<(String, Option<Vec<u8>>)> {
+    use sqlx::{Column, Row, ValueRef};
+    let sql = format!("SELECT * FROM {table} WHERE id = $1");
+    let mut conn = db.reader().await.expect("connection");
+    on_backend!(conn, |c| {
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_one(c)
+            .await
+            .expect("audit row");
+        row.columns()
+            .iter()
+            .map(|col| {
+                let null = row.try_get_raw(col.ordinal()).expect("column").is_null();
+                let value = (!null).then(|| {
+                    row.try_get_unchecked::<Vec<u8>, _>(col.ordinal())
+                        .expect("bytes")
+                });
+                (col.name().to_owned(), value)
+            })
+            .collect()
+    })
+}

@@ -489,6 +489,27 @@ pub fn rows_for(event: &Event<'_>, client: &ClientInfo, now: DateTime<Utc>) -> A
             details: Some(json!({ "created": created })),
             ..account(*user_id, AccountAction::StaffGranted, client)
         }),
+        // Written to the account log under the reviewer: the row reviewed belongs to
+        // someone else, and the reviewer's own trail is where a review is looked for.
+        Event::AuditReviewed {
+            reviewer,
+            kind,
+            id,
+            subject,
+            previous_status,
+            status,
+            notes_changed,
+        } => rows.account.push(AccountAuditEntry {
+            details: Some(json!({
+                "kind": kind.as_str(),
+                "id": id,
+                "subject_user_id": subject.as_uuid(),
+                "previous_status": previous_status,
+                "review_status": status.as_str(),
+                "notes_changed": notes_changed,
+            })),
+            ..account(*reviewer, AccountAction::AuditReviewed, client)
+        }),
         Event::Mfa(e) => rows.mfa = super::mfa::audit_rows(e, client),
     }
     rows

@@ -19,7 +19,7 @@ use crate::state::Core;
 use chrono::{DateTime, Utc};
 pub use gatehouse_domain::accounts::LockKind;
 use gatehouse_domain::accounts::{RevocationReason, SessionType};
-use gatehouse_domain::audit::DeviceAction;
+use gatehouse_domain::audit::{AuditKind, DeviceAction, ReviewStatus};
 use gatehouse_domain::ids::{DeviceId, SessionId, TokenFamilyId, UserId};
 use gatehouse_domain::risk::RiskAssessment;
 use gatehouse_store::accounts::devices::DeviceRow;
@@ -155,6 +155,16 @@ pub enum Event<'a> {
     /// An operator made the account staff (`gatehouse admin create-staff`); `created` when
     /// the account is new.
     StaffGranted { user_id: UserId, created: bool },
+    /// A staff member set the review status of an audit row about someone else.
+    AuditReviewed {
+        reviewer: UserId,
+        kind: AuditKind,
+        id: uuid::Uuid,
+        subject: UserId,
+        previous_status: Option<&'a str>,
+        status: ReviewStatus,
+        notes_changed: bool,
+    },
 }
 
 /// What a login's user agent says about the device.

@@ -44,6 +44,7 @@ use utoipa::{Modify, OpenApi};
         (name = "me", description = "The signed-in account"),
         (name = "mfa", description = "Two-step verification of the signed-in account: authenticator app (TOTP), email and SMS codes, backup codes and settings"),
         (name = "admin", description = "Staff only: approval of changes to people's second factors"),
+        (name = "audit", description = "Staff only: review of the session, device, MFA and session-device link audit logs"),
         (name = "sessions", description = "Sessions and devices of the signed-in account"),
         (name = "notifications", description = "Notification preferences, quiet hours, blocklist, consents and the in-app feed of the signed-in account"),
         (name = "hooks", description = "Delivery receipts from email and SMS providers (signed webhooks)"),

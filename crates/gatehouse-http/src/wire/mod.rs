@@ -3,6 +3,7 @@
 //! derive `Debug`.
 
 mod admin;
+mod audit;
 mod auth;
 mod hooks;
 mod me;
@@ -15,6 +16,11 @@ mod system;
 mod verification;
 
 pub use admin::{MfaChangeList, MfaChangeQuery, MfaChangeResponse};
+pub use audit::{
+    decode_audit_cursor, encode_audit_cursor, AuditQuery, AuditRecordList, AuditRecordResponse,
+    AuditReviewRequest, SecurityEventList, SecurityEventQuery, SecurityEventResponse,
+    AUDIT_DEFAULT_LIMIT, AUDIT_MAX_LIMIT,
+};
 pub use auth::{
     LoginAnswer, LoginRequest, LoginResponse, MfaSendRequest, MfaVerifyRequest, NotMeRequest,
     NotMeResponse, RefreshRequest, RegisterRequest, TokenResponse,

@@ -229,6 +229,10 @@ fn valid_body(method: &Method, path: &str, tokens: &Tokens) -> Value {
             "method": "email",
             "device": { "fingerprint": "7f9c2ba4e88f827d616045507605853e", "name": "Laptop" },
         }),
+        ("PATCH", "/v1/admin/audit/{kind}/{id}") => json!({
+            "review_status": "acknowledged",
+            "review_notes": "Seen; the owner was travelling.",
+        }),
         ("PUT", "/v1/me/mfa/settings") => json!({
             "primary_method": "totp",
             "methods": { "totp": { "max_attempts": 3 } },
@@ -248,9 +252,11 @@ fn valid_body(method: &Method, path: &str, tokens: &Tokens) -> Value {
 }
 
 /// The path to send an operation's requests to: its template with each parameter filled
-/// in with a value the operation accepts.
-fn request_path(template: &str) -> String {
+/// in with a value the operation accepts (`audit_row`: a session audit row about someone
+/// else, which the test's staff account may review).
+fn request_path(template: &str, audit_row: &str) -> String {
     match template {
+        "/v1/admin/audit/{kind}/{id}" => format!("/v1/admin/audit/sessions/{audit_row}"),
         "/v1/me/notification-preferences/{type}" => {
             "/v1/me/notification-preferences/login_new_device".to_owned()
         }
@@ -365,6 +371,15 @@ fn assert_names_only(r: &Resp, field: &str, what: &str) {
 async fn every_string_field_refuses_nul_and_unpaired_surrogates(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.register(EMAIL).await;
+    // Staff, for the review of an audit row (about someone else: one's own is refused).
+    gatehouse_core::accounts::promote_existing(&app.core, EMAIL)
+        .await
+        .unwrap();
+    let other = app.register("someone.reviewed@example.com").await;
+    app.login("someone.reviewed@example.com").await;
+    let audit_row = latest_session_audit_id(&app, other.id)
+        .await
+        .expect("a session audit row about the other account");
     let tokens = app.login(EMAIL).await;
     let doc = app.get("/openapi.json", None).await.body;
     let fields = string_fields(&doc);
@@ -415,7 +430,7 @@ async fn every_string_field_refuses_nul_and_unpaired_surrogates(backend: Backend
             let r = app
                 .request(
                     field.method.clone(),
-                    &request_path(&field.path),
+                    &request_path(&field.path, &audit_row),
                     token,
                     Some(Body::from(text)),
                     Some("application/json"),
@@ -488,11 +503,12 @@ async fn every_string_field_refuses_nul_and_unpaired_surrogates(backend: Backend
             }),
             _ => valid_body(&method, &path, &tokens),
         };
-        let token = path.starts_with("/v1/me").then_some(tokens.access.as_str());
+        let token = (path.starts_with("/v1/me") || path.starts_with("/v1/admin"))
+            .then_some(tokens.access.as_str());
         let r = app
             .request(
                 method.clone(),
-                &request_path(&path),
+                &request_path(&path, &audit_row),
                 token,
                 Some(Body::from(body.to_string())),
                 Some("application/json"),
@@ -531,6 +547,24 @@ async fn recovery_body(app: &TestApp, access: &str, path: &str) -> Value {
     gatehouse_testkit::queries::make_recoveries_ready(&app.core.db).await;
     let token = crate::recovery::recovery_link(app, "email", "recover-account").await;
     json!({ "token": token, "password": PASSWORD })
+}
+
+/// The newest session audit row about `user_id`, read through the review list.
+async fn latest_session_audit_id(app: &TestApp, user_id: uuid::Uuid) -> Option<String> {
+    let mut conn = app.core.db.reader().await.expect("connection");
+    let rows = gatehouse_store::audit_review::list(
+        gatehouse_store::Executor::exec(&mut conn),
+        gatehouse_domain::audit::AuditKind::Sessions,
+        &gatehouse_store::audit_review::AuditFilter {
+            user_id: Some(gatehouse_domain::ids::UserId(user_id)),
+            ..Default::default()
+        },
+        None,
+        1,
+    )
+    .await
+    .expect("audit rows");
+    rows.first().map(|r| r.id.to_string())
 }
 
 /// A login's second step answered with a backup code (MFA is on by now).

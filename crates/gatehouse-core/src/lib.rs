@@ -4,6 +4,7 @@
 //! requests to these calls and results to responses.
 
 pub mod accounts;
+pub mod audit_ops;
 pub mod client;
 pub mod clock;
 pub mod config;

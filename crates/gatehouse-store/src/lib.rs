@@ -14,6 +14,9 @@ mod macros;
 
 pub mod accounts;
 pub mod audit;
+pub mod audit_export;
+pub mod audit_retention;
+pub mod audit_summaries;
 pub mod changes;
 pub mod config;
 pub mod db;

@@ -3,7 +3,7 @@
 //! crate, `[database]` in the store, `[tokens]`, `[argon2]`, `[password]`, `[login]`, `[signup]`, `[mfa]` and
 //! `[maintenance]` in core, `[log]` and `[keys]` here) and refuses keys it does not know.
 //! crate, `[database]` in the store, `[tokens]`, `[argon2]`, `[password]`, `[login]`, `[signup]`,
-//! `[accounts]` and `[maintenance]` in core, `[log]` and `[keys]` here) and refuses keys it does not know.
+//! `[accounts]`, `[maintenance]` and `[audit]` in core, `[log]` and `[keys]` here) and refuses keys it does not know.
 //!
 //! A variable names its key's path with `__` between levels: `GATEHOUSE_TOKENS__ISSUER`
 //! is `[tokens] issuer`, `GATEHOUSE_NOTIFY__SMTP__URL` would be `[notify.smtp] url`. A
@@ -23,6 +23,7 @@ use gatehouse_core::config::{
     AccountsConfig, Argon2Config, CoreConfig, LoginConfig, PasswordConfig, Sections, SignupConfig,
     TokensConfig,
 };
+use gatehouse_core::audit_ops::AuditConfig;
 use gatehouse_core::maintenance::MaintenanceConfig;
 use gatehouse_core::mfa::MfaConfig;
 use gatehouse_core::notify::NotificationsConfig;
@@ -49,6 +50,7 @@ pub struct Settings {
     pub login: LoginConfig,
     pub signup: SignupConfig,
     pub maintenance: MaintenanceConfig,
+    pub audit: AuditConfig,
     pub notifications: NotificationsConfig,
     pub mfa: MfaConfig,
     pub accounts: AccountsConfig,
@@ -68,6 +70,7 @@ impl Default for Settings {
             login: LoginConfig::default(),
             signup: SignupConfig::default(),
             maintenance: MaintenanceConfig::default(),
+            audit: AuditConfig::default(),
             notifications: NotificationsConfig::default(),
             mfa: MfaConfig::default(),
             accounts: AccountsConfig::default(),

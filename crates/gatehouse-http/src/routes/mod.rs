@@ -4,13 +4,14 @@
 //! `me` (account, profile, password), `mfa` (second factors), `sessions` (sessions,
 //! devices and their trust), `notifications` (preferences,
 //! quiet hours, blocklist, consents, in-app feed), `admin` (staff only: MFA change
-//! approvals), `system` (health, keys, docs).
+//! approvals), `audit_summaries` (staff only: daily audit summaries), `system` (health, keys, docs).
 //!
 //! Every route is registered through utoipa-axum's `routes!`, which adds the handler to
 //! the router and its `#[utoipa::path]` operation to the OpenAPI document in one step;
 //! nothing here calls `.route(..)` directly, so the document lists exactly what is served.
 
 pub mod admin;
+pub mod audit_summaries;
 pub mod auth;
 pub mod hooks;
 pub mod me;
@@ -38,6 +39,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(sessions::router())
         .merge(notifications::router())
         .merge(admin::router())
+        .merge(audit_summaries::router())
         .merge(hooks::router())
         .merge(system::router())
 }

@@ -3,6 +3,7 @@
 //! derive `Debug`.
 
 mod admin;
+mod audit_summaries;
 mod auth;
 mod hooks;
 mod me;
@@ -15,6 +16,7 @@ mod system;
 mod verification;
 
 pub use admin::{MfaChangeList, MfaChangeQuery, MfaChangeResponse};
+pub use audit_summaries::{DailySummaryList, DailySummaryQuery};
 pub use auth::{
     LoginAnswer, LoginRequest, LoginResponse, MfaSendRequest, MfaVerifyRequest, NotMeRequest,
     NotMeResponse, RefreshRequest, RegisterRequest, TokenResponse,

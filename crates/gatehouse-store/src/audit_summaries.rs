@@ -65,7 +65,8 @@ pub struct DailySummaryRow {
 /// `[from, to)`. Rows of deleted users (audit rows outlive them) are left out: a summary
 /// belongs to an account. Device rows carry a score, not a level: it is banded as
 /// `RiskLevel::from_score` does (0-24 low, 25-49 medium, 50-74 high, 75+ critical).
-/// Link rows have no risk and count only towards events and devices.
+/// Link rows have no risk and count only towards events and devices. A session is
+/// counted by the row that starts it (`login_succeeded`; `session_created` too).
 pub async fn aggregate(
     ex: Exec<'_>,
     from: DateTime<Utc>,
@@ -92,7 +93,7 @@ pub async fn aggregate(
                FROM mfa_audit_log WHERE created_at >= $1 AND created_at < $2
          )
          SELECT user_id,
-             SUM(CASE WHEN log = 's' AND action = 'session_created' THEN 1 ELSE 0 END) AS total_sessions,
+             SUM(CASE WHEN log = 's' AND action IN ('login_succeeded', 'session_created') THEN 1 ELSE 0 END) AS total_sessions,
              SUM(CASE WHEN log = 'd' AND action = 'registered' THEN 1 ELSE 0 END) AS total_devices,
              SUM(CASE WHEN log = 's' AND action = 'login_failed' THEN 1 ELSE 0 END) AS total_failed_logins,
              SUM(CASE WHEN log = 'm' AND action = 'challenge_created' THEN 1 ELSE 0 END) AS total_mfa_challenges,

@@ -43,6 +43,7 @@ pub struct ExportRequest {
     to: DateTime<Utc>,
     logs: Vec<AuditLog>,
     format: ExportFormat,
+    page_size: i64,
 }
 
 impl ExportRequest {
@@ -69,7 +70,14 @@ impl ExportRequest {
             to,
             logs,
             format,
+            page_size: PAGE_SIZE,
         })
+    }
+
+    /// Read `rows` rows per query instead of [`PAGE_SIZE`] (at least 1).
+    pub fn with_page_size(mut self, rows: i64) -> Self {
+        self.page_size = rows.max(1);
+        self
     }
 }
 
@@ -102,7 +110,7 @@ pub async fn export(
         loop {
             let rows = {
                 let mut conn = db.reader().await?;
-                audit_export::page(conn.exec(), log, after, request.to, PAGE_SIZE).await?
+                audit_export::page(conn.exec(), log, after, request.to, request.page_size).await?
             };
             for row in &rows {
                 match request.format {
@@ -120,7 +128,7 @@ pub async fn export(
             written += rows.len() as u64;
             progress(written);
             match rows.last() {
-                Some(last) if rows.len() as i64 == PAGE_SIZE => {
+                Some(last) if rows.len() as i64 == request.page_size => {
                     after = After {
                         created_at: last.created_at,
                         id: last.id,

@@ -103,9 +103,9 @@ impl<'r> sqlx::FromRow<'r, SqliteRow> for ExportRow {
                 "BOOLEAN" => row.try_get::<Option<bool>, _>(i)?.map(Value::Bool),
                 "INTEGER" => row.try_get::<Option<i64>, _>(i)?.map(Value::from),
                 "REAL" => row.try_get::<Option<f64>, _>(i)?.map(Value::from),
-                _ if name == "created_at" || name.ends_with("_at") => row
-                    .try_get::<Option<DateTime<Utc>>, _>(i)?
-                    .map(time_text),
+                _ if name == "created_at" || name.ends_with("_at") => {
+                    row.try_get::<Option<DateTime<Utc>>, _>(i)?.map(time_text)
+                }
                 _ if JSON_COLUMNS.contains(&name) => row
                     .try_get::<Option<String>, _>(i)?
                     .map(|t| serde_json::from_str(&t).unwrap_or(Value::String(t))),

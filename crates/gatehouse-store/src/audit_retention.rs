@@ -1,6 +1,6 @@
 //! Retention of the four audit logs: the only code that removes audit rows (DESIGN §5).
 //! On PostgreSQL whole monthly partitions past the cutoff are detached and dropped
-//! (`gatehouse_drop_audit_partitions`, migration 0017), and rows that sit in a log's
+//! ([`drop_expired_partitions`]), and rows that sit in a log's
 //! DEFAULT partition are deleted in batches; on SQLite (no partitions) expired rows are
 //! deleted in batches. Each batch is one short statement on the `created_at` index.
 
@@ -42,21 +42,75 @@ impl AuditLog {
 
 /// Detach and drop the monthly partitions (`<log>_pYYYYMM`) whose whole month ends at or
 /// before `cutoff`. Returns how many were dropped; none on SQLite.
+///
+/// One transaction under the advisory lock `gatehouse_ensure_audit_partitions` takes, so
+/// creation and removal never interleave: the cutoff travels as a transaction-local
+/// setting into a `DO` block (which takes no parameters), whose identifiers come from
+/// `pg_class` and go through `format('%I')`. The tables' owner must run it.
 pub async fn drop_expired_partitions(db: &Db, cutoff: DateTime<Utc>) -> StoreResult<i32> {
     #[derive(sqlx::FromRow)]
-    struct Dropped {
-        dropped: i32,
+    struct Count {
+        n: i64,
+    }
+    macro_rules! monthly_partitions {
+        ($tx:expr) => {
+            fetch_one!(
+                $tx.exec(),
+                Count,
+                "SELECT COUNT(*) AS n FROM pg_inherits i
+                   JOIN pg_class c ON c.oid = i.inhrelid
+                   JOIN pg_class p ON p.oid = i.inhparent
+                   JOIN pg_namespace ns ON ns.oid = p.relnamespace
+                  WHERE ns.nspname = current_schema()
+                    AND p.relname IN ('session_audit_log', 'device_audit_log',
+                                      'session_device_link_audit_log', 'mfa_audit_log')
+                    AND c.relname ~ '_p[0-9]{6}$'"
+            )
+        };
     }
     per_backend!(db,
         pg => {
-            let mut conn = db.writer().await?;
-            let row = fetch_one!(
-                conn.exec(),
-                Dropped,
-                "SELECT gatehouse_drop_audit_partitions($1) AS dropped",
-                cutoff
+            let mut tx = db.begin().await?;
+            execute!(
+                tx.exec(),
+                "SELECT pg_advisory_xact_lock(hashtext('gatehouse_ensure_audit_partitions'))"
             )?;
-            Ok(row.dropped)
+            let before = monthly_partitions!(tx)?.n;
+            execute!(
+                tx.exec(),
+                "SELECT set_config('gatehouse.audit_cutoff', $1, true)",
+                cutoff.to_rfc3339()
+            )?;
+            execute!(
+                tx.exec(),
+                "DO $$
+                 DECLARE
+                     cutoff timestamptz := current_setting('gatehouse.audit_cutoff')::timestamptz;
+                     part record;
+                 BEGIN
+                     FOR part IN
+                         SELECT p.relname AS parent, c.relname AS child FROM pg_inherits i
+                           JOIN pg_class c ON c.oid = i.inhrelid
+                           JOIN pg_class p ON p.oid = i.inhparent
+                           JOIN pg_namespace ns ON ns.oid = p.relnamespace
+                          WHERE ns.nspname = current_schema()
+                            AND p.relname IN ('session_audit_log', 'device_audit_log',
+                                              'session_device_link_audit_log', 'mfa_audit_log')
+                            AND c.relname = p.relname || '_p' || right(c.relname, 6)
+                            AND right(c.relname, 6) ~ '^[0-9]{6}$'
+                            AND (to_date(right(c.relname, 6), 'YYYYMM') + interval '1 month')::timestamp
+                                AT TIME ZONE 'UTC' <= cutoff
+                          ORDER BY c.relname
+                     LOOP
+                         EXECUTE format('ALTER TABLE %I DETACH PARTITION %I', part.parent, part.child);
+                         EXECUTE format('DROP TABLE %I', part.child);
+                     END LOOP;
+                 END
+                 $$"
+            )?;
+            let after = monthly_partitions!(tx)?.n;
+            tx.commit().await?;
+            Ok(i32::try_from(before - after).unwrap_or(i32::MAX))
         },
         sqlite => Ok(0),
     )

@@ -199,7 +199,9 @@ mod tests {
             "2026-11-01T00:00:00+00:00"
         );
         assert_eq!(
-            parse_time("2026-11-01T12:30:00+01:00").unwrap().to_rfc3339(),
+            parse_time("2026-11-01T12:30:00+01:00")
+                .unwrap()
+                .to_rfc3339(),
             "2026-11-01T11:30:00+00:00"
         );
         assert!(parse_time("yesterday").is_err());

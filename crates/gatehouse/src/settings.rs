@@ -19,11 +19,11 @@ use crate::keys::KeysConfig;
 use crate::logging::LogConfig;
 use figment::providers::{Format, Toml};
 use figment::Figment;
+use gatehouse_core::audit_ops::AuditConfig;
 use gatehouse_core::config::{
     AccountsConfig, Argon2Config, CoreConfig, LoginConfig, PasswordConfig, Sections, SignupConfig,
     TokensConfig,
 };
-use gatehouse_core::audit_ops::AuditConfig;
 use gatehouse_core::maintenance::MaintenanceConfig;
 use gatehouse_core::mfa::MfaConfig;
 use gatehouse_core::notify::NotificationsConfig;

@@ -7,10 +7,10 @@
 //! `'`, so a spreadsheet opening the file does not run them as formulas (OWASP "CSV
 //! Injection"); numbers are written as they are.
 
-pub use gatehouse_store::audit_retention::AuditLog;
-use gatehouse_store::audit_export::{self, After, ExportRow};
-use gatehouse_store::{Db, Executor, StoreError};
 use chrono::{DateTime, Utc};
+use gatehouse_store::audit_export::{self, After, ExportRow};
+pub use gatehouse_store::audit_retention::AuditLog;
+use gatehouse_store::{Db, Executor, StoreError};
 use serde_json::Value;
 use std::io::Write;
 use uuid::Uuid;

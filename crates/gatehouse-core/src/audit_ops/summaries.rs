@@ -6,8 +6,8 @@
 use crate::accounts::{AccountsResult, Page};
 use crate::state::Core;
 use chrono::{DateTime, Days, NaiveDate, Utc};
-pub use gatehouse_store::audit_summaries::DailySummaryRow;
 use gatehouse_store::audit_summaries;
+pub use gatehouse_store::audit_summaries::DailySummaryRow;
 use gatehouse_store::{Executor, StoreResult};
 use uuid::Uuid;
 

@@ -80,7 +80,9 @@ async fn summaries_count_real_actions_and_a_rerun_leaves_identical_rows(backend:
     let app = TestApp::spawn(backend).await;
     let secret = with_totp(&app, "ann@example.com").await;
     let ann = app.user_id("ann@example.com").await;
-    let r = app.login_as("ann@example.com", "not the password at all").await;
+    let r = app
+        .login_as("ann@example.com", "not the password at all")
+        .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.text);
     let t = mfa_sign_in(&app, "ann@example.com", &secret).await;
     let r = app
@@ -88,7 +90,10 @@ async fn summaries_count_real_actions_and_a_rerun_leaves_identical_rows(backend:
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
 
-    assert_eq!(summaries::summarize(&app.core, first_day()).await.unwrap(), 1);
+    assert_eq!(
+        summaries::summarize(&app.core, first_day()).await.unwrap(),
+        1
+    );
     let first = all_rows(&app).await;
     assert_eq!(first.len(), 1);
     let row = row_of(&first, ann);
@@ -126,7 +131,10 @@ async fn summaries_count_real_actions_and_a_rerun_leaves_identical_rows(backend:
     // Later the same day's rows are summarised again: nothing changes, not even the
     // row's id or creation time.
     app.advance(Duration::days(1));
-    assert_eq!(summaries::summarize(&app.core, first_day()).await.unwrap(), 1);
+    assert_eq!(
+        summaries::summarize(&app.core, first_day()).await.unwrap(),
+        1
+    );
     assert_eq!(all_rows(&app).await, first);
     // A day without events writes nothing.
     let empty = first_day().succ_opt().unwrap().succ_opt().unwrap();
@@ -224,7 +232,11 @@ async fn maintain_makes_partitions_ahead_and_removes_only_expired_rows(backend: 
             let next = next_month_suffix();
             let drop_next = format!("DROP TABLE session_audit_log_p{next}, mfa_audit_log_p{next}");
             run_sql(db, &drop_next).await;
-            run_sql(db, "SELECT gatehouse_ensure_audit_partitions('2020-01-01', 1)").await;
+            run_sql(
+                db,
+                "SELECT gatehouse_ensure_audit_partitions('2020-01-01', 1)",
+            )
+            .await;
             run_sql(
                 db,
                 "INSERT INTO session_audit_log (id, user_id, action, created_at)
@@ -292,10 +304,7 @@ async fn maintain_makes_partitions_ahead_and_removes_only_expired_rows(backend: 
             assert_eq!(app.count("session_audit_log").await, kept.session);
             assert!(before_run > kept.session);
             assert_eq!(app.count("device_audit_log").await, kept.device);
-            assert_eq!(
-                app.count("session_device_link_audit_log").await,
-                kept.link
-            );
+            assert_eq!(app.count("session_device_link_audit_log").await, kept.link);
         }
     }
 }
@@ -317,7 +326,10 @@ async fn export_text(
         .await
         .unwrap();
     assert_eq!(last, written);
-    assert_eq!(export::count(&app.core.db, &request).await.unwrap(), written);
+    assert_eq!(
+        export::count(&app.core.db, &request).await.unwrap(),
+        written
+    );
     (written, String::from_utf8(out).unwrap())
 }
 
@@ -363,9 +375,23 @@ async fn exports_hold_exactly_the_rows_in_range(backend: Backend) {
     let mfa_line = lines.iter().find(|l| l["kind"] == "mfa").unwrap();
     assert!(mfa_line["action"].is_string() && mfa_line["user_id"].is_string());
 
-    let (n, _) = export_text(&app, from, time("2026-12-01T00:00:00Z"), vec![], ExportFormat::Ndjson).await;
+    let (n, _) = export_text(
+        &app,
+        from,
+        time("2026-12-01T00:00:00Z"),
+        vec![],
+        ExportFormat::Ndjson,
+    )
+    .await;
     assert_eq!(n as i64, all);
-    let (n, text) = export_text(&app, time("2026-11-27T00:00:00Z"), time("2026-11-28T00:00:00Z"), vec![], ExportFormat::Ndjson).await;
+    let (n, text) = export_text(
+        &app,
+        time("2026-11-27T00:00:00Z"),
+        time("2026-11-28T00:00:00Z"),
+        vec![],
+        ExportFormat::Ndjson,
+    )
+    .await;
     assert_eq!((n, text.as_str()), (0, ""));
 
     let (n, text) = export_text(&app, from, to, vec![AuditLog::Sessions], ExportFormat::Csv).await;
@@ -408,3 +434,87 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
     }
     records
 }
+
+/// `gatehouse audit summarize|export|maintain` against the app's database: what they
+/// print, a CSV of all logs refused, an output file private to its owner.
+async fn audit_commands_run_from_the_binary(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.register("cli@example.com").await;
+    app.login("cli@example.com").await;
+    let rows = app.count("session_audit_log").await
+        + app.count("device_audit_log").await
+        + app.count("session_device_link_audit_log").await
+        + app.count("mfa_audit_log").await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = crate::binary::gatehouse()
+            .env("GATEHOUSE_DATA_DIR", dir.path())
+            .env("GATEHOUSE_DATABASE_URL", &app.db.0.url)
+            .arg("audit")
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+
+    let (code, out, err) = run(&["summarize", "--date", "2026-11-26"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, "2026-11-26: 1 user summaries written\n");
+    assert_eq!(app.count("audit_daily_summaries").await, 1);
+
+    let range = ["--from", "2026-11-26", "--to", "2026-11-27"];
+    let (code, out, err) = run(&[&["export"][..], &range, &["--format", "ndjson"]].concat());
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out.lines().count() as i64, rows);
+    assert!(err.is_empty(), "no progress bar off a terminal: {err}");
+
+    let (code, out, err) = run(&[&["export"][..], &range, &["--format", "csv"]].concat());
+    assert_eq!(code, Some(1));
+    assert!(out.is_empty());
+    assert!(err.contains("CSV holds one log"), "{err}");
+    let (code, _, err) = run(&[
+        "export",
+        "--from",
+        "2026-11-27",
+        "--to",
+        "2026-11-26",
+        "--format",
+        "ndjson",
+    ]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("--from must be before --to"), "{err}");
+
+    let file = dir.path().join("sessions.csv");
+    let file_arg = file.to_str().unwrap();
+    let extra = [
+        "--kind", "sessions", "--format", "csv", "--output", file_arg,
+    ];
+    let (code, out, err) = run(&[&["export"][..], &range, &extra].concat());
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.is_empty());
+    let sessions = app.count("session_audit_log").await;
+    assert_eq!(err, format!("{sessions} rows written to {file_arg}\n"));
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.starts_with("id,user_id,session_id,"), "{text}");
+    assert_eq!(parse_csv(&text).len() as i64, sessions + 1);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    let (code, out, err) = run(&["maintain"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("rows deleted: 0"), "{out}");
+    assert_eq!(
+        app.count("session_audit_log").await,
+        sessions,
+        "rows within the retention stay"
+    );
+}
+both_backends!(audit_commands_run_from_the_binary);

@@ -4,7 +4,7 @@
 //!
 //! A row is decoded column by column into JSON values, the same on both backends:
 //! uuids and addresses as text, times as RFC 3339 UTC, `text[]`/`jsonb` (JSON text on
-//! SQLite) as JSON.
+//! SQLite) as JSON, yes/no columns (0/1 on SQLite) as booleans.
 
 use crate::audit_retention::AuditLog;
 use crate::db::Exec;
@@ -32,6 +32,14 @@ const JSON_COLUMNS: [&str; 5] = [
     "new_value",
     "metadata",
     "context",
+];
+
+/// Yes/no columns, stored as INTEGER 0/1 in SQLite's STRICT tables (0007).
+const BOOL_COLUMNS: [&str; 4] = [
+    "mfa_verified",
+    "is_anomalous",
+    "requires_review",
+    "primary_method",
 ];
 
 fn time_text(t: DateTime<Utc>) -> Value {
@@ -101,6 +109,9 @@ impl<'r> sqlx::FromRow<'r, SqliteRow> for ExportRow {
                     .try_get::<Option<Uuid>, _>(i)?
                     .map(|u| Value::String(u.to_string())),
                 "BOOLEAN" => row.try_get::<Option<bool>, _>(i)?.map(Value::Bool),
+                "INTEGER" if BOOL_COLUMNS.contains(&name) => row
+                    .try_get::<Option<i64>, _>(i)?
+                    .map(|n| Value::Bool(n != 0)),
                 "INTEGER" => row.try_get::<Option<i64>, _>(i)?.map(Value::from),
                 "REAL" => row.try_get::<Option<f64>, _>(i)?.map(Value::from),
                 _ if name == "created_at" || name.ends_with("_at") => {

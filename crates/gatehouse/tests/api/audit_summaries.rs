@@ -374,6 +374,16 @@ async fn exports_hold_exactly_the_rows_in_range(backend: Backend) {
     }
     let mfa_line = lines.iter().find(|l| l["kind"] == "mfa").unwrap();
     assert!(mfa_line["action"].is_string() && mfa_line["user_id"].is_string());
+    // The same types on both backends: booleans, numbers, JSON, null.
+    assert!(mfa_line["is_anomalous"].is_boolean(), "{mfa_line}");
+    assert!(mfa_line["primary_method"].is_boolean(), "{mfa_line}");
+    assert!(mfa_line["max_attempts"].is_number(), "{mfa_line}");
+    let session_line = lines.iter().find(|l| l["kind"] == "sessions").unwrap();
+    assert!(
+        session_line["requires_review"].is_boolean(),
+        "{session_line}"
+    );
+    assert!(session_line["ip_address"].is_string(), "{session_line}");
 
     let (n, _) = export_text(
         &app,

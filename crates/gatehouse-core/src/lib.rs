@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod audit_review;
+pub mod audit_ops;
 pub mod client;
 pub mod clock;
 pub mod config;

@@ -491,3 +491,23 @@ pub async fn raw_row(db: &Db, table: &str, id: Uuid) -> Vec<(String, Option<Vec<
             .collect()
     })
 }
+
+/// Run one statement the tests need and no use case makes (an old audit partition, a row
+/// written in the past); returns the rows affected.
+pub async fn run_sql(db: &Db, sql: &str) -> u64 {
+    let mut conn = db.writer().await.expect("connection");
+    on_backend!(conn, |c| sqlx::query(sql)
+        .execute(c)
+        .await
+        .expect(sql)
+        .rows_affected())
+}
+
+/// The single integer `sql` answers, e.g. a count.
+pub async fn scalar_i64(db: &Db, sql: &str) -> i64 {
+    let mut conn = db.reader().await.expect("connection");
+    on_backend!(conn, |c| sqlx::query_scalar::<_, i64>(sql)
+        .fetch_one(c)
+        .await
+        .expect(sql))
+}

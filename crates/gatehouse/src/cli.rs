@@ -43,6 +43,57 @@ pub enum Command {
         #[command(subcommand)]
         action: AdminAction,
     },
+    /// Audit upkeep: daily summaries, retention and partitions, exports.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditAction {
+    /// Write one row per user for a UTC day in audit_daily_summaries (a rerun leaves
+    /// the same rows). The workers do it daily for the day before.
+    Summarize {
+        /// The UTC day; yesterday (UTC) by default.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<chrono::NaiveDate>,
+    },
+    /// Create the coming monthly partitions (PostgreSQL) and remove audit rows older than
+    /// `[audit] retention_days`. The workers do it daily.
+    Maintain,
+    /// Write the audit rows created in [--from, --to) to stdout or a file, page by page.
+    Export {
+        /// Start, included: a UTC day (YYYY-MM-DD) or an RFC 3339 time.
+        #[arg(long, value_name = "TIME", value_parser = crate::audit::parse_time)]
+        from: chrono::DateTime<chrono::Utc>,
+        /// End, excluded: a UTC day (YYYY-MM-DD) or an RFC 3339 time.
+        #[arg(long, value_name = "TIME", value_parser = crate::audit::parse_time)]
+        to: chrono::DateTime<chrono::Utc>,
+        /// Which log; `all` (NDJSON only) by default.
+        #[arg(long, value_enum, default_value_t = ExportKind::All)]
+        kind: ExportKind,
+        #[arg(long, value_enum)]
+        format: ExportFormatArg,
+        /// Write here (created readable by its owner only) instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportKind {
+    Sessions,
+    Devices,
+    Mfa,
+    Links,
+    All,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormatArg {
+    Ndjson,
+    Csv,
 }
 
 #[derive(Debug, Subcommand)]

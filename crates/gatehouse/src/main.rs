@@ -1,11 +1,12 @@
 //! The `gatehouse` binary: `serve`, `migrate` (`up`, `down --to N`, `status`), `maintain`
-//! (prune once), `admin create-staff`, `healthcheck` and `version` (also `--version`, `-V`). Configuration comes
+//! (prune once), `admin create-staff`, `audit summarize|maintain|export`, `healthcheck` and `version` (also `--version`, `-V`). Configuration comes
 //! from a TOML file in sections, `GATEHOUSE_SECTION__KEY` variables and
 //! `GATEHOUSE_SECTION__KEY_FILE` secrets; a bad setting stops start-up with one line naming
 //! it and exit code 2, an old flat name is warned about. A failure after that is one
 //! `gatehouse: <cause>` line and exit code 1.
 
 mod admin;
+mod audit;
 mod cli;
 mod data_dir;
 mod database;
@@ -59,6 +60,7 @@ fn main() -> ExitCode {
             cli::Command::Version => Ok(()),
             cli::Command::Healthcheck => healthcheck::run(&loaded.settings.http.listen),
             cli::Command::Admin { action } => admin::run(&loaded.settings, action).await,
+            cli::Command::Audit { action } => audit::run(&loaded.settings, action).await,
         }
     });
     match result {

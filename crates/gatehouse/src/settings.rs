@@ -3,7 +3,7 @@
 //! crate, `[database]` in the store, `[tokens]`, `[argon2]`, `[password]`, `[login]`, `[signup]`, `[mfa]` and
 //! `[maintenance]` in core, `[log]` and `[keys]` here) and refuses keys it does not know.
 //! crate, `[database]` in the store, `[tokens]`, `[argon2]`, `[password]`, `[login]`, `[signup]`,
-//! `[accounts]` and `[maintenance]` in core, `[log]` and `[keys]` here) and refuses keys it does not know.
+//! `[accounts]`, `[maintenance]` and `[audit]` in core, `[log]` and `[keys]` here) and refuses keys it does not know.
 //!
 //! A variable names its key's path with `__` between levels: `GATEHOUSE_TOKENS__ISSUER`
 //! is `[tokens] issuer`, `GATEHOUSE_NOTIFY__SMTP__URL` would be `[notify.smtp] url`. A
@@ -19,6 +19,7 @@ use crate::keys::KeysConfig;
 use crate::logging::LogConfig;
 use figment::providers::{Format, Toml};
 use figment::Figment;
+use gatehouse_core::audit_ops::AuditConfig;
 use gatehouse_core::config::{
     AccountsConfig, Argon2Config, CoreConfig, LoginConfig, PasswordConfig, Sections, SignupConfig,
     TokensConfig,
@@ -50,6 +51,7 @@ pub struct Settings {
     pub login: LoginConfig,
     pub signup: SignupConfig,
     pub maintenance: MaintenanceConfig,
+    pub audit: AuditConfig,
     pub notifications: NotificationsConfig,
     pub mfa: MfaConfig,
     pub accounts: AccountsConfig,
@@ -70,6 +72,7 @@ impl Default for Settings {
             login: LoginConfig::default(),
             signup: SignupConfig::default(),
             maintenance: MaintenanceConfig::default(),
+            audit: AuditConfig::default(),
             notifications: NotificationsConfig::default(),
             mfa: MfaConfig::default(),
             accounts: AccountsConfig::default(),

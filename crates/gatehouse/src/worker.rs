@@ -1,6 +1,7 @@
 //! Notification delivery workers: in `gatehouse serve` (by default,
 //! `notifications.workers_in_serve`) or alone as `gatehouse worker`, which delivers until
-//! SIGTERM or Ctrl-C. Several workers on one PostgreSQL share the outbox (each claim is
+//! SIGTERM or Ctrl-C. Each worker also runs the daily audit summaries and retention
+//! (`crate::audit::spawn_daily`). Several workers on one PostgreSQL share the outbox (each claim is
 //! `FOR UPDATE SKIP LOCKED`); a stop lets the pass in progress write its outcomes first.
 
 use crate::settings::Settings;
@@ -17,11 +18,14 @@ use tokio::task::JoinHandle;
 pub struct RunningWorker {
     stop: oneshot::Sender<()>,
     task: JoinHandle<()>,
+    /// The daily audit summaries and retention run (see `crate::audit`).
+    audit: JoinHandle<()>,
 }
 
 impl RunningWorker {
     /// Ask the worker to stop and wait for its pass in progress to finish.
     pub async fn stop(self) {
+        self.audit.abort();
         let _ = self.stop.send(());
         let _ = self.task.await;
     }
@@ -42,7 +46,8 @@ pub fn spawn(core: &Core, settings: &Settings) -> anyhow::Result<RunningWorker> 
     let task = tokio::spawn(worker.run(async move {
         let _ = stopped.await;
     }));
-    Ok(RunningWorker { stop, task })
+    let audit = crate::audit::spawn_daily(core.clone(), settings.audit.clone());
+    Ok(RunningWorker { stop, task, audit })
 }
 
 /// `gatehouse worker`: deliver notifications until SIGTERM or Ctrl-C. Migrations are not

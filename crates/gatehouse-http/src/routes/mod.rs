@@ -5,7 +5,8 @@
 //! devices and their trust), `notifications` (preferences,
 //! quiet hours, blocklist, consents, in-app feed), `admin` (staff only: MFA change
 //! approvals), `audit_admin` (staff only: audit review; and everyone's own
-//! `/v1/me/security-events`), `system` (health, keys, docs).
+//! `/v1/me/security-events`), `audit_summaries` (staff only: daily audit summaries),
+//! `system` (health, keys, docs).
 //!
 //! Every route is registered through utoipa-axum's `routes!`, which adds the handler to
 //! the router and its `#[utoipa::path]` operation to the OpenAPI document in one step;
@@ -13,6 +14,7 @@
 
 pub mod admin;
 pub mod audit_admin;
+pub mod audit_summaries;
 pub mod auth;
 pub mod hooks;
 pub mod me;
@@ -41,6 +43,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(notifications::router())
         .merge(admin::router())
         .merge(audit_admin::router())
+        .merge(audit_summaries::router())
         .merge(hooks::router())
         .merge(system::router())
 }

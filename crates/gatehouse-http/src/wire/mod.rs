@@ -4,6 +4,7 @@
 
 mod admin;
 mod audit;
+mod audit_summaries;
 mod auth;
 mod hooks;
 mod me;
@@ -21,6 +22,7 @@ pub use audit::{
     AuditReviewRequest, SecurityEventList, SecurityEventQuery, SecurityEventResponse,
     AUDIT_DEFAULT_LIMIT, AUDIT_MAX_LIMIT,
 };
+pub use audit_summaries::{DailySummaryList, DailySummaryQuery};
 pub use auth::{
     LoginAnswer, LoginRequest, LoginResponse, MfaSendRequest, MfaVerifyRequest, NotMeRequest,
     NotMeResponse, RefreshRequest, RegisterRequest, TokenResponse,

@@ -12,6 +12,9 @@ impl Settings {
         self.validate_service(names)?;
         self.validate_accounts(names)?;
         self.validate_maintenance(names)?;
+        if let Some((key, message)) = self.audit.invalid() {
+            return Err(names.refuse(key, message));
+        }
         self.validate_notifications(names)?;
         self.validate_keys(names)
     }

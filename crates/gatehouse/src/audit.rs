@@ -1,0 +1,209 @@
+//! `gatehouse audit summarize [--date D]`, `audit maintain` and `audit export`, and the
+//! daily run of the first two in the workers (`gatehouse worker` and `serve`'s in-process
+//! workers): once at start-up and then each day a few minutes after UTC midnight, for the
+//! day before. Both are idempotent, so several nodes running them is harmless.
+
+use crate::cli::{AuditAction, ExportFormatArg, ExportKind};
+use crate::settings::Settings;
+use anyhow::Context;
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use gatehouse_core::audit_ops::export::{self, AuditLog, ExportFormat, ExportRequest};
+use gatehouse_core::audit_ops::{retention, summaries, AuditConfig};
+use gatehouse_core::Core;
+use gatehouse_store::migrate;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::time::Duration;
+use tokio::task::JoinHandle;
+
+/// Minutes after UTC midnight the daily run starts (late rows of the day have landed).
+const DAILY_RUN_MINUTE: u32 = 5;
+
+/// `--from`/`--to`: a UTC day (its midnight) or an RFC 3339 time.
+pub fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(day.and_time(chrono::NaiveTime::MIN).and_utc());
+    }
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| "expected YYYY-MM-DD or an RFC 3339 time (2026-11-01T00:00:00Z)".into())
+}
+
+pub async fn run(settings: &Settings, action: AuditAction) -> anyhow::Result<()> {
+    let location = settings.database_location()?;
+    let db = crate::database::connect(settings, &location).await?;
+    let pending = migrate::status(&db)
+        .await
+        .context("cannot read migration state")?
+        .iter()
+        .any(|m| !m.applied);
+    if pending {
+        anyhow::bail!("{location} has pending migrations: run `gatehouse migrate up` first");
+    }
+    // Nothing here signs or hashes: throwaway keys, so no key file is read or created.
+    let keys = gatehouse_core::keys::Keys::ephemeral().context("cannot create keys")?;
+    let core = Core::new(
+        db.clone(),
+        std::sync::Arc::new(gatehouse_core::SystemClock),
+        keys,
+        settings.core_config(),
+    )
+    .context("invalid configuration")?;
+    let result = match action {
+        AuditAction::Summarize { date } => {
+            let date = date.unwrap_or_else(|| summaries::yesterday(core.clock.now()));
+            let users = summaries::summarize(&core, date)
+                .await
+                .context("summarising failed")?;
+            println!("{date}: {users} user summaries written");
+            Ok(())
+        }
+        AuditAction::Maintain => {
+            let r = retention::maintain(&core, &settings.audit)
+                .await
+                .context("audit maintenance failed")?;
+            println!("database: {location}");
+            println!("partitions created: {}", r.partitions_created);
+            println!("partitions dropped: {}", r.partitions_dropped);
+            println!("rows deleted: {}", r.rows_deleted);
+            Ok(())
+        }
+        AuditAction::Export {
+            from,
+            to,
+            kind,
+            format,
+            output,
+        } => run_export(&core, from, to, kind, format, output).await,
+    };
+    db.close().await;
+    result
+}
+
+async fn run_export(
+    core: &Core,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    kind: ExportKind,
+    format: ExportFormatArg,
+    output: Option<std::path::PathBuf>,
+) -> anyhow::Result<()> {
+    let logs = match kind {
+        ExportKind::Sessions => vec![AuditLog::Sessions],
+        ExportKind::Devices => vec![AuditLog::Devices],
+        ExportKind::Mfa => vec![AuditLog::Mfa],
+        ExportKind::Links => vec![AuditLog::Links],
+        ExportKind::All => Vec::new(),
+    };
+    let format = match format {
+        ExportFormatArg::Ndjson => ExportFormat::Ndjson,
+        ExportFormatArg::Csv => ExportFormat::Csv,
+    };
+    let request = ExportRequest::new(from, to, logs, format)?;
+    let sink: Box<dyn Write> = match &output {
+        Some(path) => Box::new(create_private(path)?),
+        None => Box::new(std::io::stdout()),
+    };
+    let mut out = BufWriter::new(sink);
+    // A bar only for a person watching: never in a pipe, a log or a test.
+    let bar = if std::io::stderr().is_terminal() {
+        let total = export::count(&core.db, &request).await?;
+        let bar = indicatif::ProgressBar::new(total);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} rows ({per_sec}, {eta} left)",
+        ) {
+            bar.set_style(style);
+        }
+        Some(bar)
+    } else {
+        None
+    };
+    let mut progress = |done: u64| {
+        if let Some(bar) = &bar {
+            bar.set_position(done);
+        }
+    };
+    let written = export::export(&core.db, &request, &mut out, &mut progress).await?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    if let Some(path) = output {
+        eprintln!("{written} rows written to {}", path.display());
+    }
+    Ok(())
+}
+
+/// The export file, readable by its owner only: audit rows are personal data.
+fn create_private(path: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))
+}
+
+/// Summarise yesterday and run retention now, then daily after UTC midnight.
+pub fn spawn_daily(core: Core, config: AuditConfig) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let now = core.clock.now();
+            match summaries::summarize(&core, summaries::yesterday(now)).await {
+                Ok(users) => tracing::info!(users, "audit summaries written"),
+                Err(e) => tracing::error!(error = %e, "audit summaries failed"),
+            }
+            match retention::maintain(&core, &config).await {
+                Ok(r) => tracing::info!(
+                    partitions_created = r.partitions_created,
+                    partitions_dropped = r.partitions_dropped,
+                    rows_deleted = r.rows_deleted,
+                    "audit retention done"
+                ),
+                Err(e) => tracing::error!(error = %e, "audit retention failed"),
+            }
+            tokio::time::sleep(until_next_run(core.clock.now())).await;
+        }
+    })
+}
+
+/// Time from `now` to the next run: `DAILY_RUN_MINUTE` past the coming UTC midnight.
+fn until_next_run(now: DateTime<Utc>) -> Duration {
+    let next = now
+        .date_naive()
+        .checked_add_days(Days::new(1))
+        .and_then(|d| d.and_hms_opt(0, DAILY_RUN_MINUTE, 0))
+        .map(|t| t.and_utc());
+    next.and_then(|t| (t - now).to_std().ok())
+        .unwrap_or(Duration::from_secs(24 * 60 * 60))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_next_run_is_just_after_the_coming_utc_midnight() {
+        let now = "2026-11-27T23:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        assert_eq!(until_next_run(now), Duration::from_secs(65 * 60));
+        let now = "2026-11-28T00:05:00Z".parse::<DateTime<Utc>>().unwrap();
+        assert_eq!(until_next_run(now), Duration::from_secs(24 * 60 * 60));
+    }
+
+    #[test]
+    fn times_are_days_or_rfc3339() {
+        assert_eq!(
+            parse_time("2026-11-01").unwrap().to_rfc3339(),
+            "2026-11-01T00:00:00+00:00"
+        );
+        assert_eq!(
+            parse_time("2026-11-01T12:30:00+01:00")
+                .unwrap()
+                .to_rfc3339(),
+            "2026-11-01T11:30:00+00:00"
+        );
+        assert!(parse_time("yesterday").is_err());
+    }
+}

@@ -7,8 +7,7 @@
 //! decision is made once (the second gets 409).
 
 use super::error::{MfaError, MfaResult};
-use super::factors::{delete_factor, settle_removal};
-use super::preferences::is_verified;
+use super::factors::{delete_factor, is_verified, other_factors, settle_removal};
 use crate::accounts::{AuthContext, Page};
 use crate::events::{self, Event, MfaEvent};
 use crate::state::{ClientInfo, Core};
@@ -18,7 +17,7 @@ use gatehouse_domain::mfa::{MfaChangeAction, MfaChangeStatus, MfaMethod};
 use gatehouse_store::mfa::changes::{self, ChangeRow, NewChange};
 use gatehouse_store::mfa::settings;
 use gatehouse_store::{Executor, Tx};
-use serde_json::Value;
+use serde_json::{json, Value};
 use uuid::Uuid;
 
 pub use gatehouse_store::mfa::changes::ChangeRow as MfaChange;
@@ -94,6 +93,37 @@ pub(super) async fn log(
     };
     events::record(tx, core, now, client, Event::Mfa(event)).await?;
     Ok(ChangeOutcome::Pending(id))
+}
+
+/// Before a verified `method` goes: when it is the person's only factor that is on, the
+/// removal is logged in `mfa_change_log`, and where the deployment or the person wants such
+/// changes approved it only waits for a staff member ([`ChangeOutcome::Pending`]; the
+/// caller then changes nothing). Otherwise [`ChangeOutcome::Applied`]: go ahead.
+pub(super) async fn gate_removal(
+    tx: &mut Tx,
+    core: &Core,
+    auth: &AuthContext,
+    method: MfaMethod,
+    client: &ClientInfo,
+    now: DateTime<Utc>,
+) -> MfaResult<ChangeOutcome> {
+    let user_id = auth.user_id;
+    if !other_factors(tx, user_id, method).await?.is_empty() {
+        return Ok(ChangeOutcome::Applied);
+    }
+    let person_asks = settings::find(tx.exec(), user_id)
+        .await?
+        .is_some_and(|s| s.require_approval_for_changes);
+    let change = Request {
+        user_id,
+        session_id: auth.session_id,
+        action: MfaChangeAction::LastFactorRemoved,
+        method: Some(method),
+        old_value: json!({ "enabled": true, "method": method.as_str() }),
+        new_value: json!({ "enabled": false }),
+        person_asks,
+    };
+    log(tx, core, change, client, now).await
 }
 
 /// A page of logged changes, newest first, optionally only those in `status` (staff).

@@ -2,22 +2,21 @@
 //! number this is its verification: login codes only ever go to a verified number), which
 //! turns the method and MFA on; removal mirrors TOTP's. Changes need a recent sign-in.
 
+use super::changes::gate_removal;
 use super::changes::ChangeOutcome;
 use super::codes::{self, CodeCheck, CodeRequest};
 use super::error::{MfaError, MfaRefusal, MfaResult};
-use super::factors::{factor_added, factor_removed, gate_removal};
+use super::factors::{contact_of, delete_contact, factor_added, factor_removed};
 use super::require_recent_auth;
 use crate::accounts::AuthContext;
 use crate::events::{self, Event, MfaEvent};
 use crate::state::{ClientInfo, Core};
 use chrono::{DateTime, Utc};
 use gatehouse_domain::accounts::EmailAddress;
-use gatehouse_domain::ids::UserId;
-use gatehouse_domain::mfa::{mask_email, mask_phone, parse_sms_number, MfaMethod, OtpPurpose};
+use gatehouse_domain::mfa::{mask_email, mask_phone, parse_sms_number, MfaMethod};
 use gatehouse_domain::FieldError;
 use gatehouse_store::accounts::users;
-use gatehouse_store::mfa::contact_methods::{self, Contact};
-use gatehouse_store::mfa::otp_codes;
+use gatehouse_store::mfa::contact_methods;
 use gatehouse_store::Executor;
 
 /// Codes are digits; anything longer than this is not one.
@@ -30,15 +29,6 @@ pub struct CodeSent {
     /// The address or number, masked (`a***@example.com`, `+49*********89`).
     pub destination: String,
     pub expires_at: DateTime<Utc>,
-}
-
-/// The table, enrolment purpose and masking of an email or SMS method.
-fn contact_of(method: MfaMethod) -> MfaResult<(Contact, OtpPurpose)> {
-    match method {
-        MfaMethod::Email => Ok((Contact::Email, OtpPurpose::EnrolEmail)),
-        MfaMethod::Sms => Ok((Contact::Sms, OtpPurpose::EnrolSms)),
-        other => Err(MfaError::Internal(format!("{other} is not sent by code"))),
-    }
 }
 
 /// The masked form of a destination of `method`.
@@ -222,31 +212,4 @@ pub async fn remove_contact(
     }
     tx.commit().await?;
     Ok(ChangeOutcome::Applied)
-}
-
-/// Delete the email or SMS method and void its live codes, in the caller's transaction.
-/// `None`: there was none; otherwise whether it was verified.
-pub(super) async fn delete_contact(
-    tx: &mut gatehouse_store::Tx,
-    user_id: UserId,
-    method: MfaMethod,
-) -> MfaResult<Option<bool>> {
-    let (contact, purpose) = contact_of(method)?;
-    let deleted = contact_methods::delete(tx.exec(), contact, user_id).await?;
-    if deleted.is_some() {
-        void_codes(tx, user_id, purpose).await?;
-    }
-    Ok(deleted)
-}
-
-/// Void the live enrolment codes of the method and every live login code of the account
-/// (a code on its way to a removed destination must not sign in).
-async fn void_codes(
-    tx: &mut gatehouse_store::Tx,
-    user_id: UserId,
-    purpose: OtpPurpose,
-) -> MfaResult<()> {
-    otp_codes::invalidate_live(tx.exec(), user_id, purpose.as_str(), None).await?;
-    otp_codes::invalidate_live(tx.exec(), user_id, OtpPurpose::Login.as_str(), None).await?;
-    Ok(())
 }

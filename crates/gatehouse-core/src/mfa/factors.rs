@@ -1,18 +1,19 @@
 //! What every factor does when it turns on or goes away (TOTP, email, SMS alike): MFA on or
 //! off, the primary method, the method's preference row, backup codes, and the event; and
-//! the approval a removal of the last factor may wait for.
+//! the factor state the other MFA modules ask about (which factors are on, is one
+//! verified). It depends on none of them, so `contact`, `changes` and `preferences` can all
+//! lean on it.
 
-use super::changes::{self, ChangeOutcome};
 use super::error::{MfaError, MfaResult};
 use crate::accounts::AuthContext;
 use crate::events::{self, Event, MfaEvent};
 use crate::state::{ClientInfo, Core};
 use chrono::{DateTime, Utc};
 use gatehouse_domain::ids::UserId;
-use gatehouse_domain::mfa::{MfaChangeAction, MfaMethod};
-use gatehouse_store::mfa::{backup_codes, recoveries, settings, totp};
-use gatehouse_store::{Executor, Tx};
-use serde_json::json;
+use gatehouse_domain::mfa::{MfaMethod, OtpPurpose};
+use gatehouse_store::mfa::contact_methods::{self, Contact};
+use gatehouse_store::mfa::{backup_codes, otp_codes, recoveries, settings, totp};
+use gatehouse_store::{Executor, StoreResult, Tx};
 
 /// `method` was just verified: MFA turns on (it becomes primary when MFA was off or it
 /// already was), its preference row is marked set up, and `FactorAdded` is raised. A
@@ -46,37 +47,6 @@ pub(super) async fn factor_added(
     Ok(recoveries::mark_reenrolled(tx.exec(), user_id, now).await? > 0)
 }
 
-/// Before a verified `method` goes: when it is the person's only factor that is on, the
-/// removal is logged in `mfa_change_log`, and where the deployment or the person wants such
-/// changes approved it only waits for a staff member ([`ChangeOutcome::Pending`]; the
-/// caller then changes nothing). Otherwise [`ChangeOutcome::Applied`]: go ahead.
-pub(super) async fn gate_removal(
-    tx: &mut Tx,
-    core: &Core,
-    auth: &AuthContext,
-    method: MfaMethod,
-    client: &ClientInfo,
-    now: DateTime<Utc>,
-) -> MfaResult<ChangeOutcome> {
-    let user_id = auth.user_id;
-    if !other_factors(tx, user_id, method).await?.is_empty() {
-        return Ok(ChangeOutcome::Applied);
-    }
-    let person_asks = settings::find(tx.exec(), user_id)
-        .await?
-        .is_some_and(|s| s.require_approval_for_changes);
-    let change = changes::Request {
-        user_id,
-        session_id: auth.session_id,
-        action: MfaChangeAction::LastFactorRemoved,
-        method: Some(method),
-        old_value: json!({ "enabled": true, "method": method.as_str() }),
-        new_value: json!({ "enabled": false }),
-        person_asks,
-    };
-    changes::log(tx, core, change, client, now).await
-}
-
 /// Delete `method`'s row (the TOTP device, or the email/SMS method with its live codes) in
 /// the caller's transaction. `None`: there was none; otherwise whether it was verified.
 pub(super) async fn delete_factor(
@@ -86,9 +56,7 @@ pub(super) async fn delete_factor(
 ) -> MfaResult<Option<bool>> {
     match method {
         MfaMethod::Totp => Ok(totp::delete(tx.exec(), user_id).await?),
-        MfaMethod::Email | MfaMethod::Sms => {
-            super::contact::delete_contact(tx, user_id, method).await
-        }
+        MfaMethod::Email | MfaMethod::Sms => delete_contact(tx, user_id, method).await,
         MfaMethod::BackupCode => Err(MfaError::Internal(
             "backup codes are not a factor row".into(),
         )),
@@ -142,7 +110,7 @@ pub(super) async fn factor_removed(
 }
 
 /// The person's factors other than `method` that are on (backup codes do not count).
-async fn other_factors(
+pub(super) async fn other_factors(
     tx: &mut Tx,
     user_id: UserId,
     method: MfaMethod,
@@ -153,4 +121,53 @@ async fn other_factors(
         .filter(|m| m.is_enabled && m.mfa_method != MfaMethod::BackupCode && m.mfa_method != method)
         .map(|m| m.mfa_method)
         .collect())
+}
+
+/// The table, enrolment purpose and masking of an email or SMS method.
+pub(super) fn contact_of(method: MfaMethod) -> MfaResult<(Contact, OtpPurpose)> {
+    match method {
+        MfaMethod::Email => Ok((Contact::Email, OtpPurpose::EnrolEmail)),
+        MfaMethod::Sms => Ok((Contact::Sms, OtpPurpose::EnrolSms)),
+        other => Err(MfaError::Internal(format!("{other} is not sent by code"))),
+    }
+}
+
+/// Delete the email or SMS method and void its live codes, in the caller's transaction.
+/// `None`: there was none; otherwise whether it was verified.
+pub(super) async fn delete_contact(
+    tx: &mut Tx,
+    user_id: UserId,
+    method: MfaMethod,
+) -> MfaResult<Option<bool>> {
+    let (contact, purpose) = contact_of(method)?;
+    let deleted = contact_methods::delete(tx.exec(), contact, user_id).await?;
+    if deleted.is_some() {
+        void_codes(tx, user_id, purpose).await?;
+    }
+    Ok(deleted)
+}
+
+/// Void the live enrolment codes of the method and every live login code of the account
+/// (a code on its way to a removed destination must not sign in).
+async fn void_codes(tx: &mut Tx, user_id: UserId, purpose: OtpPurpose) -> MfaResult<()> {
+    otp_codes::invalidate_live(tx.exec(), user_id, purpose.as_str(), None).await?;
+    otp_codes::invalidate_live(tx.exec(), user_id, OtpPurpose::Login.as_str(), None).await?;
+    Ok(())
+}
+
+/// Whether `method` is set up, verified and on for the person.
+pub(super) async fn is_verified(
+    tx: &mut Tx,
+    user_id: UserId,
+    method: MfaMethod,
+) -> StoreResult<bool> {
+    Ok(match method {
+        MfaMethod::Totp => totp::find(tx.exec(), user_id)
+            .await?
+            .is_some_and(|d| d.is_verified),
+        MfaMethod::Email | MfaMethod::Sms => settings::method(tx.exec(), user_id, method)
+            .await?
+            .is_some_and(|p| p.setup_completed && p.is_enabled),
+        MfaMethod::BackupCode => false,
+    })
 }

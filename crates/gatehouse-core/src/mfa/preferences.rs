@@ -8,17 +8,16 @@
 
 use super::changes::{self, ChangeOutcome};
 use super::error::{MfaError, MfaResult};
+use super::factors::is_verified;
 use super::limits;
 use super::require_recent_auth;
 use crate::accounts::AuthContext;
 use crate::events::{self, Event, MfaEvent};
 use crate::state::{ClientInfo, Core};
-use gatehouse_domain::ids::UserId;
 use gatehouse_domain::mfa::{MfaChangeAction, MfaMethod};
 use gatehouse_domain::FieldError;
 use gatehouse_store::mfa::settings::{self, MethodLimits};
-use gatehouse_store::mfa::totp;
-use gatehouse_store::{Executor, StoreResult, Tx};
+use gatehouse_store::Executor;
 use serde_json::json;
 
 /// New limits for one method; absent values keep what is in force.
@@ -230,23 +229,6 @@ pub async fn update_settings(
     }
     tx.commit().await?;
     Ok(outcome)
-}
-
-/// Whether `method` is set up, verified and on for the person.
-pub(super) async fn is_verified(
-    tx: &mut Tx,
-    user_id: UserId,
-    method: MfaMethod,
-) -> StoreResult<bool> {
-    Ok(match method {
-        MfaMethod::Totp => totp::find(tx.exec(), user_id)
-            .await?
-            .is_some_and(|d| d.is_verified),
-        MfaMethod::Email | MfaMethod::Sms => settings::method(tx.exec(), user_id, method)
-            .await?
-            .is_some_and(|p| p.setup_completed && p.is_enabled),
-        MfaMethod::BackupCode => false,
-    })
 }
 
 /// The request-body path of a method's setting, for field errors.

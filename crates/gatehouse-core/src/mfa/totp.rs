@@ -2,7 +2,7 @@
 //! a first code (which turns MFA on and records the code's step), removal, and the check the
 //! login challenge uses.
 
-use super::changes::ChangeOutcome;
+use super::changes::{self, ChangeOutcome};
 use super::error::{MfaError, MfaRefusal, MfaResult};
 use super::factors;
 use super::require_recent_auth;
@@ -137,7 +137,7 @@ pub async fn remove_totp(
         return Err(MfaError::NotFound("authenticator app"));
     };
     if device.is_verified {
-        let gate = factors::gate_removal(&mut tx, core, auth, MfaMethod::Totp, client, now).await?;
+        let gate = changes::gate_removal(&mut tx, core, auth, MfaMethod::Totp, client, now).await?;
         if let ChangeOutcome::Pending(id) = gate {
             tx.commit().await?;
             return Ok(ChangeOutcome::Pending(id));

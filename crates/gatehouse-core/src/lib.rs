@@ -4,8 +4,8 @@
 //! requests to these calls and results to responses.
 
 pub mod accounts;
-pub mod audit_review;
 pub mod audit_ops;
+pub mod audit_review;
 pub mod client;
 pub mod clock;
 pub mod config;

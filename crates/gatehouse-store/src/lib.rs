@@ -14,9 +14,9 @@ mod macros;
 
 pub mod accounts;
 pub mod audit;
-pub mod audit_review;
 pub mod audit_export;
 pub mod audit_retention;
+pub mod audit_review;
 pub mod audit_summaries;
 pub mod changes;
 pub mod config;

@@ -54,6 +54,7 @@ async fn each_link_page_and_its_scripts_answer_under_a_strict_policy(backend: Ba
         let script = app.get(&format!("{path}.js"), None).await;
         assert_eq!(script.status, StatusCode::OK, "{path}.js");
         assert!(content_type(&script).starts_with("text/javascript"));
+        assert_eq!(script.headers["x-content-type-options"], "nosniff");
         assert!(
             script.text.contains(&format!("\"{endpoint}\"")),
             "{path}.js does not call {endpoint}"

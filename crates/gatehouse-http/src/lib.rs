@@ -7,6 +7,7 @@ mod docs_page;
 mod document;
 pub mod error;
 pub mod extract;
+mod link_pages;
 mod metrics;
 mod middleware;
 mod not_me_page;

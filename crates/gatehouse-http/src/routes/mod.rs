@@ -6,7 +6,7 @@
 //! quiet hours, blocklist, consents, in-app feed), `admin` (staff only: MFA change
 //! approvals), `audit_admin` (staff only: audit review; and everyone's own
 //! `/v1/me/security-events`), `audit_summaries` (staff only: daily audit summaries),
-//! `system` (health, keys, docs).
+//! `link_pages` (the pages the emailed links open), `system` (health, keys, docs).
 //!
 //! Every route is registered through utoipa-axum's `routes!`, which adds the handler to
 //! the router and its `#[utoipa::path]` operation to the OpenAPI document in one step;
@@ -17,6 +17,7 @@ pub mod audit_admin;
 pub mod audit_summaries;
 pub mod auth;
 pub mod hooks;
+pub mod link_pages;
 pub mod me;
 pub mod mfa;
 pub mod notifications;
@@ -45,5 +46,6 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(audit_admin::router())
         .merge(audit_summaries::router())
         .merge(hooks::router())
+        .merge(link_pages::router())
         .merge(system::router())
 }

@@ -16,6 +16,7 @@ mod docs_page;
 mod email_verification;
 mod input;
 mod limits;
+mod link_pages;
 mod lockout;
 mod me;
 mod metrics;

@@ -17,7 +17,7 @@ const PHONE: &str = "+14155552671";
 
 /// A signed-in person with TOTP on, a phone on file and ten backup codes: their session
 /// and codes.
-async fn with_mfa(app: &TestApp, email: &str) -> (Tokens, Vec<String>) {
+pub async fn with_mfa(app: &TestApp, email: &str) -> (Tokens, Vec<String>) {
     app.register(email).await;
     let t = app.login(email).await;
     let r = app.patch(

@@ -21,7 +21,8 @@ use crate::throttle::{self, AttemptKeys, Verdict};
 use gatehouse_domain::accounts::{AuthMethod, SessionType};
 use gatehouse_domain::ids::{SessionId, UserId};
 use gatehouse_domain::risk::RiskAssessment;
-use gatehouse_store::accounts::{trusted_devices, users};
+use gatehouse_store::accounts::trusted_devices;
+use gatehouse_store::accounts::users::{self, UserRow};
 use gatehouse_store::Executor;
 use secrecy::{ExposeSecret, SecretString};
 
@@ -75,20 +76,7 @@ pub async fn login(
         device.validate()?;
     }
 
-    let user = {
-        let mut conn = core.db.reader().await?;
-        if login_text.contains('@') {
-            users::find_by_email(conn.exec(), &login_text).await?
-        } else {
-            users::find_by_username(conn.exec(), &login_text).await?
-        }
-    };
-    let account_key = match &user {
-        Some(u) => u.id.to_string(),
-        None => core
-            .keys
-            .keyed_hash(HashPurpose::LoginIdentifier, login_text.as_bytes()),
-    };
+    let (user, account_key) = find_login_account(core, &login_text).await?;
     // A client that proves it signed in to this very account before is not locked out
     // by failures from elsewhere; it counts its own.
     let known_client: Option<KnownClient> = input
@@ -213,6 +201,30 @@ pub async fn login(
         tokens,
         device_token: device_token::issue(&core.keys, user.id, expires_at),
     }))
+}
+
+/// The account a login names (by email when it holds an `@`, else by username), and the key
+/// its failed attempts count under: the account's id, or for a name with no account its
+/// keyed hash (so unknown names are throttled alike without being stored in clear).
+pub(super) async fn find_login_account(
+    core: &Core,
+    login_text: &str,
+) -> AccountsResult<(Option<UserRow>, String)> {
+    let user = {
+        let mut conn = core.db.reader().await?;
+        if login_text.contains('@') {
+            users::find_by_email(conn.exec(), login_text).await?
+        } else {
+            users::find_by_username(conn.exec(), login_text).await?
+        }
+    };
+    let account_key = match &user {
+        Some(u) => u.id.to_string(),
+        None => core
+            .keys
+            .keyed_hash(HashPurpose::LoginIdentifier, login_text.as_bytes()),
+    };
+    Ok((user, account_key))
 }
 
 /// Count an attempt against `keys` before any password is checked, and refuse it if a

@@ -13,10 +13,9 @@
 
 use super::devices::{record_login_device, DeviceHint, SeenDevice};
 use super::issue::{LoginGrant, SessionGrant};
-use super::login::{record_alone, refuse_if_locked};
+use super::login::{find_login_account, record_alone, refuse_if_locked};
 use super::{device_token, inet, AccountsError, AccountsResult};
 use crate::events::{self, Event, LockKind, MfaEvent};
-use crate::keys::HashPurpose;
 use crate::metrics::LoginOutcome;
 use crate::mfa::consume_backup_code;
 use crate::state::{ClientInfo, Core};
@@ -86,22 +85,8 @@ pub async fn recover_with_backup_code(
         device.validate()?;
     }
 
-    let user = {
-        let mut conn = core.db.reader().await?;
-        if login_text.contains('@') {
-            users::find_by_email(conn.exec(), &login_text).await?
-        } else {
-            users::find_by_username(conn.exec(), &login_text).await?
-        }
-    };
-    // The login's own counters: the same key for the account (or, for a login naming no
-    // account, its keyed hash) and the client address.
-    let account_key = match &user {
-        Some(u) => u.id.to_string(),
-        None => core
-            .keys
-            .keyed_hash(HashPurpose::LoginIdentifier, login_text.as_bytes()),
-    };
+    // The login's own counters: the same key for the account and the client address.
+    let (user, account_key) = find_login_account(core, &login_text).await?;
     let keys = AttemptKeys::new(&account_key, client.ip);
     let user_id = user.as_ref().map(|u| u.id);
     if let Err(refused) = refuse_if_locked(core, &keys, LockKind::Account, user_id, client).await {

@@ -131,6 +131,8 @@ pub enum HashPurpose {
     /// `otp_codes.code_hash`: a code sent by email or SMS, with its purpose, challenge (or
     /// account) and channel (`gatehouse_domain::mfa::otp_hash_input`).
     OtpCode,
+    /// `audit_seals.seal_hash`: the HMAC linking a seal to the one before it.
+    AuditSeal,
 }
 
 impl HashPurpose {
@@ -143,6 +145,7 @@ impl HashPurpose {
             HashPurpose::ActionToken => "action-token",
             HashPurpose::BackupCode => "backup-code",
             HashPurpose::OtpCode => "otp-code",
+            HashPurpose::AuditSeal => "audit-seal",
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Inserts into the audit logs. Use cases call these inside the same transaction as the
 //! change they record, so a change and its audit row commit (or vanish) together.
 
+use crate::audit_hash::RowContent;
+use crate::audit_retention::AuditLog;
 use crate::db::Exec;
 use crate::error::StoreResult;
 use crate::types::{Inet, TextList};
@@ -79,6 +81,42 @@ impl SessionAuditEntry {
     pub fn review_status(&self) -> Option<&'static str> {
         self.requires_review.then_some("pending")
     }
+
+    /// The hashed content of the row this entry becomes (`audit_hash`).
+    fn content(&self, id: Uuid, now: DateTime<Utc>) -> RowContent {
+        RowContent::new()
+            .uuid("id", Some(id))
+            .uuid("user_id", Some(self.user_id.as_uuid()))
+            .uuid("session_id", self.session_id.map(|s| s.as_uuid()))
+            .uuid("device_id", self.device_id.map(|d| d.as_uuid()))
+            .text("action", Some(self.action.as_str()))
+            .text("session_type", self.session_type.map(|t| t.as_str()))
+            .bool("mfa_verified", self.mfa_verified)
+            .inet("ip_address", self.ip_address)
+            .text("risk_level", Some(self.risk_level.as_str()))
+            .bool("is_anomalous", Some(self.is_anomalous))
+            .list("anomaly_reasons", &self.anomaly_reasons)
+            .int(
+                "session_duration_seconds",
+                self.session_duration_seconds.map(i64::from),
+            )
+            .bool("requires_review", Some(self.requires_review))
+            .json("old_value", self.old_value.as_ref())
+            .json("new_value", self.new_value.as_ref())
+            .json("metadata", self.metadata.as_ref())
+            .text("error_message", self.error_message.as_deref())
+            .time("created_at", Some(now))
+            .place(&self.place)
+    }
+}
+
+impl RowContent {
+    fn place(self, p: &Place) -> Self {
+        self.text("country", p.country.as_deref())
+            .text("city", p.city.as_deref())
+            .float("latitude", p.latitude)
+            .float("longitude", p.longitude)
+    }
 }
 
 pub async fn insert_session(
@@ -92,9 +130,9 @@ pub async fn insert_session(
         "INSERT INTO session_audit_log (id, user_id, session_id, device_id, action, session_type,
             mfa_verified, ip_address, risk_level, is_anomalous, anomaly_reasons,
             session_duration_seconds, requires_review, review_status, old_value, new_value,
-            metadata, error_message, created_at, country, city, latitude, longitude)
+            metadata, error_message, created_at, country, city, latitude, longitude, row_hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-            $19, $20, $21, $22, $23)",
+            $19, $20, $21, $22, $23, $24)",
         id,
         e.user_id.as_uuid(),
         e.session_id.map(|s| s.as_uuid()),
@@ -118,6 +156,7 @@ pub async fn insert_session(
         e.place.city.as_deref(),
         e.place.latitude,
         e.place.longitude,
+        e.content(id, now).row_hash(AuditLog::Sessions),
     )?;
     Ok(())
 }
@@ -171,6 +210,31 @@ pub struct DeviceAuditEntry {
     pub place: Place,
 }
 
+impl DeviceAuditEntry {
+    fn content(&self, id: Uuid, now: DateTime<Utc>) -> RowContent {
+        RowContent::new()
+            .uuid("id", Some(id))
+            .uuid("user_id", Some(self.user_id.as_uuid()))
+            .uuid("device_id", Some(self.device_id.as_uuid()))
+            .uuid("session_id", self.session_id.map(|s| s.as_uuid()))
+            .text("action", Some(self.action.as_str()))
+            .text("device_type", self.device_type.as_deref())
+            .text("browser", self.browser.as_deref())
+            .text("os", self.os.as_deref())
+            .int("risk_score", Some(i64::from(self.risk_score)))
+            .inet("ip_address", self.ip_address)
+            .inet("previous_ip", self.previous_ip)
+            .text("trust_state_change", self.trust_state_change)
+            .json("metadata", self.metadata.as_ref())
+            .time("created_at", Some(now))
+            .bool("is_anomalous", Some(!self.anomaly_reasons.is_empty()))
+            .list("anomaly_reasons", &self.anomaly_reasons)
+            .place(&self.place)
+            // Column default (0016).
+            .bool("requires_review", Some(false))
+    }
+}
+
 pub async fn insert_device(
     ex: Exec<'_>,
     id: Uuid,
@@ -181,9 +245,9 @@ pub async fn insert_device(
         ex,
         "INSERT INTO device_audit_log (id, user_id, device_id, session_id, action, device_type,
             browser, os, risk_score, ip_address, previous_ip, trust_state_change, metadata, created_at,
-            is_anomalous, anomaly_reasons, country, city, latitude, longitude)
+            is_anomalous, anomaly_reasons, country, city, latitude, longitude, row_hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-            $19, $20)",
+            $19, $20, $21)",
         id,
         e.user_id.as_uuid(),
         e.device_id.as_uuid(),
@@ -204,6 +268,7 @@ pub async fn insert_device(
         e.place.city.as_deref(),
         e.place.latitude,
         e.place.longitude,
+        e.content(id, now).row_hash(AuditLog::Devices),
     )?;
     Ok(())
 }
@@ -221,6 +286,30 @@ pub struct LinkAuditEntry {
     pub context: Option<Value>,
 }
 
+impl LinkAuditEntry {
+    fn content(&self, id: Uuid, now: DateTime<Utc>) -> RowContent {
+        RowContent::new()
+            .uuid("id", Some(id))
+            .uuid("user_id", Some(self.user_id.as_uuid()))
+            .uuid("session_id", Some(self.session_id.as_uuid()))
+            .uuid("device_id", Some(self.device_id.as_uuid()))
+            .text("link_action", Some(self.link_action.as_str()))
+            .uuid(
+                "previous_device_id",
+                self.previous_device_id.map(|d| d.as_uuid()),
+            )
+            .time("revoked_at", self.revoked_at)
+            .int(
+                "link_duration_seconds",
+                self.link_duration_seconds.map(i64::from),
+            )
+            .json("context", self.context.as_ref())
+            .time("created_at", Some(now))
+            // Column default (0016).
+            .bool("requires_review", Some(false))
+    }
+}
+
 pub async fn insert_link(
     ex: Exec<'_>,
     id: Uuid,
@@ -230,8 +319,8 @@ pub async fn insert_link(
     execute!(
         ex,
         "INSERT INTO session_device_link_audit_log (id, user_id, session_id, device_id, link_action,
-            previous_device_id, revoked_at, link_duration_seconds, context, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            previous_device_id, revoked_at, link_duration_seconds, context, created_at, row_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         id,
         e.user_id.as_uuid(),
         e.session_id.as_uuid(),
@@ -242,6 +331,7 @@ pub async fn insert_link(
         e.link_duration_seconds,
         e.context.clone().map(Json),
         now,
+        e.content(id, now).row_hash(AuditLog::Links),
     )?;
     Ok(())
 }
@@ -324,6 +414,39 @@ impl MfaAuditEntry {
     }
 }
 
+impl MfaAuditEntry {
+    fn content(&self, id: Uuid, now: DateTime<Utc>) -> RowContent {
+        RowContent::new()
+            .uuid("id", Some(id))
+            .uuid("user_id", Some(self.user_id.as_uuid()))
+            .uuid("device_id", self.device_id.map(|d| d.as_uuid()))
+            .text("action", Some(self.action.as_str()))
+            .text("mfa_method", self.mfa_method.map(|m| m.as_str()))
+            .bool("primary_method", Some(self.primary_method))
+            .uuid("challenge_id", self.challenge_id)
+            .int(
+                "verification_attempts",
+                self.verification_attempts.map(i64::from),
+            )
+            .text("risk_level", Some(self.risk_level.as_str()))
+            .bool("is_anomalous", Some(self.is_anomalous))
+            .list("anomaly_reasons", &self.anomaly_reasons)
+            .json("old_value", self.old_value.as_ref())
+            .json("new_value", self.new_value.as_ref())
+            .json("metadata", self.metadata.as_ref())
+            .text("error_message", self.error_message.as_deref())
+            .time("created_at", Some(now))
+            .int(
+                "request_count_last_hour",
+                self.request_count_last_hour.map(i64::from),
+            )
+            .text("rate_limit_status", Some(self.rate_limit_status))
+            // Column defaults (0004, 0016).
+            .int("max_attempts", Some(3))
+            .bool("requires_review", Some(false))
+    }
+}
+
 pub async fn insert_mfa(
     ex: Exec<'_>,
     id: Uuid,
@@ -335,9 +458,9 @@ pub async fn insert_mfa(
         "INSERT INTO mfa_audit_log (id, user_id, device_id, action, mfa_method, primary_method,
             challenge_id, verification_attempts, risk_level, is_anomalous, anomaly_reasons,
             old_value, new_value, metadata, error_message, created_at, request_count_last_hour,
-            rate_limit_status)
+            rate_limit_status, row_hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                 $18)",
+                 $18, $19)",
         id,
         e.user_id.as_uuid(),
         e.device_id.map(|d| d.as_uuid()),
@@ -356,6 +479,7 @@ pub async fn insert_mfa(
         now,
         e.request_count_last_hour,
         e.rate_limit_status,
+        e.content(id, now).row_hash(AuditLog::Mfa),
     )?;
     Ok(())
 }

@@ -10,7 +10,7 @@ use crate::audit_retention::AuditLog;
 use crate::db::Exec;
 use crate::error::StoreResult;
 use crate::types::{Inet, TextList};
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
@@ -43,7 +43,25 @@ const BOOL_COLUMNS: [&str; 4] = [
 ];
 
 fn time_text(t: DateTime<Utc>) -> Value {
-    Value::String(t.to_rfc3339_opts(SecondsFormat::Micros, true))
+    Value::String(crate::audit_hash::time_text(t))
+}
+
+impl ExportRow {
+    /// The hash of the row's content as it is stored now (see [`crate::audit_hash`]).
+    pub fn content_hash(&self, log: AuditLog) -> [u8; 32] {
+        crate::audit_hash::content_hash(log, self.columns.iter().map(|(n, v)| (n.as_str(), v)))
+    }
+
+    /// The `row_hash` the row was written with (`None` for rows from before 0018 or
+    /// written with row hashes off).
+    pub fn stored_hash(&self) -> Option<[u8; 32]> {
+        let text = self
+            .columns
+            .iter()
+            .find(|(n, _)| n == "row_hash")
+            .and_then(|(_, v)| v.as_str())?;
+        hex::decode(text).ok()?.try_into().ok()
+    }
 }
 
 fn finish(columns: Vec<(String, Value)>) -> Result<ExportRow, sqlx::Error> {
@@ -78,6 +96,9 @@ impl<'r> sqlx::FromRow<'r, PgRow> for ExportRow {
                     .try_get::<Option<Uuid>, _>(i)?
                     .map(|u| Value::String(u.to_string())),
                 "TIMESTAMPTZ" => row.try_get::<Option<DateTime<Utc>>, _>(i)?.map(time_text),
+                "BYTEA" => row
+                    .try_get::<Option<Vec<u8>>, _>(i)?
+                    .map(|b| Value::String(hex::encode(b))),
                 "INET" => row
                     .try_get::<Option<Inet>, _>(i)?
                     .map(|ip| Value::String(ip.0.to_string())),
@@ -105,6 +126,9 @@ impl<'r> sqlx::FromRow<'r, SqliteRow> for ExportRow {
             let i = column.ordinal();
             let name = column.name();
             let value = match column.type_info().name() {
+                _ if name == "row_hash" => row
+                    .try_get::<Option<Vec<u8>>, _>(i)?
+                    .map(|b| Value::String(hex::encode(b))),
                 "BLOB" => row
                     .try_get::<Option<Uuid>, _>(i)?
                     .map(|u| Value::String(u.to_string())),

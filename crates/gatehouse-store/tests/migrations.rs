@@ -72,6 +72,8 @@ const EXPECTED_TABLES: &[&str] = &[
     "notification_digest_items",
     "security_action_tokens",
     "notification_consent_events",
+    // 0018_audit_seals
+    "audit_seals",
 ];
 
 /// Tables that are monthly-partitioned on PostgreSQL (primary key (id, created_at) there,
@@ -196,7 +198,7 @@ struct Schema {
 /// PostgreSQL type outside the contract maps to a marker that no SQLite column carries.
 fn sqlite_type_for(pg_data_type: &str, pg_udt: &str) -> String {
     match pg_data_type {
-        "uuid" => "BLOB",
+        "uuid" | "bytea" => "BLOB",
         // SQLite tables are STRICT (0007), which has no BOOLEAN: booleans are INTEGER 0/1.
         "boolean" | "integer" | "bigint" => "INTEGER",
         "double precision" => "REAL",

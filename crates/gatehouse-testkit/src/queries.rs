@@ -511,3 +511,57 @@ pub async fn scalar_i64(db: &Db, sql: &str) -> i64 {
         .await
         .expect(sql))
 }
+
+/// Run `sql`, answering the database's refusal instead of panicking (for the checks that
+/// the database itself refuses a change).
+pub async fn try_sql(db: &Db, sql: &str) -> Result<u64, String> {
+    let mut conn = db.writer().await.expect("connection");
+    on_backend!(conn, |c| sqlx::query(sql)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+        .map_err(|e| e.to_string()))
+}
+
+/// Run `sql` as an attacker with full access to the database would: past the append-only
+/// triggers of the audit logs (migration 0018). On PostgreSQL a superuser session skips
+/// triggers (`session_replication_role = replica`); on SQLite the triggers are dropped.
+pub async fn tamper_sql(db: &Db, sql: &str) -> u64 {
+    let mut conn = db.writer().await.expect("connection");
+    match conn.exec() {
+        Exec::Pg(c) => {
+            sqlx::raw_sql("SET session_replication_role = replica")
+                .execute(&mut *c)
+                .await
+                .expect("replica role");
+            let changed = sqlx::query(sql)
+                .execute(&mut *c)
+                .await
+                .expect(sql)
+                .rows_affected();
+            sqlx::raw_sql("SET session_replication_role = DEFAULT")
+                .execute(&mut *c)
+                .await
+                .expect("default role");
+            changed
+        }
+        Exec::Sqlite(c) => {
+            sqlx::raw_sql(
+                "DROP TRIGGER IF EXISTS session_audit_log_append_only;
+                 DROP TRIGGER IF EXISTS device_audit_log_append_only;
+                 DROP TRIGGER IF EXISTS mfa_audit_log_append_only;
+                 DROP TRIGGER IF EXISTS session_device_link_audit_log_append_only;
+                 DROP TRIGGER IF EXISTS audit_seals_append_only_update;
+                 DROP TRIGGER IF EXISTS audit_seals_append_only_delete;",
+            )
+            .execute(&mut *c)
+            .await
+            .expect("drop triggers");
+            sqlx::query(sql)
+                .execute(&mut *c)
+                .await
+                .expect(sql)
+                .rows_affected()
+        }
+    }
+}

@@ -1,13 +1,15 @@
-//! `gatehouse audit summarize [--date D]`, `audit maintain` and `audit export`, and the
-//! daily run of the first two in the workers (`gatehouse worker` and `serve`'s in-process
-//! workers): once at start-up and then each day a few minutes after UTC midnight, for the
-//! day before. Both are idempotent, so several nodes running them is harmless.
+//! `gatehouse audit summarize [--date D]`, `audit maintain`, `audit export`, `audit seal`
+//! and `audit verify`, and the workers' runs (`gatehouse worker` and `serve`'s in-process
+//! workers): summaries and maintenance once at start-up and then each day a few minutes
+//! after UTC midnight, for the day before; sealing every `[audit] seal_interval_seconds`.
+//! All are idempotent or serialised, so several nodes running them is harmless.
 
 use crate::cli::{AuditAction, ExportFormatArg, ExportKind};
 use crate::settings::Settings;
 use anyhow::Context;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use gatehouse_core::audit_ops::export::{self, AuditLog, ExportFormat, ExportRequest};
+use gatehouse_core::audit_ops::seal::{self, Break, VerifyReport};
 use gatehouse_core::audit_ops::{retention, summaries, AuditConfig};
 use gatehouse_core::Core;
 use gatehouse_store::migrate;
@@ -39,8 +41,8 @@ pub async fn run(settings: &Settings, action: AuditAction) -> anyhow::Result<()>
     if pending {
         anyhow::bail!("{location} has pending migrations: run `gatehouse migrate up` first");
     }
-    // Nothing here signs or hashes: throwaway keys, so no key file is read or created.
-    let keys = gatehouse_core::keys::Keys::ephemeral().context("cannot create keys")?;
+    // Seals are keyed from the server's pepper: the same keys `serve` uses.
+    let keys = crate::keys::load(&settings.keys, &settings.data_dir)?;
     let core = Core::new(
         db.clone(),
         std::sync::Arc::new(gatehouse_core::SystemClock),
@@ -74,6 +76,24 @@ pub async fn run(settings: &Settings, action: AuditAction) -> anyhow::Result<()>
             format,
             output,
         } => run_export(&core, from, to, kind, format, output).await,
+        AuditAction::Seal => {
+            let r = seal::seal_pending(&core).await.context("sealing failed")?;
+            println!("{} seals written over {} rows", r.seals, r.rows);
+            Ok(())
+        }
+        AuditAction::Verify { from, to } => {
+            let from = from.unwrap_or_else(seal::beginning);
+            let to = to.unwrap_or_else(|| core.clock.now());
+            let report = seal::verify(&core, from, to)
+                .await
+                .context("verify failed")?;
+            print!("{}", verify_text(&report));
+            if !report.intact() {
+                db.close().await;
+                std::process::exit(1);
+            }
+            Ok(())
+        }
     };
     db.close().await;
     result
@@ -144,6 +164,97 @@ fn create_private(path: &std::path::Path) -> anyhow::Result<std::fs::File> {
     options
         .open(path)
         .with_context(|| format!("cannot create {}", path.display()))
+}
+
+/// What `audit verify` prints: totals, the chain head, then each break, the first first.
+fn verify_text(r: &VerifyReport) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let head = r
+        .head
+        .as_ref()
+        .map_or("none".to_owned(), |(seq, hash)| format!("#{seq} {hash}"));
+    let _ = writeln!(out, "seals: {} (head {head})", r.seals);
+    let _ = writeln!(
+        out,
+        "windows checked: {}, past retention (chain only): {}",
+        r.windows_checked, r.windows_past_retention
+    );
+    let _ = writeln!(
+        out,
+        "rows checked: {} ({} not sealed yet)",
+        r.rows_checked, r.unsealed_rows
+    );
+    if r.intact() {
+        let _ = writeln!(out, "intact: every seal and every row checked matches");
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "BROKEN: {} problem(s); the first broken seal first",
+        r.breaks.len()
+    );
+    for b in &r.breaks {
+        let line = match b {
+            Break::Chain { seq, reason } => format!("seal #{seq}: {reason}"),
+            Break::Gap { seq, log, from, to } => {
+                format!(
+                    "seal #{seq} ({}): nothing seals [{from}, {to})",
+                    log.as_str()
+                )
+            }
+            Break::Window {
+                seq,
+                log,
+                from,
+                to,
+                sealed_rows,
+                found_rows,
+                edited,
+            } => {
+                let mut line = format!(
+                    "seal #{seq} ({}, rows created in [{from}, {to})): {sealed_rows} rows sealed, {found_rows} found",
+                    log.as_str()
+                );
+                if !edited.is_empty() {
+                    let ids: Vec<String> = edited.iter().map(ToString::to_string).collect();
+                    let _ = write!(line, "; edited rows: {}", ids.join(", "));
+                }
+                line
+            }
+            Break::Unsealed { log, edited } => {
+                let ids: Vec<String> = edited.iter().map(ToString::to_string).collect();
+                format!(
+                    "not yet sealed ({}): edited rows: {}",
+                    log.as_str(),
+                    ids.join(", ")
+                )
+            }
+            Break::BeforeFirstSeal { log, rows } => format!(
+                "{} rows of {} are dated before its first seal began",
+                rows,
+                log.as_str()
+            ),
+        };
+        let _ = writeln!(out, "  {line}");
+    }
+    out
+}
+
+/// Seal what has been written, now and every `interval`.
+pub fn spawn_sealer(core: Core, interval: Duration) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match seal::seal_pending(&core).await {
+                Ok(r) if r.seals > 0 => {
+                    tracing::debug!(seals = r.seals, rows = r.rows, "audit rows sealed");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "audit sealing failed"),
+            }
+            tokio::time::sleep(interval).await;
+        }
+    })
 }
 
 /// Summarise yesterday and run retention now, then daily after UTC midnight.

@@ -79,6 +79,20 @@ pub enum AuditAction {
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Seal the audit rows written up to two minutes ago. The workers do it every
+    /// `[audit] seal_interval_seconds`.
+    Seal,
+    /// Check the chain of seals and that the rows of [--from, --to) are the rows that were
+    /// sealed; reports the first broken seal and the rows it covers. Exits 1 if anything
+    /// is broken.
+    Verify {
+        /// Start, included: a UTC day (YYYY-MM-DD) or an RFC 3339 time; the beginning by default.
+        #[arg(long, value_name = "TIME", value_parser = crate::audit::parse_time)]
+        from: Option<chrono::DateTime<chrono::Utc>>,
+        /// End, excluded: a UTC day (YYYY-MM-DD) or an RFC 3339 time; now by default.
+        #[arg(long, value_name = "TIME", value_parser = crate::audit::parse_time)]
+        to: Option<chrono::DateTime<chrono::Utc>>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

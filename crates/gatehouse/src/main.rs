@@ -35,6 +35,7 @@ fn main() -> ExitCode {
         }
     };
     logging::init(&loaded.settings.log);
+    gatehouse_store::audit_hash::set_row_hashes(loaded.settings.audit.row_hashes);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

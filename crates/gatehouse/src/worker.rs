@@ -20,12 +20,15 @@ pub struct RunningWorker {
     task: JoinHandle<()>,
     /// The daily audit summaries and retention run (see `crate::audit`).
     audit: JoinHandle<()>,
+    /// The audit sealer (see `crate::audit::spawn_sealer`).
+    sealer: JoinHandle<()>,
 }
 
 impl RunningWorker {
     /// Ask the worker to stop and wait for its pass in progress to finish.
     pub async fn stop(self) {
         self.audit.abort();
+        self.sealer.abort();
         let _ = self.stop.send(());
         let _ = self.task.await;
     }
@@ -47,7 +50,16 @@ pub fn spawn(core: &Core, settings: &Settings) -> anyhow::Result<RunningWorker> 
         let _ = stopped.await;
     }));
     let audit = crate::audit::spawn_daily(core.clone(), settings.audit.clone());
-    Ok(RunningWorker { stop, task, audit })
+    let sealer = crate::audit::spawn_sealer(
+        core.clone(),
+        std::time::Duration::from_secs(u64::from(settings.audit.seal_interval_seconds)),
+    );
+    Ok(RunningWorker {
+        stop,
+        task,
+        audit,
+        sealer,
+    })
 }
 
 /// `gatehouse worker`: deliver notifications until SIGTERM or Ctrl-C. Migrations are not

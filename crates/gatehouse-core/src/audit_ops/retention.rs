@@ -4,9 +4,11 @@
 //! month is past the retention (rows in the DEFAULT partition are deleted in batches); on
 //! SQLite expired rows are deleted `batch_size` at a time, each batch its own statement.
 
+use super::seal::{self, day_start};
 use crate::clock::before;
 use crate::state::Core;
 use gatehouse_store::audit_retention::{self, AuditLog};
+use gatehouse_store::audit_seals;
 use gatehouse_store::{maintenance, Executor, StoreResult};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -22,6 +24,11 @@ pub struct AuditConfig {
     pub batch_size: u32,
     /// Monthly partitions kept ready beyond the current month (PostgreSQL; 1 to 24).
     pub partitions_ahead: u32,
+    /// Seconds between the workers' sealing runs (10 to 86400; see `audit_ops::seal`).
+    pub seal_interval_seconds: u32,
+    /// Whether each audit row stores the hash of its content. Turn off only to measure
+    /// what the hashes cost: rows written without one are sealed by id and time alone.
+    pub row_hashes: bool,
 }
 
 impl Default for AuditConfig {
@@ -31,6 +38,8 @@ impl Default for AuditConfig {
             retention_days: 400,
             batch_size: 1000,
             partitions_ahead: 3,
+            seal_interval_seconds: 300,
+            row_hashes: true,
         }
     }
 }
@@ -47,6 +56,9 @@ impl AuditConfig {
         if !(1..=24).contains(&self.partitions_ahead) {
             return Some(("audit.partitions_ahead", "must be 1 to 24"));
         }
+        if !(10..=86_400).contains(&self.seal_interval_seconds) {
+            return Some(("audit.seal_interval_seconds", "must be 10 to 86400"));
+        }
         None
     }
 }
@@ -60,24 +72,33 @@ pub struct MaintainReport {
     pub rows_deleted: u64,
 }
 
-/// Create the coming partitions, then remove what is past the retention.
+/// Create the coming partitions, then remove what is past the retention. The cutoff is a
+/// UTC midnight (rows live up to a day longer) so it never falls inside a sealed window;
+/// the seal chain records it before any row goes.
 #[tracing::instrument(skip_all)]
 pub async fn maintain(core: &Core, config: &AuditConfig) -> StoreResult<MaintainReport> {
     let now = core.clock.now();
-    let cutoff = before(
+    let cutoff = day_start(before(
         now,
         Duration::from_secs(u64::from(config.retention_days) * 24 * 60 * 60),
-    );
+    ));
     let ahead = i32::try_from(config.partitions_ahead).unwrap_or(24);
     let partitions_created = maintenance::ensure_audit_partitions(&core.db, ahead).await?;
+    for log in AuditLog::ALL {
+        seal::record_retention(core, log, cutoff).await?;
+    }
     let partitions_dropped = audit_retention::drop_expired_partitions(&core.db, cutoff).await?;
     let batch = i64::from(config.batch_size.max(1));
     let mut rows_deleted = 0;
     for log in AuditLog::ALL {
         loop {
             let removed = {
-                let mut conn = core.db.writer().await?;
-                audit_retention::delete_expired(conn.exec(), log, cutoff, batch).await?
+                let mut tx = core.db.begin().await?;
+                audit_seals::allow_retention_deletes(tx.exec()).await?;
+                let removed =
+                    audit_retention::delete_expired(tx.exec(), log, cutoff, batch).await?;
+                tx.commit().await?;
+                removed
             };
             rows_deleted += removed;
             if removed < batch as u64 {

@@ -205,6 +205,7 @@ fn retention_config() -> AuditConfig {
         retention_days: 400,
         batch_size: 2,
         partitions_ahead: 3,
+        ..AuditConfig::default()
     }
 }
 
@@ -291,7 +292,9 @@ async fn maintain_makes_partitions_ahead_and_removes_only_expired_rows(backend: 
                 .await
                 .unwrap();
             assert_eq!(report.rows_deleted, 0, "nothing is 400 days old yet");
-            app.advance(Duration::days(1) + Duration::hours(1));
+            // The cutoff is the UTC midnight before "400 days ago": two days on, the
+            // first rows (written at noon) are past it.
+            app.advance(Duration::days(2));
             let before_run = app.count("session_audit_log").await;
             let report = retention::maintain(&app.core, &retention_config())
                 .await

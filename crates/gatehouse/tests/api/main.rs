@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod audit_review;
+mod audit_seals;
 mod audit_summaries;
 mod auth_flow;
 mod binary;

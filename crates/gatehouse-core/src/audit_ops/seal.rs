@@ -3,7 +3,8 @@
 //! Each audit row carries a hash of its content from its insert (`gatehouse_store::audit_hash`).
 //! The sealer, run by the workers every `[audit] seal_interval_seconds`, covers each log's
 //! rows window by window: a window runs from where the log's last seal ended to
-//! [`SEAL_LAG`] ago, never across a UTC midnight (so a retention cutoff, a UTC midnight,
+//! [`SEAL_LAG`] ago (an empty one waits for rows or for the day's end), never across a UTC
+//! midnight (so a retention cutoff, a UTC midnight,
 //! never falls inside one). Its seal stores the window's row count and digest and an
 //! HMAC — keyed from the server's pepper, which the database does not hold — over those and
 //! the previous seal's HMAC. Editing a row then shows as a row whose content no longer
@@ -125,6 +126,11 @@ async fn seal_next_window(
         }
     }
     let rows = digest.count();
+    if rows == 0 && end < next_midnight(start) {
+        // Nothing written yet: the window stays open and grows into the next run's, so an
+        // idle log costs one seal a day, not one a run.
+        return Ok(None);
+    }
     append(
         core,
         &mut tx,

@@ -7,6 +7,7 @@
 mod seed;
 
 mod mfa;
+mod query_plans;
 mod refresh_tokens;
 mod session_limit;
 mod sessions;

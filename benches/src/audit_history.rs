@@ -147,8 +147,10 @@ async fn load(
     let users = options.users;
     let rows = options.rows;
     // Account n's id is md5('user' || n): the rows below name accounts by number alone.
+    // A fixed seed: every run draws the same accounts and actions for the same rows.
     sqlx::raw_sql(&format!(
-        "INSERT INTO users (id, email, password_hash, created_at, updated_at)
+        "SELECT setseed(0.25);
+         INSERT INTO users (id, email, password_hash, created_at, updated_at)
          SELECT md5('user' || n)::uuid, 'user' || n || '@example.test', '$argon2id$bench',
                 now() - interval '400 days', now() - interval '400 days'
          FROM generate_series(1, {users}) n;

@@ -2,8 +2,10 @@
 //! `GET /v1/me`, memory, start-to-ready) and, in the same round, two references on this machine
 //! (raw Argon2id and a bare axum + sqlx lookup). Prints medians over rounds as a markdown table.
 //! Two notification modes (issue 8) measure what queueing an alert adds to a login and how
-//! fast one delivery worker empties the outbox.
+//! fast one delivery worker empties the outbox. `--only audit-history` (issue 10) times a
+//! user's last 50 audit events with 10 million session audit rows.
 
+mod audit_history;
 mod bare_server;
 mod cpu;
 mod gatehouse;
@@ -88,6 +90,10 @@ enum Only {
     /// logins with a TOTP second step (login + verify) against password-only logins and
     /// the Argon2id rate
     MfaLogin,
+    /// latency of a user's last 50 audit events (`GET /v1/me/security-events`'s query) with
+    /// `--audit-rows` session audit rows, against a bare primary-key lookup (no gatehouse
+    /// binary needed)
+    AuditHistory,
 }
 
 #[derive(clap::Args)]
@@ -151,6 +157,15 @@ struct BenchArgs {
     /// (a code works once per 30 s step), so this must exceed the TOTP logins of a round.
     #[arg(long, default_value_t = 2000)]
     mfa_users: usize,
+    /// audit-history: session audit rows loaded (once per run).
+    #[arg(long, default_value_t = 10_000_000)]
+    audit_rows: u64,
+    /// audit-history: accounts the rows belong to (skewed: see benches/src/audit_history.rs).
+    #[arg(long, default_value_t = 100_000)]
+    audit_users: u64,
+    /// audit-history: random accounts timed per round (each query once per account).
+    #[arg(long, default_value_t = 3000)]
+    audit_samples: usize,
 }
 
 fn parse_key_value(text: &str) -> Result<(String, String), String> {
@@ -197,6 +212,7 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
         Only::NotifyWorker => return run_notify_worker(&args, &load_at_start).await,
         Only::Totp => return run_totp(&args, &load_at_start).await,
         Only::MfaLogin => return run_mfa_login(&args, &load_at_start).await,
+        Only::AuditHistory => return run_audit_history(&args, &load_at_start).await,
         _ => {}
     }
     let gatehouse = if args.only == Only::References {
@@ -302,6 +318,48 @@ async fn run_mfa_login(args: &BenchArgs, load_at_start: &str) -> anyhow::Result<
         "Per round:\n\n{}",
         report::figures_rounds_table(mfa_login::FIGURES, &rounds)
     );
+    Ok(())
+}
+
+/// `--only audit-history`: one database, loaded once, timed `--rounds` times.
+async fn run_audit_history(args: &BenchArgs, load_at_start: &str) -> anyhow::Result<()> {
+    let options = audit_history::HistoryOptions {
+        admin_url: args.postgres_url.clone(),
+        rows: args.audit_rows,
+        users: args.audit_users,
+        samples: args.audit_samples,
+        rounds: args.rounds,
+    };
+    let (load, rounds) = audit_history::run(&options).await?;
+    println!(
+        "\n## gatehouse-bench audit-history results\n\n\
+         Machine: {} cores ({}). Medians of {} round(s) of {} random accounts, one call at a \
+         time on one connection, after a warm-up of as many. Load average (1, 5, 15 min) at \
+         start: {load_at_start}; at end: {}.\n",
+        cores(),
+        cpu_model(),
+        args.rounds,
+        args.audit_samples,
+        load_average(),
+    );
+    println!(
+        "Load: {} session audit rows for {} accounts in {:.0} s ({:.0} rows/s, indexes in \
+         place); VACUUM ANALYZE {:.0} s; table {:.0} MiB, its indexes {:.0} MiB.\n",
+        load.rows,
+        args.audit_users,
+        load.load_secs,
+        load.rows as f64 / load.load_secs,
+        load.vacuum_analyze_secs,
+        load.table_mib,
+        load.indexes_mib,
+    );
+    println!("{}", report::figures_table(audit_history::FIGURES, &rounds));
+    println!(
+        "Per round:\n\n{}",
+        report::figures_rounds_table(audit_history::FIGURES, &rounds)
+    );
+    let short: Vec<usize> = rounds.iter().map(|r| r.short_pages).collect();
+    println!("History pages shorter than 50 rows, per round: {short:?}");
     Ok(())
 }
 

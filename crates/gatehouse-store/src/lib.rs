@@ -20,6 +20,7 @@ pub mod audit_retention;
 pub mod audit_review;
 pub mod audit_seals;
 pub mod audit_summaries;
+pub mod backup;
 pub mod changes;
 pub mod config;
 pub mod db;

@@ -43,6 +43,23 @@ pub enum Command {
         #[command(subcommand)]
         action: AdminAction,
     },
+    /// Write a consistent copy of the SQLite database to FILE while it keeps serving
+    /// (PostgreSQL: base backups and WAL archiving, see docs/operations.md).
+    Backup {
+        /// The copy to write; it must not exist.
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
+    /// Put a backup written by `gatehouse backup` in place of the SQLite database (stop
+    /// gatehouse first).
+    Restore {
+        /// The backup to restore; checked before anything is changed.
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// Replace an existing database (kept beside it as `<db>.replaced-<time>`).
+        #[arg(long)]
+        replace: bool,
+    },
     /// Audit upkeep: daily summaries, retention and partitions, exports.
     Audit {
         #[command(subcommand)]

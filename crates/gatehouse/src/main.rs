@@ -1,5 +1,6 @@
 //! The `gatehouse` binary: `serve`, `migrate` (`up`, `down --to N`, `status`), `maintain`
-//! (prune once), `admin create-staff`, `audit summarize|maintain|export`, `healthcheck` and `version` (also `--version`, `-V`). Configuration comes
+//! (prune once), `admin create-staff`, `audit summarize|maintain|export|seal|verify`,
+//! `backup`, `restore`, `healthcheck` and `version` (also `--version`, `-V`). Configuration comes
 //! from a TOML file in sections, `GATEHOUSE_SECTION__KEY` variables and
 //! `GATEHOUSE_SECTION__KEY_FILE` secrets; a bad setting stops start-up with one line naming
 //! it and exit code 2, an old flat name is warned about. A failure after that is one
@@ -7,6 +8,7 @@
 
 mod admin;
 mod audit;
+mod backup;
 mod cli;
 mod data_dir;
 mod database;
@@ -62,6 +64,10 @@ fn main() -> ExitCode {
             cli::Command::Healthcheck => healthcheck::run(&loaded.settings.http.listen),
             cli::Command::Admin { action } => admin::run(&loaded.settings, action).await,
             cli::Command::Audit { action } => audit::run(&loaded.settings, action).await,
+            cli::Command::Backup { to } => backup::run_backup(&loaded.settings, &to).await,
+            cli::Command::Restore { from, replace } => {
+                backup::run_restore(&loaded.settings, &from, replace).await
+            }
         }
     });
     match result {

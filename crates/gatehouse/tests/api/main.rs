@@ -8,6 +8,7 @@ mod audit_review;
 mod audit_seals;
 mod audit_summaries;
 mod auth_flow;
+mod backup;
 mod binary;
 mod binary_limits;
 mod contract;

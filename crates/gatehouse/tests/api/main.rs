@@ -40,6 +40,7 @@ mod risk;
 mod session_cache;
 mod session_lifetime;
 mod sessions;
+mod several_nodes;
 mod startup;
 mod strings;
 mod system;

@@ -16,6 +16,10 @@ pub struct DatabaseConfig {
     /// How long a call waits for a connection (opening one included) before it fails as
     /// "database unavailable" (HTTP 503); see [`DEFAULT_ACQUIRE_TIMEOUT`](crate::db::DEFAULT_ACQUIRE_TIMEOUT).
     pub acquire_timeout_ms: u64,
+    /// Whether `serve` applies pending migrations at start-up (`true`) or refuses to start
+    /// until `gatehouse migrate up` has (`false`, for deployments that migrate as a
+    /// separate, owner-privileged step).
+    pub migrate_on_start: bool,
 }
 
 impl Default for DatabaseConfig {
@@ -24,6 +28,7 @@ impl Default for DatabaseConfig {
             url: String::new(),
             max_connections: DbOptions::default().max_connections,
             acquire_timeout_ms: millis(DbOptions::default().acquire_timeout),
+            migrate_on_start: true,
         }
     }
 }

@@ -68,6 +68,26 @@ fn list(migrator: &Migrator, applied: &[i64]) -> Vec<MigrationStatus> {
         .collect()
 }
 
+/// Versions applied to the database that this binary does not know: a newer gatehouse
+/// migrated it, and this one must not run on (or migrate) a schema it was not written for.
+pub async fn unknown_applied(db: &Db) -> StoreResult<Vec<i64>> {
+    let applied = applied_versions(db).await?;
+    let known = migrator(db);
+    Ok(applied
+        .into_iter()
+        .filter(|v| !known.iter().any(|m| m.version == *v))
+        .collect())
+}
+
+/// The newest migration this binary knows.
+pub fn newest_known(backend: Backend) -> i64 {
+    none_applied(backend)
+        .iter()
+        .map(|m| m.version)
+        .max()
+        .unwrap_or(0)
+}
+
 /// True when every embedded migration is applied (for `/readyz`).
 pub async fn is_current(db: &Db) -> StoreResult<bool> {
     Ok(status(db).await?.iter().all(|m| m.applied))

@@ -205,6 +205,7 @@ pub async fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Resu
     let db = crate::database::connect(settings, &location).await?;
     match action {
         MigrateAction::Up => {
+            crate::schema_check::refuse_newer_schema(&db, &location).await?;
             migrate::up(&db).await.context("migration failed")?;
             println!("migrations applied to {location}");
         }

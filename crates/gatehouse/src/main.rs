@@ -15,6 +15,7 @@ mod database;
 mod healthcheck;
 mod keys;
 mod logging;
+mod schema_check;
 mod serve;
 mod server;
 mod settings;

@@ -13,7 +13,7 @@ use anyhow::Context;
 use gatehouse_core::maintenance::MaintenanceConfig;
 use gatehouse_core::{Core, SystemClock};
 use gatehouse_http::{router, AppState};
-use gatehouse_store::{maintenance, migrate, Db};
+use gatehouse_store::{maintenance, Db};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,9 +49,8 @@ pub async fn run(loaded: Loaded) -> anyhow::Result<()> {
     settings.ensure_data_dir()?;
     let db = crate::database::connect(&settings, &location).await?;
     let keys = crate::keys::load(&settings.keys, &settings.data_dir)?;
-    migrate::up(&db)
-        .await
-        .context("applying migrations failed")?;
+    crate::schema_check::prepare_for_serve(&db, &location, settings.database.migrate_on_start)
+        .await?;
     spawn_partition_upkeep(db.clone());
     // The phone-number metadata takes ~200 ms to build on first use: do it now, aside.
     std::thread::spawn(|| gatehouse_domain::accounts::PhoneNumber::parse("+14155552671").is_ok());

@@ -396,7 +396,7 @@ pub(crate) fn http_get(port: u16, path: &str) -> Option<String> {
 
 /// Runs `serve` on a free port, waits for /readyz, then GETs `path`. Returns the response
 /// (None if the server never became ready) and the server's stderr.
-fn serve_and_get(mut cmd: Command, path: &str) -> (Option<String>, String) {
+pub(crate) fn serve_and_get(mut cmd: Command, path: &str) -> (Option<String>, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

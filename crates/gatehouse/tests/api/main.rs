@@ -37,6 +37,7 @@ mod prune;
 mod recovery;
 mod refresh;
 mod risk;
+mod schema_check;
 mod session_cache;
 mod session_lifetime;
 mod sessions;

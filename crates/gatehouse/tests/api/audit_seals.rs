@@ -306,18 +306,7 @@ async fn seal_and_verify_run_from_the_binary(backend: Backend) {
     let user = app.user_id("cli-seal@example.com").await;
     let dir = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| {
-        let out = crate::binary::gatehouse()
-            .env("GATEHOUSE_DATA_DIR", dir.path())
-            .env("GATEHOUSE_DATABASE_URL", &app.db.0.url)
-            .arg("audit")
-            .args(args)
-            .output()
-            .unwrap();
-        (
-            out.status.code(),
-            String::from_utf8(out.stdout).unwrap(),
-            String::from_utf8(out.stderr).unwrap(),
-        )
+        crate::binary::run_against(&app.db.0.url, dir.path(), &[&["audit"][..], args].concat())
     };
     // The app's clock stands two days before the real one: its rows are long sealable.
     let (code, out, err) = run(&["seal"]);

@@ -460,18 +460,7 @@ async fn audit_commands_run_from_the_binary(backend: Backend) {
         + app.count("mfa_audit_log").await;
     let dir = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| {
-        let out = crate::binary::gatehouse()
-            .env("GATEHOUSE_DATA_DIR", dir.path())
-            .env("GATEHOUSE_DATABASE_URL", &app.db.0.url)
-            .arg("audit")
-            .args(args)
-            .output()
-            .unwrap();
-        (
-            out.status.code(),
-            String::from_utf8(out.stdout).unwrap(),
-            String::from_utf8(out.stderr).unwrap(),
-        )
+        crate::binary::run_against(&app.db.0.url, dir.path(), &[&["audit"][..], args].concat())
     };
 
     let (code, out, err) = run(&["summarize", "--date", "2026-11-26"]);

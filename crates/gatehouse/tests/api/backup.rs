@@ -10,17 +10,7 @@ use std::path::Path;
 
 fn gatehouse(url: &str, args: &[&str]) -> (Option<i32>, String, String) {
     let dir = tempfile::tempdir().unwrap();
-    let out = crate::binary::gatehouse()
-        .env("GATEHOUSE_DATA_DIR", dir.path())
-        .env("GATEHOUSE_DATABASE_URL", url)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    crate::binary::run_against(url, dir.path(), args)
 }
 
 async fn users_in(file: &Path) -> (i64, bool) {

@@ -14,6 +14,26 @@ pub(crate) fn gatehouse() -> Command {
     without_settings(Command::new(env!("CARGO_BIN_EXE_gatehouse")))
 }
 
+/// Run `gatehouse ARGS` to its end against the database at `url`, with `data_dir` as its
+/// data directory: its exit code, stdout and stderr.
+pub(crate) fn run_against(
+    url: &str,
+    data_dir: &std::path::Path,
+    args: &[&str],
+) -> (Option<i32>, String, String) {
+    let out = gatehouse()
+        .env("GATEHOUSE_DATA_DIR", data_dir)
+        .env("GATEHOUSE_DATABASE_URL", url)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
 /// `cmd` started from a clean slate: no inherited GATEHOUSE_* settings.
 pub(crate) fn without_settings(mut cmd: Command) -> Command {
     for (k, _) in std::env::vars() {

@@ -7,7 +7,7 @@
 use crate::cli::{AuditAction, ExportFormatArg, ExportKind};
 use crate::settings::Settings;
 use anyhow::Context;
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{DateTime, Days, Utc};
 use gatehouse_core::audit_ops::export::{self, AuditLog, ExportFormat, ExportRequest};
 use gatehouse_core::audit_ops::seal::{self, Break, VerifyReport};
 use gatehouse_core::audit_ops::{retention, summaries, AuditConfig};
@@ -19,16 +19,6 @@ use tokio::task::JoinHandle;
 
 /// Minutes after UTC midnight the daily run starts (late rows of the day have landed).
 const DAILY_RUN_MINUTE: u32 = 5;
-
-/// `--from`/`--to`: a UTC day (its midnight) or an RFC 3339 time.
-pub fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
-    if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        return Ok(day.and_time(chrono::NaiveTime::MIN).and_utc());
-    }
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| "expected YYYY-MM-DD or an RFC 3339 time (2026-11-01T00:00:00Z)".into())
-}
 
 pub async fn run(settings: &Settings, action: AuditAction) -> anyhow::Result<()> {
     let location = settings.database_location()?;
@@ -301,20 +291,5 @@ mod tests {
         assert_eq!(until_next_run(now), Duration::from_secs(65 * 60));
         let now = "2026-11-28T00:05:00Z".parse::<DateTime<Utc>>().unwrap();
         assert_eq!(until_next_run(now), Duration::from_secs(24 * 60 * 60));
-    }
-
-    #[test]
-    fn times_are_days_or_rfc3339() {
-        assert_eq!(
-            parse_time("2026-11-01").unwrap().to_rfc3339(),
-            "2026-11-01T00:00:00+00:00"
-        );
-        assert_eq!(
-            parse_time("2026-11-01T12:30:00+01:00")
-                .unwrap()
-                .to_rfc3339(),
-            "2026-11-01T11:30:00+00:00"
-        );
-        assert!(parse_time("yesterday").is_err());
     }
 }

@@ -82,10 +82,10 @@ pub enum AuditAction {
     /// Write the audit rows created in [--from, --to) to stdout or a file, page by page.
     Export {
         /// Start, included: a UTC day (YYYY-MM-DD) or an RFC 3339 time.
-        #[arg(long, value_name = "TIME", value_parser = crate::audit::parse_time)]
+        #[arg(long, value_name = "TIME", value_parser = crate::time_arg::parse_time)]
         from: chrono::DateTime<chrono::Utc>,
         /// End, excluded: a UTC day (YYYY-MM-DD) or an RFC 3339 time.
-        #[arg(long, value_name = "TIME", value_parser = crate::audit::parse_time)]
+        #[arg(long, value_name = "TIME", value_parser = crate::time_arg::parse_time)]
         to: chrono::DateTime<chrono::Utc>,
         /// Which log; `all` (NDJSON only) by default.
         #[arg(long, value_enum, default_value_t = ExportKind::All)]
@@ -104,10 +104,10 @@ pub enum AuditAction {
     /// is broken.
     Verify {
         /// Start, included: a UTC day (YYYY-MM-DD) or an RFC 3339 time; the beginning by default.
-        #[arg(long, value_name = "TIME", value_parser = crate::audit::parse_time)]
+        #[arg(long, value_name = "TIME", value_parser = crate::time_arg::parse_time)]
         from: Option<chrono::DateTime<chrono::Utc>>,
         /// End, excluded: a UTC day (YYYY-MM-DD) or an RFC 3339 time; now by default.
-        #[arg(long, value_name = "TIME", value_parser = crate::audit::parse_time)]
+        #[arg(long, value_name = "TIME", value_parser = crate::time_arg::parse_time)]
         to: Option<chrono::DateTime<chrono::Utc>>,
     },
 }

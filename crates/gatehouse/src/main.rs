@@ -19,6 +19,7 @@ mod schema_check;
 mod serve;
 mod server;
 mod settings;
+mod time_arg;
 mod worker;
 
 use clap::Parser;

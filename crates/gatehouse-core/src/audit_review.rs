@@ -93,7 +93,8 @@ pub async fn list(
     page: AuditPage,
 ) -> AuditReviewResult<Vec<AuditRecordRow>> {
     check_filter(kind, filter)?;
-    let mut conn = core.db.reader().await?;
+    // A report: the replica, when there is one, may serve it a little behind the primary.
+    let mut conn = core.db.report_reader().await?;
     Ok(store::list(conn.exec(), kind, filter, page.before, page.limit).await?)
 }
 

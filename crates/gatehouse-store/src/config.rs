@@ -20,6 +20,9 @@ pub struct DatabaseConfig {
     /// until `gatehouse migrate up` has (`false`, for deployments that migrate as a
     /// separate, owner-privileged step).
     pub migrate_on_start: bool,
+    /// A streaming replica (`postgres://…`) for reports: staff audit lists, daily
+    /// summaries and exports. Empty: everything reads the primary.
+    pub replica_url: String,
 }
 
 impl Default for DatabaseConfig {
@@ -29,6 +32,7 @@ impl Default for DatabaseConfig {
             max_connections: DbOptions::default().max_connections,
             acquire_timeout_ms: millis(DbOptions::default().acquire_timeout),
             migrate_on_start: true,
+            replica_url: String::new(),
         }
     }
 }

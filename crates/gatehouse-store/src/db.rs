@@ -53,6 +53,8 @@ impl Default for DbOptions {
 pub enum Db {
     Postgres {
         pool: PgPool,
+        /// A streaming replica for reports ([`Db::report_reader`]); `None` without one.
+        replica: Option<PgPool>,
         counters: Arc<DbCounters>,
     },
     Sqlite {
@@ -72,23 +74,9 @@ impl Db {
     /// once with the real cause ([`StoreError::connect_cause`](crate::StoreError::connect_cause)).
     pub async fn connect(url: &str, options: &DbOptions) -> StoreResult<Db> {
         if is_postgres_url(url) {
-            let connect = PgConnectOptions::from_str(url)?.application_name("gatehouse");
-            match tokio::time::timeout(options.acquire_timeout, connect.connect()).await {
-                Ok(Ok(first)) => first.close().await?,
-                // Too many connections (53300) or a server still starting (57P03): the pool
-                // waits those out, as it would have without this attempt.
-                Ok(Err(sqlx::Error::Database(e)))
-                    if e.code().is_some_and(|c| c == "53300" || c == "57P03") => {}
-                Ok(Err(e)) => return Err(e.into()),
-                Err(_) => return Err(sqlx::Error::PoolTimedOut.into()),
-            }
-            let pool = PgPoolOptions::new()
-                .max_connections(options.max_connections)
-                .acquire_timeout(options.acquire_timeout)
-                .connect_with(connect)
-                .await?;
             return Ok(Db::Postgres {
-                pool,
+                pool: connect_pg(url, options).await?,
+                replica: None,
                 counters: Arc::default(),
             });
         }
@@ -125,6 +113,34 @@ impl Db {
         })
     }
 
+    /// Send reports (staff audit lists, summaries, exports) to the streaming replica at
+    /// `url`. Session checks and every write stay on the primary. PostgreSQL only.
+    pub async fn with_replica(self, url: &str, options: &DbOptions) -> StoreResult<Db> {
+        match self {
+            Db::Postgres { pool, counters, .. } => Ok(Db::Postgres {
+                pool,
+                replica: Some(connect_pg(url, options).await?),
+                counters,
+            }),
+            sqlite @ Db::Sqlite { .. } => Ok(sqlite),
+        }
+    }
+
+    /// A connection for reports that may lag the primary by the replica's delay: the
+    /// replica when there is one, else the same as [`Db::reader`].
+    pub async fn report_reader(&self) -> StoreResult<Conn> {
+        match self {
+            Db::Postgres {
+                replica: Some(replica),
+                counters,
+                ..
+            } => Ok(Conn::Pg(
+                counters.reader.acquire(replica, replica.acquire()).await?,
+            )),
+            _ => self.reader().await,
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         match self {
             Db::Postgres { .. } => Backend::Postgres,
@@ -135,7 +151,7 @@ impl Db {
     /// Begin a read-write transaction.
     pub async fn begin(&self) -> StoreResult<Tx> {
         Ok(match self {
-            Db::Postgres { pool, counters } => {
+            Db::Postgres { pool, counters, .. } => {
                 Tx::Pg(counters.primary.acquire(pool, pool.begin()).await?)
             }
             Db::Sqlite {
@@ -147,7 +163,7 @@ impl Db {
     /// A connection for single statements that read (autocommit).
     pub async fn reader(&self) -> StoreResult<Conn> {
         Ok(match self {
-            Db::Postgres { pool, counters } => {
+            Db::Postgres { pool, counters, .. } => {
                 Conn::Pg(counters.primary.acquire(pool, pool.acquire()).await?)
             }
             Db::Sqlite {
@@ -159,7 +175,7 @@ impl Db {
     /// A connection for single statements that write (autocommit).
     pub async fn writer(&self) -> StoreResult<Conn> {
         Ok(match self {
-            Db::Postgres { pool, counters } => {
+            Db::Postgres { pool, counters, .. } => {
                 Conn::Pg(counters.primary.acquire(pool, pool.acquire()).await?)
             }
             Db::Sqlite {
@@ -179,7 +195,17 @@ impl Db {
     /// Each pool's connections and waits now, for the metrics.
     pub fn pool_stats(&self) -> Vec<PoolStats> {
         match self {
-            Db::Postgres { pool, counters } => vec![counters.primary.read("postgres", pool)],
+            Db::Postgres {
+                pool,
+                replica,
+                counters,
+            } => {
+                let mut stats = vec![counters.primary.read("postgres", pool)];
+                if let Some(replica) = replica {
+                    stats.push(counters.reader.read("postgres_replica", replica));
+                }
+                stats
+            }
             Db::Sqlite {
                 writer,
                 reader,
@@ -201,13 +227,40 @@ impl Db {
     /// Close every pool, waiting for connections to be returned.
     pub async fn close(&self) {
         match self {
-            Db::Postgres { pool, .. } => pool.close().await,
+            Db::Postgres { pool, replica, .. } => {
+                if let Some(replica) = replica {
+                    replica.close().await;
+                }
+                pool.close().await;
+            }
             Db::Sqlite { writer, reader, .. } => {
                 reader.close().await;
                 writer.close().await;
             }
         }
     }
+}
+
+/// A PostgreSQL pool for `url`. It is tried once first, within `options.acquire_timeout`:
+/// the pool retries a refused connection until its timeout and then reports only that it
+/// timed out, so a server that is down would look like one that is slow. The first
+/// attempt fails at once with the real cause.
+async fn connect_pg(url: &str, options: &DbOptions) -> StoreResult<PgPool> {
+    let connect = PgConnectOptions::from_str(url)?.application_name("gatehouse");
+    match tokio::time::timeout(options.acquire_timeout, connect.connect()).await {
+        Ok(Ok(first)) => first.close().await?,
+        // Too many connections (53300) or a server still starting (57P03): the pool
+        // waits those out, as it would have without this attempt.
+        Ok(Err(sqlx::Error::Database(e)))
+            if e.code().is_some_and(|c| c == "53300" || c == "57P03") => {}
+        Ok(Err(e)) => return Err(e.into()),
+        Err(_) => return Err(sqlx::Error::PoolTimedOut.into()),
+    }
+    Ok(PgPoolOptions::new()
+        .max_connections(options.max_connections)
+        .acquire_timeout(options.acquire_timeout)
+        .connect_with(connect)
+        .await?)
 }
 
 /// A pooled connection outside any explicit transaction.

@@ -9,7 +9,8 @@ use gatehouse_store::{Backend, Db, Location};
 /// login or lacks the database fails at once; one that does not answer fails after
 /// `database.acquire_timeout_ms` (1.5 s by default).
 pub async fn connect(settings: &Settings, location: &Location) -> anyhow::Result<Db> {
-    Db::connect(&settings.database_url(), &settings.database.options())
+    let options = settings.database.options();
+    let db = Db::connect(&settings.database_url(), &options)
         .await
         .map_err(|e| {
             anyhow::anyhow!(
@@ -17,7 +18,19 @@ pub async fn connect(settings: &Settings, location: &Location) -> anyhow::Result
                 location.describe(),
                 e.connect_cause()
             )
-        })
+        })?;
+    let replica = settings.database.replica_url.as_str();
+    if replica.is_empty() {
+        return Ok(db);
+    }
+    let replica_location = Location::parse(replica)?;
+    db.with_replica(replica, &options).await.map_err(|e| {
+        anyhow::anyhow!(
+            "cannot connect to the replica, {}: {}",
+            replica_location.describe(),
+            e.connect_cause()
+        )
+    })
 }
 
 /// The backend as the logs and `migrate status` name it.

@@ -85,7 +85,7 @@ impl ExportRequest {
 pub async fn count(db: &Db, request: &ExportRequest) -> Result<u64, ExportError> {
     let mut total = 0;
     for &log in &request.logs {
-        let mut conn = db.reader().await?;
+        let mut conn = db.report_reader().await?;
         let n = audit_export::count(conn.exec(), log, request.from, request.to).await?;
         total += u64::try_from(n).unwrap_or(0);
     }
@@ -109,7 +109,7 @@ pub async fn export(
         let mut header_written = false;
         loop {
             let rows = {
-                let mut conn = db.reader().await?;
+                let mut conn = db.report_reader().await?;
                 audit_export::page(conn.exec(), log, after, request.to, request.page_size).await?
             };
             for row in &rows {

@@ -50,7 +50,7 @@ pub async fn list(
     min_high_risk: i32,
     page: Page,
 ) -> AccountsResult<Vec<DailySummaryRow>> {
-    let mut conn = core.db.reader().await?;
+    let mut conn = core.db.report_reader().await?;
     Ok(audit_summaries::list(conn.exec(), date, min_high_risk, page.before, page.limit).await?)
 }
 

@@ -127,6 +127,20 @@ impl Settings {
             // Parsed now so start-up can name the database before connecting to it.
             Location::parse(url).map_err(|e| names.refuse("database.url", e.connect_cause()))?;
         }
+        let replica = self.database.replica_url.as_str();
+        if !replica.is_empty() {
+            if !(replica.starts_with("postgres://") || replica.starts_with("postgresql://")) {
+                return Err(names.refuse("database.replica_url", "must start with postgres://"));
+            }
+            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                return Err(names.refuse(
+                    "database.replica_url",
+                    "needs database.url on PostgreSQL (SQLite has no replicas)",
+                ));
+            }
+            Location::parse(replica)
+                .map_err(|e| names.refuse("database.replica_url", e.connect_cause()))?;
+        }
         if self.database.max_connections == 0 {
             return Err(names.refuse("database.max_connections", "must be at least 1"));
         }

@@ -34,6 +34,7 @@ mod notifications;
 mod outage;
 mod password_reset;
 mod prune;
+mod read_replica;
 mod recovery;
 mod refresh;
 mod risk;

@@ -27,3 +27,28 @@ pub async fn ensure_audit_partitions(db: &Db, months_ahead: i32) -> StoreResult<
         sqlite => Ok(0),
     )
 }
+
+/// Whether the connected role may run the schema's upkeep (create and drop audit
+/// partitions): it owns the audit tables or is a member of their owner. A least-privilege
+/// `serve` role does not, and leaves that upkeep to `gatehouse audit maintain` run as the
+/// owner. Always true on SQLite.
+pub async fn owns_schema(db: &Db) -> StoreResult<bool> {
+    #[derive(sqlx::FromRow)]
+    struct Owner {
+        owns: bool,
+    }
+    per_backend!(db,
+        pg => {
+            let mut conn = db.reader().await?;
+            let row = fetch_optional!(
+                conn.exec(),
+                Owner,
+                "SELECT pg_has_role(current_user, c.relowner, 'USAGE') AS owns
+                   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                  WHERE c.relname = 'session_audit_log' AND n.nspname = current_schema()"
+            )?;
+            Ok(row.is_some_and(|r| r.owns))
+        },
+        sqlite => Ok(true),
+    )
+}

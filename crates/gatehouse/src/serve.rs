@@ -86,9 +86,16 @@ pub async fn run(loaded: Loaded) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Create coming audit partitions now and daily (PostgreSQL only).
+/// Create coming audit partitions now and daily (PostgreSQL only), when this role owns the
+/// audit tables; a least-privilege role leaves it to `gatehouse audit maintain`.
 fn spawn_partition_upkeep(db: Db) {
     tokio::spawn(async move {
+        if !maintenance::owns_schema(&db).await.unwrap_or(false) {
+            tracing::info!(
+                "audit partitions are left to the tables' owner: run `gatehouse audit maintain` as that role"
+            );
+            return;
+        }
         let mut tick = tokio::time::interval(Duration::from_secs(24 * 60 * 60));
         loop {
             tick.tick().await;

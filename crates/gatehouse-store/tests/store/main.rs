@@ -6,6 +6,7 @@
 
 mod seed;
 
+mod audit_bulk;
 mod mfa;
 mod refresh_tokens;
 mod session_limit;

@@ -4,6 +4,8 @@
 //! Two notification modes (issue 8) measure what queueing an alert adds to a login and how
 //! fast one delivery worker empties the outbox.
 
+mod audit_cost;
+mod audit_ingest;
 mod bare_server;
 mod cpu;
 mod gatehouse;
@@ -88,6 +90,12 @@ enum Only {
     /// logins with a TOTP second step (login + verify) against password-only logins and
     /// the Argon2id rate
     MfaLogin,
+    /// logins/s and refreshes/s of two gatehouse processes, audit row hashes on and off,
+    /// and the cost of one login's audit inserts beside the login's own (issue 10)
+    AuditHash,
+    /// session audit rows/s into PostgreSQL through the store's bulk path, against COPY
+    /// (no gatehouse binary needed; issue 10)
+    AuditIngest,
 }
 
 #[derive(clap::Args)]
@@ -151,6 +159,12 @@ struct BenchArgs {
     /// (a code works once per 30 s step), so this must exceed the TOTP logins of a round.
     #[arg(long, default_value_t = 2000)]
     mfa_users: usize,
+    /// audit-ingest: rows per pass (each bulk batch size and COPY write this many).
+    #[arg(long, default_value_t = 200_000)]
+    ingest_rows: usize,
+    /// audit-ingest: connections writing in parallel in each pass.
+    #[arg(long, default_value_t = 2)]
+    ingest_connections: usize,
 }
 
 fn parse_key_value(text: &str) -> Result<(String, String), String> {
@@ -197,6 +211,8 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
         Only::NotifyWorker => return run_notify_worker(&args, &load_at_start).await,
         Only::Totp => return run_totp(&args, &load_at_start).await,
         Only::MfaLogin => return run_mfa_login(&args, &load_at_start).await,
+        Only::AuditHash => return run_audit_hash(&args, &load_at_start).await,
+        Only::AuditIngest => return run_audit_ingest(&args, &load_at_start).await,
         _ => {}
     }
     let gatehouse = if args.only == Only::References {
@@ -301,6 +317,63 @@ async fn run_mfa_login(args: &BenchArgs, load_at_start: &str) -> anyhow::Result<
     println!(
         "Per round:\n\n{}",
         report::figures_rounds_table(mfa_login::FIGURES, &rounds)
+    );
+    Ok(())
+}
+
+/// `--only audit-hash`: each round on two fresh databases, row hashes on and off.
+async fn run_audit_hash(args: &BenchArgs, load_at_start: &str) -> anyhow::Result<()> {
+    let options = gatehouse_options(args)?;
+    let config = phase_config(args);
+    let mut rounds = Vec::with_capacity(args.rounds);
+    for round in 1..=args.rounds {
+        eprintln!("round {round}/{} (audit-hash)", args.rounds);
+        rounds.push(audit_cost::run_round(&args.postgres_url, &options, config, round).await?);
+    }
+    println!("{}", header(args, load_at_start));
+    println!(
+        "Each side: logins then refreshes, {} s after {} s warm-up; sides alternate order \
+         between rounds. Audit inserts and empty transactions: same phase length and \
+         concurrency, on the hashes-on database after its phases, gatehouse stopped.\n",
+        args.duration_secs, args.warmup_secs
+    );
+    println!("{}", report::figures_table(audit_cost::FIGURES, &rounds));
+    println!(
+        "Per round:\n\n{}",
+        report::figures_rounds_table(audit_cost::FIGURES, &rounds)
+    );
+    Ok(())
+}
+
+/// `--only audit-ingest`: no gatehouse binary, the store's bulk path runs in this process.
+async fn run_audit_ingest(args: &BenchArgs, load_at_start: &str) -> anyhow::Result<()> {
+    if args.ingest_rows == 0 || args.ingest_connections == 0 {
+        bail!("--ingest-rows and --ingest-connections must be at least 1");
+    }
+    let options = audit_ingest::IngestOptions {
+        rows: args.ingest_rows,
+        connections: args.ingest_connections,
+    };
+    let mut rounds = Vec::with_capacity(args.rounds);
+    for round in 1..=args.rounds {
+        eprintln!("round {round}/{} (audit-ingest)", args.rounds);
+        rounds.push(audit_ingest::run_round(&args.postgres_url, options, round).await?);
+    }
+    println!(
+        "\n## gatehouse-bench audit-ingest results\n\n\
+         Machine: {} cores ({}). Medians of {} round(s); {} rows per pass over {} \
+         connection(s). Load average (1, 5, 15 min) at start: {load_at_start}; at end: {}.\n",
+        cores(),
+        cpu_model(),
+        args.rounds,
+        args.ingest_rows,
+        args.ingest_connections,
+        load_average(),
+    );
+    println!("{}", report::figures_table(audit_ingest::FIGURES, &rounds));
+    println!(
+        "Per round:\n\n{}",
+        report::figures_rounds_table(audit_ingest::FIGURES, &rounds)
     );
     Ok(())
 }

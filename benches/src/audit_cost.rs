@@ -6,6 +6,9 @@
 //! `GATEHOUSE_AUDIT__ROW_HASHES=false`, in an order that alternates between rounds, and
 //! measures logins/s and refreshes/s the way the default mode does.
 //!
+//! With `--audit-aa-check` both sides keep row hashes on: an A/A run that shows how far the
+//! two sides differ when nothing but the database and the order differ.
+//!
 //! Then, on the hashes-on database as the phases left it (its audit logs full of the
 //! phase's rows) and with gatehouse stopped, it times the audit rows one login writes (a
 //! session row, a device row, a link row: `events/audit.rs` for `SessionStarted` and
@@ -85,13 +88,14 @@ async fn side(
     admin_url: &str,
     options: &GatehouseOptions,
     hashes: bool,
+    aa_check: bool,
     config: PhaseConfig,
     round: &mut AuditCostRound,
 ) -> anyhow::Result<()> {
     let db = BenchDatabase::create(admin_url).await?;
     let work_dir = std::env::temp_dir().join(&db.name);
     std::fs::create_dir_all(&work_dir)?;
-    let outcome = measure_side(options, hashes, config, &db.url, &work_dir, round).await;
+    let outcome = measure_side(options, hashes, aa_check, config, &db.url, &work_dir, round).await;
     let dropped = db.drop_database().await;
     match &outcome {
         Ok(()) => {
@@ -106,15 +110,17 @@ async fn side(
 async fn measure_side(
     options: &GatehouseOptions,
     hashes: bool,
+    aa_check: bool,
     config: PhaseConfig,
     url: &str,
     work_dir: &Path,
     round: &mut AuditCostRound,
 ) -> anyhow::Result<()> {
     let mut options = options.clone();
-    options
-        .extra_env
-        .push(("GATEHOUSE_AUDIT__ROW_HASHES".to_owned(), hashes.to_string()));
+    options.extra_env.push((
+        "GATEHOUSE_AUDIT__ROW_HASHES".to_owned(),
+        (hashes || aa_check).to_string(),
+    ));
     eprintln!("  row hashes {}", if hashes { "on" } else { "off" });
     let mut gatehouse = Gatehouse::start(&options, url, work_dir, config.concurrency).await?;
     gatehouse.run_logins(config).await?;
@@ -140,6 +146,7 @@ pub async fn run_round(
     options: &GatehouseOptions,
     config: PhaseConfig,
     round_number: usize,
+    aa_check: bool,
 ) -> anyhow::Result<AuditCostRound> {
     let mut round = AuditCostRound {
         cores: crate::cores(),
@@ -152,7 +159,7 @@ pub async fn run_round(
         [false, true]
     };
     for hashes in order {
-        side(admin_url, options, hashes, config, &mut round).await?;
+        side(admin_url, options, hashes, aa_check, config, &mut round).await?;
     }
     Ok(round)
 }

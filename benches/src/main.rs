@@ -159,6 +159,9 @@ struct BenchArgs {
     /// (a code works once per 30 s step), so this must exceed the TOTP logins of a round.
     #[arg(long, default_value_t = 2000)]
     mfa_users: usize,
+    /// audit-hash: keep row hashes on for both sides (an A/A check of the set-up).
+    #[arg(long)]
+    audit_aa_check: bool,
     /// audit-ingest: rows per pass (each bulk batch size and COPY write this many).
     #[arg(long, default_value_t = 200_000)]
     ingest_rows: usize,
@@ -328,7 +331,16 @@ async fn run_audit_hash(args: &BenchArgs, load_at_start: &str) -> anyhow::Result
     let mut rounds = Vec::with_capacity(args.rounds);
     for round in 1..=args.rounds {
         eprintln!("round {round}/{} (audit-hash)", args.rounds);
-        rounds.push(audit_cost::run_round(&args.postgres_url, &options, config, round).await?);
+        rounds.push(
+            audit_cost::run_round(
+                &args.postgres_url,
+                &options,
+                config,
+                round,
+                args.audit_aa_check,
+            )
+            .await?,
+        );
     }
     println!("{}", header(args, load_at_start));
     println!(

@@ -187,6 +187,11 @@ impl Gatehouse {
         })
     }
 
+    /// Logins/s and refreshes/s of the phases run so far (modes that skip `GET /v1/me`).
+    pub fn login_and_refresh(&self) -> (Option<Throughput>, Option<Throughput>) {
+        (self.login, self.refresh)
+    }
+
     /// The accounts registered at start.
     pub fn users(&self) -> &Arc<Vec<BenchUser>> {
         &self.users

@@ -5,7 +5,9 @@
 //! fast one delivery worker empties the outbox. `--only audit-history` (issue 10) times a
 //! user's last 50 audit events with 10 million session audit rows.
 
+mod audit_cost;
 mod audit_history;
+mod audit_ingest;
 mod bare_server;
 mod cpu;
 mod gatehouse;
@@ -94,6 +96,12 @@ enum Only {
     /// `--audit-rows` session audit rows, against a bare primary-key lookup (no gatehouse
     /// binary needed)
     AuditHistory,
+    /// logins/s and refreshes/s of two gatehouse processes, audit row hashes on and off,
+    /// and the cost of one login's audit inserts beside the login's own (issue 10)
+    AuditHash,
+    /// session audit rows/s into PostgreSQL through the store's bulk path, against COPY
+    /// (no gatehouse binary needed; issue 10)
+    AuditIngest,
 }
 
 #[derive(clap::Args)]
@@ -166,6 +174,15 @@ struct BenchArgs {
     /// audit-history: random accounts timed per round (each query once per account).
     #[arg(long, default_value_t = 3000)]
     audit_samples: usize,
+    /// audit-hash: keep row hashes on for both sides (an A/A check of the set-up).
+    #[arg(long)]
+    audit_aa_check: bool,
+    /// audit-ingest: rows per pass (each bulk batch size and COPY write this many).
+    #[arg(long, default_value_t = 200_000)]
+    ingest_rows: usize,
+    /// audit-ingest: connections writing in parallel in each pass.
+    #[arg(long, default_value_t = 2)]
+    ingest_connections: usize,
 }
 
 fn parse_key_value(text: &str) -> Result<(String, String), String> {
@@ -213,6 +230,8 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
         Only::Totp => return run_totp(&args, &load_at_start).await,
         Only::MfaLogin => return run_mfa_login(&args, &load_at_start).await,
         Only::AuditHistory => return run_audit_history(&args, &load_at_start).await,
+        Only::AuditHash => return run_audit_hash(&args, &load_at_start).await,
+        Only::AuditIngest => return run_audit_ingest(&args, &load_at_start).await,
         _ => {}
     }
     let gatehouse = if args.only == Only::References {
@@ -360,6 +379,72 @@ async fn run_audit_history(args: &BenchArgs, load_at_start: &str) -> anyhow::Res
     );
     let short: Vec<usize> = rounds.iter().map(|r| r.short_pages).collect();
     println!("History pages shorter than 50 rows, per round: {short:?}");
+    Ok(())
+}
+
+/// `--only audit-hash`: each round on two fresh databases, row hashes on and off.
+async fn run_audit_hash(args: &BenchArgs, load_at_start: &str) -> anyhow::Result<()> {
+    let options = gatehouse_options(args)?;
+    let config = phase_config(args);
+    let mut rounds = Vec::with_capacity(args.rounds);
+    for round in 1..=args.rounds {
+        eprintln!("round {round}/{} (audit-hash)", args.rounds);
+        rounds.push(
+            audit_cost::run_round(
+                &args.postgres_url,
+                &options,
+                config,
+                round,
+                args.audit_aa_check,
+            )
+            .await?,
+        );
+    }
+    println!("{}", header(args, load_at_start));
+    println!(
+        "Each side: logins then refreshes, {} s after {} s warm-up; sides alternate order \
+         between rounds. Audit inserts and empty transactions: same phase length and \
+         concurrency, on the hashes-on database after its phases, gatehouse stopped.\n",
+        args.duration_secs, args.warmup_secs
+    );
+    println!("{}", report::figures_table(audit_cost::FIGURES, &rounds));
+    println!(
+        "Per round:\n\n{}",
+        report::figures_rounds_table(audit_cost::FIGURES, &rounds)
+    );
+    Ok(())
+}
+
+/// `--only audit-ingest`: no gatehouse binary, the store's bulk path runs in this process.
+async fn run_audit_ingest(args: &BenchArgs, load_at_start: &str) -> anyhow::Result<()> {
+    if args.ingest_rows == 0 || args.ingest_connections == 0 {
+        bail!("--ingest-rows and --ingest-connections must be at least 1");
+    }
+    let options = audit_ingest::IngestOptions {
+        rows: args.ingest_rows,
+        connections: args.ingest_connections,
+    };
+    let mut rounds = Vec::with_capacity(args.rounds);
+    for round in 1..=args.rounds {
+        eprintln!("round {round}/{} (audit-ingest)", args.rounds);
+        rounds.push(audit_ingest::run_round(&args.postgres_url, options, round).await?);
+    }
+    println!(
+        "\n## gatehouse-bench audit-ingest results\n\n\
+         Machine: {} cores ({}). Medians of {} round(s); {} rows per pass over {} \
+         connection(s). Load average (1, 5, 15 min) at start: {load_at_start}; at end: {}.\n",
+        cores(),
+        cpu_model(),
+        args.rounds,
+        args.ingest_rows,
+        args.ingest_connections,
+        load_average(),
+    );
+    println!("{}", report::figures_table(audit_ingest::FIGURES, &rounds));
+    println!(
+        "Per round:\n\n{}",
+        report::figures_rounds_table(audit_ingest::FIGURES, &rounds)
+    );
     Ok(())
 }
 

@@ -82,8 +82,9 @@ impl SessionAuditEntry {
         self.requires_review.then_some("pending")
     }
 
-    /// The hashed content of the row this entry becomes (`audit_hash`).
-    fn content(&self, id: Uuid, now: DateTime<Utc>) -> RowContent {
+    /// The hashed content of the row this entry becomes (`audit_hash`); `audit_bulk`
+    /// hashes its rows with it too.
+    pub(crate) fn content(&self, id: Uuid, now: DateTime<Utc>) -> RowContent {
         RowContent::new()
             .uuid("id", Some(id))
             .uuid("user_id", Some(self.user_id.as_uuid()))

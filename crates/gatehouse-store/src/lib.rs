@@ -14,6 +14,7 @@ mod macros;
 
 pub mod accounts;
 pub mod audit;
+pub mod audit_bulk;
 pub mod audit_export;
 pub mod audit_hash;
 pub mod audit_retention;

@@ -8,6 +8,7 @@
 
 mod seed;
 
+mod audit_bulk;
 mod mfa;
 mod query_plans;
 mod refresh_tokens;

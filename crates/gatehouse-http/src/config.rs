@@ -1,7 +1,8 @@
-//! The `[http]` section: where the server listens, the largest request body it reads and
-//! how long it waits for a client. The binary checks the address and the limits at
+//! The `[http]` section: where the server listens, the largest request body it reads,
+//! how long it waits for a client and which proxies it believes. The binary checks the address and the limits at
 //! start-up; unknown keys are refused here.
 
+use crate::proxies::ProxyNet;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -22,6 +23,9 @@ pub struct HttpConfig {
     /// How long a request may take from its headers to its answer; then it is answered
     /// 503 `request_timeout` and its unfinished work is dropped (rolled back).
     pub request_timeout_secs: u64,
+    /// Peers (addresses or networks) whose `X-Forwarded-For` names the client; empty means
+    /// the TCP peer is always the client.
+    pub trusted_proxies: Vec<ProxyNet>,
 }
 
 impl Default for HttpConfig {
@@ -34,6 +38,7 @@ impl Default for HttpConfig {
             // Far above a login under load (p99 ~0.4 s with 32 concurrent logins queued
             // for Argon2id, docs/performance.md): a request this slow is stuck, not busy.
             request_timeout_secs: 30,
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -45,3 +45,4 @@ mod strings;
 mod system;
 mod throttle;
 mod trusted_devices;
+mod trusted_proxies;

@@ -4,13 +4,14 @@
 
 use crate::proxies::ProxyNet;
 use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// HTTP-level settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HttpConfig {
-    /// The `address:port` to serve plain HTTP on.
+    /// The `address:port` to serve on (plain HTTP, or HTTPS with the TLS files).
     pub listen: String,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
@@ -26,6 +27,11 @@ pub struct HttpConfig {
     /// Peers (addresses or networks) whose `X-Forwarded-For` names the client; empty means
     /// the TCP peer is always the client.
     pub trusted_proxies: Vec<ProxyNet>,
+    /// PEM certificate chain; with `tls_key_file`, `serve` speaks HTTPS on `listen`
+    /// (both files are re-read on SIGHUP).
+    pub tls_cert_file: Option<PathBuf>,
+    /// PEM private key of `tls_cert_file`.
+    pub tls_key_file: Option<PathBuf>,
 }
 
 impl Default for HttpConfig {
@@ -39,6 +45,8 @@ impl Default for HttpConfig {
             // for Argon2id, docs/performance.md): a request this slow is stuck, not busy.
             request_timeout_secs: 30,
             trusted_proxies: Vec::new(),
+            tls_cert_file: None,
+            tls_key_file: None,
         }
     }
 }

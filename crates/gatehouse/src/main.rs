@@ -18,6 +18,7 @@ mod logging;
 mod serve;
 mod server;
 mod settings;
+mod tls;
 mod worker;
 
 use clap::Parser;

@@ -16,6 +16,7 @@ mod delivery_crash;
 mod deploy;
 mod docs_page;
 mod email_verification;
+mod https;
 mod input;
 mod limits;
 mod link_pages;

@@ -59,6 +59,22 @@ fn hang_up(child: &Child) {
     assert!(status.success());
 }
 
+/// `gatehouse healthcheck` with the server's settings: whether it said ok.
+fn healthcheck(dir: &Path, port: u16) -> (bool, String) {
+    let out = gatehouse()
+        .current_dir(dir)
+        .arg("healthcheck")
+        .env("GATEHOUSE_HTTP__LISTEN", format!("127.0.0.1:{port}"))
+        .env("GATEHOUSE_HTTP__TLS_CERT_FILE", dir.join("cert.pem"))
+        .env("GATEHOUSE_HTTP__TLS_KEY_FILE", dir.join("key.pem"))
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 struct Server(Child);
 
 impl Drop for Server {
@@ -95,6 +111,9 @@ async fn serve_speaks_https_and_reloads_its_certificate_on_sighup() {
         healthz(&client_trusting(&first, port), port).await,
         Ok(reqwest::StatusCode::OK)
     );
+    // The container health check speaks TLS too, accepting the configured certificate.
+    let (healthy, stderr) = healthcheck(dir.path(), port);
+    assert!(healthy, "{stderr}");
     // Plain HTTP on the same port gets no HTTP answer.
     let plain = http_get(port, "/healthz").unwrap_or_default();
     assert!(!plain.starts_with("HTTP/"), "{plain}");
@@ -110,6 +129,13 @@ async fn serve_speaks_https_and_reloads_its_certificate_on_sighup() {
 
     // A new pair: new connections get it, and the first certificate is no longer served.
     let second = write_pair(dir.path());
+    // Before the reload the server still presents the first certificate, which the health
+    // check (reading the new file) does not accept.
+    let (healthy, stderr) = healthcheck(dir.path(), port);
+    assert!(
+        !healthy && stderr.contains("another certificate"),
+        "{stderr}"
+    );
     hang_up(&server.0);
     wait_for_log(&log, "TLS certificate reloaded", 1);
     assert_eq!(
@@ -118,6 +144,8 @@ async fn serve_speaks_https_and_reloads_its_certificate_on_sighup() {
     );
     let refused = healthz(&client_trusting(&first, port), port).await;
     let error = refused.expect_err("the old certificate is still served");
+    let (healthy, stderr) = healthcheck(dir.path(), port);
+    assert!(healthy, "{stderr}");
     // Both certificates name the same issuer, so the old one fails on its signature.
     assert!(error.contains("InvalidCertificate"), "{error}");
 }

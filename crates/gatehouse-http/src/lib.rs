@@ -12,6 +12,7 @@ mod metrics;
 mod middleware;
 mod not_me_page;
 mod openapi;
+mod proxies;
 mod routes;
 mod security_headers;
 mod service_metrics;
@@ -26,6 +27,7 @@ use std::sync::Arc;
 pub use config::HttpConfig;
 pub use error::ApiError;
 pub use metrics::Metrics;
+pub use proxies::{ProxyNet, TrustedProxies};
 
 /// What every handler can reach through `State`. axum clones it for every extractor
 /// that asks for it, so it holds only reference-counted parts.
@@ -73,6 +75,10 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
             timeouts::limit_body_reads,
         ))
         .layer(axum::middleware::from_fn(middleware::request_id))
+        // What the `Client` extractor reads the client's address with.
+        .layer(axum::Extension(Arc::new(TrustedProxies(
+            config.trusted_proxies.clone(),
+        ))))
         .with_state(state);
     security_headers::apply(app)
 }

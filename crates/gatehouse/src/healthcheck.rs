@@ -1,10 +1,12 @@
 //! `gatehouse healthcheck`: ask the running server's `GET /healthz` (at `http.listen`, from
 //! the same settings as `serve`) and exit 0 if it answers 200 within a few seconds, else 1.
 //! For container health checks: slim and distroless images have no curl or wget, and an
-//! exec-form `HEALTHCHECK` runs without a shell, so the binary asks itself. Plain HTTP/1.1
-//! over a blocking socket: no runtime, no extra crate.
+//! exec-form `HEALTHCHECK` runs without a shell, so the binary asks itself. HTTP/1.1 over
+//! a blocking socket (no runtime), through TLS when `http.tls_cert_file` is set
+//! ([`healthcheck_tls`](crate::healthcheck_tls)).
 
 use anyhow::{bail, Context};
+use gatehouse_http::HttpConfig;
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
 use std::time::Duration;
@@ -12,12 +14,20 @@ use std::time::Duration;
 /// Each of connecting, sending and reading gets this long.
 const TIMEOUT: Duration = Duration::from_secs(3);
 
-pub fn run(listen: &str) -> anyhow::Result<()> {
-    let addr = target(listen)?;
-    let mut stream = TcpStream::connect_timeout(&addr, TIMEOUT)
+pub fn run(http: &HttpConfig) -> anyhow::Result<()> {
+    let addr = target(&http.listen)?;
+    let stream = TcpStream::connect_timeout(&addr, TIMEOUT)
         .with_context(|| format!("healthcheck: cannot connect to {addr}"))?;
     stream.set_read_timeout(Some(TIMEOUT))?;
     stream.set_write_timeout(Some(TIMEOUT))?;
+    match &http.tls_cert_file {
+        Some(cert_file) => ask(crate::healthcheck_tls::wrap(stream, addr, cert_file)?, addr),
+        None => ask(stream, addr),
+    }
+}
+
+/// Send `GET /healthz` and read the status line.
+fn ask(mut stream: impl Read + Write, addr: SocketAddr) -> anyhow::Result<()> {
     // One write: the request leaves in one segment, not piece by piece as `write!` would.
     let request = format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
     stream

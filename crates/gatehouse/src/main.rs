@@ -13,6 +13,7 @@ mod cli;
 mod data_dir;
 mod database;
 mod healthcheck;
+mod healthcheck_tls;
 mod keys;
 mod logging;
 mod schema_check;
@@ -20,6 +21,7 @@ mod serve;
 mod server;
 mod settings;
 mod time_arg;
+mod tls;
 mod worker;
 
 use clap::Parser;
@@ -63,7 +65,7 @@ fn main() -> ExitCode {
             cli::Command::Maintain => cli::maintain(&loaded.settings).await,
             cli::Command::Worker => worker::run(&loaded.settings).await,
             cli::Command::Version => Ok(()),
-            cli::Command::Healthcheck => healthcheck::run(&loaded.settings.http.listen),
+            cli::Command::Healthcheck => healthcheck::run(&loaded.settings.http),
             cli::Command::Admin { action } => admin::run(&loaded.settings, action).await,
             cli::Command::Audit { action } => audit::run(&loaded.settings, action).await,
             cli::Command::Backup { to } => backup::run_backup(&loaded.settings, &to).await,

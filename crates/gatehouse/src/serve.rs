@@ -70,9 +70,19 @@ pub async fn run(loaded: Loaded) -> anyhow::Result<()> {
         false => None,
     };
     let app = router(AppState::new(core), &settings.http);
-    tracing::info!(listen = %bound, "gatehouse ready");
+    let tls = match (&settings.http.tls_cert_file, &settings.http.tls_key_file) {
+        (Some(cert), Some(key)) => {
+            let certificates = crate::tls::Certificates::load(cert, key)?;
+            crate::tls::reload_on_sighup(certificates.clone())?;
+            Some(certificates.acceptor()?)
+        }
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    tracing::info!(listen = %bound, scheme, "gatehouse ready");
     crate::server::serve(
         listener,
+        tls,
         app,
         settings.http.header_read_timeout(),
         crate::server::shutdown_signal(),

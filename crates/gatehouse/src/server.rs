@@ -2,7 +2,8 @@
 //! `axum::serve` cannot bound the time a client takes to send its headers, so a client
 //! that sent half a request held its connection (and a task) for as long as it liked;
 //! here hyper's `header_read_timeout` closes such a connection, and an idle keep-alive
-//! one, after `http.header_read_timeout_secs`.
+//! one, after `http.header_read_timeout_secs`. With a TLS acceptor each connection is a
+//! TLS handshake first (bounded by the same timeout), then the same HTTP/1.1.
 
 use axum::extract::ConnectInfo;
 use axum::Router;
@@ -14,12 +15,15 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
-/// Serve `app` on `listener` until `shutdown` completes; then stop accepting, let
-/// requests in flight finish (each is bounded by the request timeout) and return.
+/// Serve `app` on `listener` (over TLS when `tls` is given) until `shutdown` completes;
+/// then stop accepting, let requests in flight finish (each is bounded by the request
+/// timeout) and return.
 pub async fn serve(
     listener: TcpListener,
+    tls: Option<TlsAcceptor>,
     app: Router,
     header_read_timeout: Duration,
     shutdown: impl Future<Output = ()>,
@@ -51,11 +55,37 @@ pub async fn serve(
                 .insert(ConnectInfo::<SocketAddr>(peer));
             app.clone().oneshot(request)
         });
-        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        let builder = builder.clone();
+        let watcher = graceful.watcher();
+        let tls = tls.clone();
         tokio::spawn(async move {
             // A client that hangs up, sends garbage or runs out of time ends here; that is
             // the client's business, not an error of the server.
-            if let Err(e) = connection.await {
+            let ended = match tls {
+                None => {
+                    let io = TokioIo::new(stream);
+                    watcher.watch(builder.serve_connection(io, service)).await
+                }
+                Some(tls) => {
+                    // A client that never finishes its handshake is one that never sends
+                    // its headers: the same limit closes it.
+                    let stream =
+                        match tokio::time::timeout(header_read_timeout, tls.accept(stream)).await {
+                            Ok(Ok(stream)) => stream,
+                            Ok(Err(e)) => {
+                                tracing::debug!(error = %e, "TLS handshake failed");
+                                return;
+                            }
+                            Err(_) => {
+                                tracing::debug!("TLS handshake timed out");
+                                return;
+                            }
+                        };
+                    let io = TokioIo::new(stream);
+                    watcher.watch(builder.serve_connection(io, service)).await
+                }
+            };
+            if let Err(e) = ended {
                 tracing::debug!(error = %e, "connection ended");
             }
         });

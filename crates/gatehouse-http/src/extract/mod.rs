@@ -15,16 +15,18 @@ pub use json::ApiJson;
 pub use page::Pagination;
 pub use path::PathId;
 
-use crate::AppState;
+use crate::{AppState, TrustedProxies};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
 use gatehouse_core::ClientInfo;
 use gatehouse_domain::accounts::truncate_user_agent;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
-/// The caller's address (the TCP peer; proxies are trusted in the operations work), its
-/// place (GeoIP) and user agent (its first 1 KiB).
+/// The caller's address (the TCP peer, or what a trusted proxy forwarded for it: see
+/// [`TrustedProxies`]), its place (GeoIP) and user agent (its first 1 KiB). Every use of the
+/// client's address (throttles, risk, audit rows, devices) takes it from here.
 pub struct Client(pub ClientInfo);
 
 impl FromRequestParts<AppState> for Client {
@@ -38,8 +40,13 @@ impl FromRequestParts<AppState> for Client {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             // An IPv4 client of a dual-stack listener arrives as `::ffff:a.b.c.d`: record
-            // (and throttle) the address it really has.
-            .map(|ConnectInfo(addr)| gatehouse_core::throttle::client_address(addr.ip()));
+            // (and throttle) the address it really has (`client_ip` normalises it).
+            .map(
+                |ConnectInfo(addr)| match parts.extensions.get::<Arc<TrustedProxies>>() {
+                    Some(trusted) => trusted.client_ip(addr.ip(), &parts.headers),
+                    None => gatehouse_core::throttle::client_address(addr.ip()),
+                },
+            );
         // Only the first KiB is ever kept (a client picks the header's length); cut it here
         // so no use case carries more.
         let user_agent = parts

@@ -126,7 +126,8 @@ fn read_value_file(variable: &str, path: &str) -> Result<String, SettingError> {
 }
 
 /// Environment values are text. A setting whose default is a number gets a number (or a
-/// refusal); every other setting keeps the text as it is, digits or not.
+/// refusal); a list gets the comma-separated items (`10.0.0.0/8, 192.0.2.1`; empty text is
+/// an empty list); every other setting keeps the text as it is, digits or not.
 fn typed(default: Option<&Value>, text: String) -> Result<Value, String> {
     match default {
         Some(Value::Number(_)) => text
@@ -139,6 +140,13 @@ fn typed(default: Option<&Value>, text: String) -> Result<Value, String> {
             "false" => Ok(Value::Bool(false)),
             _ => Err(format!("must be true or false, not {text:?}")),
         },
+        Some(Value::Array(_)) => Ok(Value::Array(
+            text.split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(|item| Value::String(item.to_owned()))
+                .collect(),
+        )),
         _ => Ok(Value::String(text)),
     }
 }

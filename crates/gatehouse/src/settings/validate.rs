@@ -96,6 +96,16 @@ impl Settings {
             .listen
             .parse::<SocketAddr>()
             .map_err(|e| names.refuse("http.listen", format!("not an address:port ({e})")))?;
+        // HTTPS needs both halves; one alone is a mistake, not a wish for plain HTTP.
+        match (&self.http.tls_cert_file, &self.http.tls_key_file) {
+            (Some(_), None) => {
+                return Err(names.refuse("http.tls_key_file", "must be set with tls_cert_file"))
+            }
+            (None, Some(_)) => {
+                return Err(names.refuse("http.tls_cert_file", "must be set with tls_key_file"))
+            }
+            _ => {}
+        }
         if self.http.max_body_bytes < 1024 {
             return Err(names.refuse("http.max_body_bytes", "must be at least 1024"));
         }

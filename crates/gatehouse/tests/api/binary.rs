@@ -77,6 +77,12 @@ fn bad_or_unknown_settings_stop_startup_with_exit_code_2() {
             "GATEHOUSE_HTTP__LISTEN (http.listen)",
         ),
         ("GATEHOUSE_HTTP__MYSTERY", "1", "GATEHOUSE_HTTP__MYSTERY"),
+        // HTTPS needs the key as well as the certificate.
+        (
+            "GATEHOUSE_HTTP__TLS_CERT_FILE",
+            "/etc/gatehouse/cert.pem",
+            "http.tls_key_file",
+        ),
         (
             "GATEHOUSE_PASSWORD__MIN_LENGTH",
             "4",

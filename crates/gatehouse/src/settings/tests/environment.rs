@@ -198,3 +198,35 @@ fn boolean_settings_read_true_and_false() {
         "{refusal}"
     );
 }
+
+/// A list setting (`[http] trusted_proxies`) is comma-separated in a variable, a TOML array
+/// in the file; an entry that is not an address or network is refused at start-up.
+#[test]
+fn list_settings_read_comma_separated_items() {
+    let s = load(&[(
+        "GATEHOUSE_HTTP__TRUSTED_PROXIES",
+        "10.0.0.0/8, 192.0.2.1,,fd00::/8",
+    )])
+    .unwrap()
+    .settings;
+    let names: Vec<String> = s
+        .http
+        .trusted_proxies
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(names, ["10.0.0.0/8", "192.0.2.1/32", "fd00::/8"]);
+    let empty = load(&[("GATEHOUSE_HTTP__TRUSTED_PROXIES", "")]).unwrap();
+    assert!(empty.settings.http.trusted_proxies.is_empty());
+
+    let from_file = load_file("[http]\ntrusted_proxies = [\"127.0.0.1\"]\n", &[]).unwrap();
+    assert_eq!(
+        from_file.settings.http.trusted_proxies[0].to_string(),
+        "127.0.0.1/32"
+    );
+    let message = refused(&[("GATEHOUSE_HTTP__TRUSTED_PROXIES", "10.0.0.0/8, proxy.local")]);
+    assert!(
+        message.contains("\"proxy.local\" is not an IP address or network"),
+        "{message}"
+    );
+}

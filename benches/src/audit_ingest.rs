@@ -20,7 +20,7 @@ use gatehouse_domain::accounts::SessionType;
 use gatehouse_domain::audit::SessionAction;
 use gatehouse_domain::ids::{DeviceId, SessionId, UserId};
 use gatehouse_domain::risk::RiskLevel;
-use gatehouse_store::accounts::users::{self, UserRow};
+use gatehouse_store::accounts::users;
 use gatehouse_store::audit::{Place, SessionAuditEntry};
 use gatehouse_store::audit_bulk::{self, SessionRow};
 use gatehouse_store::types::Inet;
@@ -105,20 +105,7 @@ async fn accounts(db: &Db) -> anyhow::Result<Vec<UserId>> {
     let mut tx = db.begin().await?;
     for i in 0..ACCOUNTS {
         let id = UserId::new();
-        let row = UserRow {
-            id,
-            email: format!("ingest{i}@bench.test"),
-            username: None,
-            password_hash: "not used by this benchmark".to_owned(),
-            is_active: true,
-            is_staff: false,
-            is_superuser: false,
-            last_login_at: None,
-            locked_until: None,
-            email_verified_at: None,
-            created_at: now,
-            updated_at: now,
-        };
+        let row = crate::pgdb::bench_user(id, format!("ingest{i}@bench.test"), now);
         users::insert_with_profile(tx.exec(), &row, Uuid::now_v7()).await?;
         ids.push(id);
     }

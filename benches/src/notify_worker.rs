@@ -14,7 +14,7 @@ use clap::ValueEnum;
 use gatehouse_core::notify::{NotificationsConfig, Notifier};
 use gatehouse_domain::ids::UserId;
 use gatehouse_domain::notify::NotificationType;
-use gatehouse_store::accounts::users::{self, UserRow};
+use gatehouse_store::accounts::users;
 use gatehouse_store::notify::outbox::{self, NewEmail};
 use gatehouse_store::{migrate, Db, DbOptions, Executor};
 use uuid::Uuid;
@@ -242,20 +242,7 @@ async fn fill_outbox(url: &str, count: u64) -> anyhow::Result<()> {
     let message = sample_message(&notifier)?;
     let now = Utc::now();
     let user_id = UserId::new();
-    let user = UserRow {
-        id: user_id,
-        email: RECIPIENT.to_owned(),
-        username: None,
-        password_hash: "not used by this benchmark".to_owned(),
-        is_active: true,
-        is_staff: false,
-        is_superuser: false,
-        last_login_at: None,
-        locked_until: None,
-        email_verified_at: None,
-        created_at: now,
-        updated_at: now,
-    };
+    let user = crate::pgdb::bench_user(user_id, RECIPIENT.to_owned(), now);
     let kind = NotificationType::LoginNewDevice.as_str();
     let mut tx = db.begin().await?;
     users::insert_with_profile(tx.exec(), &user, Uuid::now_v7()).await?;

@@ -64,3 +64,26 @@ pub fn redact(url: &str) -> String {
         _ => url.to_owned(),
     }
 }
+
+/// An account row for benchmarks that seed users straight into the store (no password is
+/// ever checked: the hash is a placeholder).
+pub fn bench_user(
+    id: gatehouse_domain::ids::UserId,
+    email: String,
+    now: chrono::DateTime<chrono::Utc>,
+) -> gatehouse_store::accounts::users::UserRow {
+    gatehouse_store::accounts::users::UserRow {
+        id,
+        email,
+        username: None,
+        password_hash: "not used by this benchmark".to_owned(),
+        is_active: true,
+        is_staff: false,
+        is_superuser: false,
+        last_login_at: None,
+        locked_until: None,
+        email_verified_at: None,
+        created_at: now,
+        updated_at: now,
+    }
+}

@@ -24,7 +24,7 @@ use gatehouse_core::keys::{Keys, SecretPurpose};
 use gatehouse_core::mfa::verify_totp_for_login;
 use gatehouse_domain::ids::UserId;
 use gatehouse_domain::mfa::{TotpCode, TotpParams, TotpStep};
-use gatehouse_store::accounts::users::{self, UserRow};
+use gatehouse_store::accounts::users;
 use gatehouse_store::mfa::totp;
 use gatehouse_store::{migrate, Db, DbOptions, Executor};
 use rand::RngCore;
@@ -221,20 +221,7 @@ async fn enrol(
     let mut tx = db.begin().await?;
     for i in 0..count {
         let user_id = UserId::new();
-        let user = UserRow {
-            id: user_id,
-            email: format!("totp-{i}@example.com"),
-            username: None,
-            password_hash: "not used by this benchmark".to_owned(),
-            is_active: true,
-            is_staff: false,
-            is_superuser: false,
-            last_login_at: None,
-            locked_until: None,
-            email_verified_at: None,
-            created_at: now,
-            updated_at: now,
-        };
+        let user = crate::pgdb::bench_user(user_id, format!("totp-{i}@example.com"), now);
         users::insert_with_profile(tx.exec(), &user, Uuid::now_v7()).await?;
         let mut secret = vec![0u8; params.algorithm.secret_len()];
         rand::rngs::OsRng.fill_bytes(&mut secret);
